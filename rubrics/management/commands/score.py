@@ -1,0 +1,91 @@
+"""``python manage.py score FILE [--json]``: score a perf-eval/1 document without touching the database."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any, NoReturn
+
+from django.core.management.base import BaseCommand
+
+from rubrics.interchange import DocumentError, dumps, parse_document, score_document
+
+
+def _read(path: str) -> str:
+    file = Path(path)
+    if not file.exists():
+        raise DocumentError([f"找不到文件：{path}"])
+    if not file.is_file():
+        raise DocumentError([f"不是文件：{path}"])
+    try:
+        return file.read_text(encoding="utf-8-sig")  # -sig: files saved by Windows editors start with a BOM
+    except UnicodeDecodeError:
+        raise DocumentError([f"文件不是 UTF-8 编码的文本：{path}"]) from None
+    except OSError as exc:
+        raise DocumentError([f"无法读取文件 {path}：{exc.strerror or exc}"]) from None
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    fill = " " * max(width - _width(text), 0)
+    return fill + text if right else text + fill
+
+
+def _num(value: Any) -> str:
+    return "" if value is None else format(value, "f")
+
+
+def _table(result: dict) -> list[str]:
+    rows = [
+        (" / ".join(item["path"]), _num(item["weight"]), _num(item["score"]), item["explanation"])
+        for item in result["indicators"]
+    ]
+    header = ("指标", "权重", "得分", "说明")
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(3)]
+    lines = []
+    for path, weight, score, explanation in [header, *rows]:
+        lines.append(
+            f"{_pad(path, widths[0])}  {_pad(weight, widths[1], right=True)}  "
+            f"{_pad(score, widths[2], right=True)}  {explanation}"
+        )
+    lines.append("")
+    for section in result["sections"]:
+        lines.append(f"{section['name']}：权重 {_num(section['weight'])} 分，得分 {_num(section['score'])} 分")
+    lines.append(f"总分：{_num(result['total'])} 分    评价等级：{result['grade']}")
+    if result["problems"]:
+        lines.append(f"发现 {len(result['problems'])} 个问题：")
+        lines += [f"  - {problem['where']}：{problem['message']}" for problem in result["problems"]]
+    else:
+        lines.append("未发现问题。")
+    return lines
+
+
+class Command(BaseCommand):
+    help = "按 perf-eval/1 交换文档计算各指标得分、总分和等级（不读写数据库）。"
+    requires_system_checks: list[str] = []  # must run with no database and whatever state the models are in
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file", metavar="FILE", help="perf-eval/1 JSON 文档路径")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="输出 JSON 结果")
+
+    def handle(self, *args: Any, file: str, as_json: bool, **options: Any) -> None:
+        try:
+            result = score_document(parse_document(_read(file)))
+        except DocumentError as exc:
+            self._fail(exc.errors)
+        except Exception as exc:  # the contract: one line per error, never a traceback
+            self._fail([f"无法评分：程序内部错误（{type(exc).__name__}：{exc}）"])
+        if as_json:
+            self.stdout.write(dumps(result))
+        else:
+            self.stdout.write("\n".join(_table(result)))
+
+    def _fail(self, errors: list[str]) -> NoReturn:
+        # Not CommandError: Django would prefix "CommandError: " to the first line only.
+        for line in errors:
+            self.stderr.write(line)
+        raise SystemExit(1)
