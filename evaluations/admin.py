@@ -1,0 +1,191 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from evaluations.models import (
+    BudgetFigure,
+    Evaluation,
+    EvaluationIndicator,
+    Evidence,
+    Experience,
+    Finding,
+    Organisation,
+    Project,
+    Recommendation,
+    SubItem,
+    TeamMember,
+    User,
+)
+from rubrics.admin_tree import TreeFormSet, tree_outline
+
+INDICATOR_FIELDS = (
+    "name",
+    "weight",
+    "order",
+    "rule_kind",
+    "rule_params",
+    "inputs",
+    "benchmark",
+    "unit",
+    "actual_display",
+    "awarded_score",
+    "override_reason",
+    "explanation",
+    "standard",
+    "evidence_required",
+    "analysis",
+    "is_custom",
+)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "parent", "region")
+    list_filter = ("kind", "region")
+    search_fields = ("name", "short_name", "region")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(User)
+class PerfUserAdmin(UserAdmin):
+    list_display = ("username", "full_name", "organisation", "role_names", "is_active")
+    list_filter = ("groups", "organisation__kind", "is_active")
+    search_fields = ("username", "full_name", "organisation__name")
+    autocomplete_fields = ("organisation",)
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("所属单位", {"fields": ("full_name", "organisation", "phone")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        ("所属单位", {"fields": ("full_name", "organisation", "groups")}),
+    )
+
+    @admin.display(description="角色")
+    def role_names(self, obj):
+        return "、".join(group.name for group in obj.groups.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation").prefetch_related("groups")
+
+
+class SubItemInline(admin.TabularInline):
+    model = SubItem
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "unit", "code")
+    list_filter = ("unit",)
+    search_fields = ("name", "code")
+    inlines = [SubItemInline]
+
+
+@admin.register(BudgetFigure)
+class BudgetFigureAdmin(admin.ModelAdmin):
+    list_display = (
+        "year",
+        "organisation",
+        "project",
+        "sub_item",
+        "funding_source",
+        "initial_budget",
+        "adjusted_budget",
+        "funds_received",
+        "actual_expenditure",
+        "carryover",
+    )
+    list_filter = ("year", "funding_source", "organisation")
+    list_select_related = ("organisation", "project", "sub_item")
+
+
+class TeamMemberInline(admin.TabularInline):
+    model = TeamMember
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class LevelOneInline(admin.StackedInline):
+    model = EvaluationIndicator
+    fk_name = "evaluation"
+    formset = TreeFormSet
+    fields = ("name", "weight", "order")
+    extra = 0
+    verbose_name = "一级指标"
+    verbose_name_plural = "一级指标（下级指标请点开各指标编辑）"
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(parent__isnull=True)
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "kind",
+        "year",
+        "evaluated_unit",
+        "commissioning_bureau",
+        "state",
+        "total_score",
+        "grade",
+    )
+    list_filter = ("kind", "year", "state", "commissioning_bureau", "evaluating_firm")
+    search_fields = ("title", "evaluated_unit__name", "project__name")
+    readonly_fields = ("total_score", "grade", "outline", "created_at", "updated_at")
+    autocomplete_fields = ("evaluated_unit", "project", "commissioning_bureau", "evaluating_firm")
+    inlines = [TeamMemberInline, LevelOneInline]
+    list_select_related = ("evaluated_unit", "commissioning_bureau")
+
+    @admin.display(description="指标体系结构")
+    def outline(self, obj):
+        if not obj.pk:
+            return "保存后显示"
+        return tree_outline(obj.indicators.all(), "admin:evaluations_evaluationindicator_change")
+
+
+class IndicatorChildInline(admin.StackedInline):
+    model = EvaluationIndicator
+    fk_name = "parent"
+    formset = TreeFormSet
+    fields = INDICATOR_FIELDS
+    extra = 0
+    verbose_name = "下级指标"
+    verbose_name_plural = "下级指标"
+    show_change_link = True
+
+
+@admin.register(EvaluationIndicator)
+class EvaluationIndicatorAdmin(admin.ModelAdmin):
+    list_display = ("name", "evaluation", "parent", "weight", "rule_kind", "computed_score", "awarded_score")
+    list_filter = ("evaluation", "rule_kind")
+    search_fields = ("name",)
+    fields = ("evaluation", "parent", *INDICATOR_FIELDS, "computed_score", "score_explanation")
+    readonly_fields = ("computed_score", "score_explanation")
+    autocomplete_fields = ("parent",)
+    inlines = [IndicatorChildInline]
+    list_select_related = ("evaluation", "parent")
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "evaluation", "size", "uploaded_by", "uploaded_at")
+    list_filter = ("evaluation",)
+    readonly_fields = ("sha256", "size", "content_type", "uploaded_at")
+    search_fields = ("original_name", "description")
+
+
+class NarrativeAdmin(admin.ModelAdmin):
+    list_display = ("title", "evaluation", "order")
+    list_filter = ("evaluation",)
+    search_fields = ("title", "text")
+
+
+admin.site.register(Finding, NarrativeAdmin)
+admin.site.register(Recommendation, NarrativeAdmin)
+admin.site.register(Experience, NarrativeAdmin)
+
+admin.site.site_header = "预算绩效评价工作台 · 管理"
+admin.site.site_title = "预算绩效评价工作台"
+admin.site.index_title = "系统管理"

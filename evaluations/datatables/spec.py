@@ -1,0 +1,154 @@
+"""Typed table specifications and the parsing of cell values into Python values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+TEXT, MONEY, NUMBER, INTEGER, PERCENT, DATE = "text", "money", "number", "integer", "percent", "date"
+NUMERIC_KINDS = {MONEY, NUMBER, INTEGER, PERCENT}
+# Money keeps yuan-and-cent precision whatever unit a column is entered in.
+MONEY_QUANTUM = {"元": Decimal("0.01"), "万元": Decimal("0.000001")}
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = TEXT
+    unit: str = ""
+    required: bool = False
+    example: str = ""
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    total: bool = False  # summed in the 合计 row
+
+    @property
+    def header(self) -> str:
+        """The header as printed and as written in the Excel sheet: 预算数（万元）."""
+        return f"{self.label}（{self.unit}）" if self.unit else self.label
+
+    def parse(self, raw) -> object:
+        """The cell's value (Decimal, int, date or str), or None when empty. Raises CellError."""
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if self.required:
+                raise CellError("必须填写")
+            return None
+        if self.kind == TEXT:
+            text = str(raw).strip()
+            if self.choices and text not in self.choices:
+                raise CellError(f"「{text}」不在可选值（{'、'.join(self.choices)}）中")
+            return text
+        if self.kind == DATE:
+            return parse_date(raw)
+        value = parse_decimal(raw)
+        if self.kind == INTEGER:
+            if value != value.to_integral_value():
+                raise CellError(f"「{raw}」不是整数")
+            return int(value)
+        if self.kind == MONEY:
+            return value.quantize(MONEY_QUANTUM.get(self.unit, Decimal("0.01")), rounding=ROUND_HALF_UP)
+        return value
+
+    def to_json(self, value) -> object:
+        if value is None:
+            return None
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    def from_json(self, stored) -> object:
+        if stored is None:
+            return None
+        if self.kind == DATE:
+            return dt.date.fromisoformat(stored)
+        if self.kind == INTEGER:
+            return int(stored)
+        if self.kind in NUMERIC_KINDS:
+            return Decimal(stored)
+        return stored
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: str
+    code: str  # as printed in the reports: 表1-1, 基础表4
+    title: str
+    kinds: frozenset[str]
+    columns: tuple[Column, ...]
+    unit_note: str = ""  # 单位：万元
+    description: str = ""
+    single_row: bool = False  # a form of key figures rather than a list
+    group_columns: tuple[str, ...] = ()  # leading text columns merged when equal (nested categories)
+    share_of: str | None = None  # a computed 占比 column over this money column
+    example_rows: tuple[dict, ...] = field(default=())
+
+    def column(self, key: str) -> Column:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(key)
+
+    @property
+    def total_columns(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.total)
+
+    def parse_row(self, raw: dict) -> tuple[dict, dict[str, str]]:
+        """Parse one row of raw cell values: (values, errors by column key)."""
+        values, errors = {}, {}
+        for column in self.columns:
+            try:
+                values[column.key] = column.parse(raw.get(column.key))
+            except CellError as error:
+                errors[column.key] = str(error)
+        return values, errors
+
+    def dump_row(self, values: dict) -> dict:
+        return {column.key: column.to_json(values.get(column.key)) for column in self.columns}
+
+    def load_row(self, stored: dict) -> dict:
+        return {column.key: column.from_json(stored.get(column.key)) for column in self.columns}
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def parse_decimal(raw) -> Decimal:
+    if isinstance(raw, bool):
+        raise CellError(f"「{raw}」不是数字")
+    if isinstance(raw, int | Decimal):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(repr(raw))
+    text = str(raw).strip().replace(",", "").replace("，", "").replace("%", "")
+    if not _NUMBER.match(text):
+        raise CellError(f"「{str(raw).strip()}」不是数字")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise CellError(f"「{raw}」不是数字") from None
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(raw) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    match = _DATE.match(str(raw).strip())
+    if not match:
+        raise CellError(f"「{raw}」不是日期（应写作 2023-01-20 或 2023年1月20日）")
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise CellError(f"「{raw}」不是有效日期") from None

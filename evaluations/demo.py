@@ -1,0 +1,262 @@
+"""The demo data set: the organisations, projects, budgets and teams of the two seed reports.
+
+Built only through the services, so running it is also a smoke test of them. Idempotent:
+every record is matched by its natural key and brought up to these values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from evaluations.models import (
+    BudgetFigure,
+    Evaluation,
+    FundingSource,
+    Organisation,
+    OrganisationKind,
+    Project,
+    SubItem,
+    TeamRole,
+    User,
+)
+from evaluations.roles import Role
+from evaluations.services.evaluations import save_evaluation, set_team_member
+from evaluations.services.upsert import upsert
+from rubrics.models import EvaluationKind
+
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo password, printed by the start script
+
+FIRM = "山东鲁昶项目管理咨询有限公司"
+LUOHU_BUREAU, LUOHU_UNIT = "深圳市罗湖区财政局", "深圳市罗湖区民政局"
+LUOZHUANG_BUREAU, LUOZHUANG_UNIT = "临沂市罗庄区财政局", "临沂市罗庄区民政局"
+LUOZHUANG_SUBUNITS = (
+    "临沂市罗庄区婚姻登记中心",
+    "临沂市罗庄区民政事业发展服务中心",
+    "临沂市罗庄区社会救助综合服务中心",
+)
+
+PROJECT_EVALUATION_TITLE = "2023 年度困难群体救助项目支出绩效评价"
+DEPARTMENT_EVALUATION_TITLE = "2022 年度罗庄区民政局部门整体绩效评价"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    full_name: str
+    organisation: str
+    role: Role
+    description: str
+
+
+ACCOUNTS = (
+    DemoAccount("evaluator", "王桂龙", FIRM, Role.EVALUATOR, "评价人员（项目经理，两项评价的评价小组成员）"),
+    DemoAccount("reviewer", "孙琴", FIRM, Role.INTERNAL_REVIEWER, "内部复核（二级复核）"),
+    DemoAccount("unit", "罗庄区民政局联系人", LUOZHUANG_UNIT, Role.UNIT, "被评价单位：临沂市罗庄区民政局"),
+    DemoAccount("bureau", "罗庄区财政局审核人", LUOZHUANG_BUREAU, Role.BUREAU, "财政审核：临沂市罗庄区财政局"),
+    DemoAccount("unit_luohu", "罗湖区民政局联系人", LUOHU_UNIT, Role.UNIT, "被评价单位：深圳市罗湖区民政局"),
+    DemoAccount("bureau_luohu", "罗湖区财政局审核人", LUOHU_BUREAU, Role.BUREAU, "财政审核：深圳市罗湖区财政局"),
+)
+
+# Seed 004 评价小组 (section 二（四）1): name, group, qualification, duty, role, demo account.
+LUOZHUANG_TEAM = (
+    ("姜兆峰", "项目督查组", "注册会计师、工程师", "总经理、三级审核", TeamRole.REVIEW_3, None),
+    ("孙琴", "项目督查组", "注册会计师、资产评估师", "部门主任、二级复核", TeamRole.REVIEW_2, "reviewer"),
+    ("翟强", "项目督查组", "注册造价师", "副主任、二级复核", TeamRole.REVIEW_2, None),
+    ("王桂龙", "项目督查组", "注册造价师", "项目经理、一级审核", TeamRole.MANAGER, "evaluator"),
+    ("李文静", "项目工作组", "中级会计师、工程师", "一级审核、项目组长", TeamRole.REVIEW_1, None),
+    ("孙明", "项目工作组", "中级会计师", "评价工作组成员", TeamRole.MEMBER, None),
+    ("张进栋", "项目工作组", "助理会计师", "评价工作组成员", TeamRole.MEMBER, None),
+    ("尹志鹏", "项目工作组", "助理会计师", "评价工作组成员", TeamRole.MEMBER, None),
+    ("孙兰兰", "项目工作组", "助理会计师", "评价工作组成员", TeamRole.MEMBER, None),
+)
+# Seed 003 names no team; the demo gives it the same firm's manager and reviewer.
+LUOHU_TEAM = (
+    ("王桂龙", "项目工作组", "注册造价师", "项目经理、主评人", TeamRole.MANAGER, "evaluator"),
+    ("孙琴", "项目督查组", "注册会计师、资产评估师", "二级复核", TeamRole.REVIEW_2, "reviewer"),
+)
+
+WAN = Decimal(10000)
+
+
+def yuan(wan: str) -> Decimal:
+    """万元 as printed in the seeds → yuan, the unit the database stores."""
+    return (Decimal(wan) * WAN).quantize(Decimal("0.01"))
+
+
+# Seed 003 表 3-2 (万元): sub-item, 年初下达金额, 指标金额.
+LUOHU_SUB_ITEMS = (
+    ("困难群体补助", "257", "226.5"),
+    ("困难群体补助（非营利组织补贴）", "0", "36"),
+    ("生活扶助金", "176.53", "31.89"),
+)
+
+# Seed 004 基础表 4 (amounts printed in yuan although its header says 万元): source, project, budget, paid.
+LUOZHUANG_PROJECTS = (
+    (FundingSource.DISTRICT, "公益性公墓建设资金", "6840000.00", "0.00"),
+    (FundingSource.DISTRICT, "社会救助经费", "50000.00", "0.00"),
+    (FundingSource.DISTRICT, "惠民殡葬政策减免资金", "1760000.00", "454542.00"),
+    (FundingSource.DISTRICT, "慈善事业发展经费", "342200.00", "342200.00"),
+    (FundingSource.DISTRICT, "经济困难老年人补贴", "480000.00", "424260.00"),
+    (FundingSource.DISTRICT, "社会福利中心建设资金", "2000000.00", "138876.79"),
+    (FundingSource.DISTRICT, "官庄公墓租赁费", "109200.00", "0.00"),
+    (FundingSource.DISTRICT, "居家养老服务费", "70000.00", "0.00"),
+    (FundingSource.DISTRICT, "春节走访慰问困难群众费用", "600000.00", "599960.00"),
+    (FundingSource.DISTRICT, "部分民政服务对象补助资金", "170100.00", "168120.00"),
+    (FundingSource.DISTRICT, "养老服务体系建设项目专项资金", "500000.00", "0.00"),
+    (FundingSource.DISTRICT, "困难群众基本生活救助", "24000000.00", "18511556.20"),
+    (FundingSource.SUPERIOR, "困难群众基本生活救助", "14430000.00", "14430000.00"),
+    (FundingSource.DISTRICT, "建国前老党员和抗战老兵养老关爱服务项目", "99500.00", "99450.00"),
+    (FundingSource.DISTRICT, "未成年人保护工作经费", "50000.00", "6900.00"),
+    (FundingSource.DISTRICT, "社会组织经费", "20201.20", "0.00"),
+    (FundingSource.DISTRICT, "市级界线管理经费", "10000.00", "4800.00"),
+    (FundingSource.SUPERIOR, "儿童福利项目", "38000.00", "38000.00"),
+    (FundingSource.DISTRICT, "城市社区专职工作者考务费", "98600.00", "74047.00"),
+    (FundingSource.DISTRICT, "2021 年罗庄区和谐使者", "43200.00", "43200.00"),
+    (FundingSource.DISTRICT, "预算绩效考核奖励资金", "70000.00", "69767.92"),
+)
+
+
+def _organisation(name: str, kind: str, region: str, parent: Organisation | None = None) -> Organisation:
+    return upsert(Organisation, lookup={"name": name}, values={"kind": kind, "region": region, "parent": parent})
+
+
+def _budget(organisation, year, *, project=None, sub_item=None, source=FundingSource.DISTRICT, **amounts):
+    upsert(
+        BudgetFigure,
+        lookup={
+            "organisation": organisation,
+            "project": project,
+            "sub_item": sub_item,
+            "year": year,
+            "funding_source": source,
+        },
+        values=amounts,
+    )
+
+
+def _accounts(orgs: dict[str, Organisation]) -> dict[str, User]:
+    groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+    users: dict[str, User] = {}
+    for account in ACCOUNTS:
+        user, created = User.objects.get_or_create(username=account.username)
+        user.full_name = account.full_name
+        user.organisation = orgs[account.organisation]
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.set([groups[account.role]])
+        users[account.username] = user
+    admin, created = User.objects.get_or_create(username="admin")
+    admin.full_name, admin.organisation = "系统管理员", orgs[FIRM]
+    admin.is_staff = admin.is_superuser = True
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+    admin.save()
+    admin.groups.set([groups[Role.ADMIN]])
+    users["admin"] = admin
+    return users
+
+
+def _team(evaluation: Evaluation, rows, users: dict[str, User]) -> None:
+    for order, (name, group, qualification, duty, role, username) in enumerate(rows, start=1):
+        set_team_member(
+            evaluation=evaluation,
+            name=name,
+            group=group,
+            qualification=qualification,
+            duty=duty,
+            role=role,
+            user=users.get(username) if username else None,
+            order=order,
+        )
+
+
+@transaction.atomic
+def load_demo() -> dict[str, Evaluation]:
+    orgs = {
+        FIRM: _organisation(FIRM, OrganisationKind.FIRM, "山东省临沂市"),
+        LUOHU_BUREAU: _organisation(LUOHU_BUREAU, OrganisationKind.BUREAU, "深圳市罗湖区"),
+        LUOHU_UNIT: _organisation(LUOHU_UNIT, OrganisationKind.UNIT, "深圳市罗湖区"),
+        LUOZHUANG_BUREAU: _organisation(LUOZHUANG_BUREAU, OrganisationKind.BUREAU, "临沂市罗庄区"),
+        LUOZHUANG_UNIT: _organisation(LUOZHUANG_UNIT, OrganisationKind.UNIT, "临沂市罗庄区"),
+    }
+    for name in LUOZHUANG_SUBUNITS:
+        orgs[name] = _organisation(name, OrganisationKind.UNIT, "临沂市罗庄区", parent=orgs[LUOZHUANG_UNIT])
+    users = _accounts(orgs)
+
+    # Seed 003: 困难群体救助, 2023 (万元 in the report; stored in yuan).
+    luohu = orgs[LUOHU_UNIT]
+    relief = upsert(
+        Project,
+        lookup={"unit": luohu, "name": "困难群体救助"},
+        values={"description": "慰问工作、城市最低生活保障 2 大类工作"},
+    )
+    _budget(
+        luohu,
+        2023,
+        project=relief,
+        initial_budget=yuan("433.53"),
+        adjusted_budget=yuan("294.39"),
+        funds_received=yuan("294.39"),
+        actual_expenditure=yuan("293.53"),
+    )
+    for order, (name, initial, adjusted) in enumerate(LUOHU_SUB_ITEMS, start=1):
+        sub_item = upsert(SubItem, lookup={"project": relief, "name": name}, values={"order": order})
+        _budget(
+            luohu,
+            2023,
+            project=relief,
+            sub_item=sub_item,
+            initial_budget=yuan(initial),
+            adjusted_budget=yuan(adjusted),
+        )
+
+    # Seed 004: 罗庄区民政局 2022 department budget and its 20 projects (基础表 4).
+    luozhuang = orgs[LUOZHUANG_UNIT]
+    _budget(
+        luozhuang,
+        2022,
+        initial_budget=yuan("5653.10"),
+        actual_expenditure=yuan("5292.58"),
+        carryover=yuan("360.52"),
+        note="部门整体（收支预算总表、预决算对比表）",
+    )
+    for source, name, budget, paid in LUOZHUANG_PROJECTS:
+        project = upsert(Project, lookup={"unit": luozhuang, "name": name})
+        _budget(
+            luozhuang,
+            2022,
+            project=project,
+            source=source,
+            adjusted_budget=Decimal(budget),
+            actual_expenditure=Decimal(paid),
+        )
+
+    evaluations = {
+        "project": save_evaluation(
+            kind=EvaluationKind.PROJECT,
+            title=PROJECT_EVALUATION_TITLE,
+            evaluated_unit=luohu,
+            project=relief,
+            year=2023,
+            commissioning_bureau=orgs[LUOHU_BUREAU],
+            evaluating_firm=orgs[FIRM],
+        ),
+        "department": save_evaluation(
+            kind=EvaluationKind.DEPARTMENT,
+            title=DEPARTMENT_EVALUATION_TITLE,
+            evaluated_unit=luozhuang,
+            year=2022,
+            commissioning_bureau=orgs[LUOZHUANG_BUREAU],
+            evaluating_firm=orgs[FIRM],
+            report_date=date(2023, 10, 1),
+        ),
+    }
+    _team(evaluations["project"], LUOHU_TEAM, users)
+    _team(evaluations["department"], LUOZHUANG_TEAM, users)
+    return evaluations

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from evaluations.models import Evaluation
+
+
+class Command(BaseCommand):
+    help = "每项评价一行：ID、类型、年度、名称、总分、等级（以制表符分隔；未评分时总分和等级为空）。"
+
+    def handle(self, *args, **options):
+        for evaluation in Evaluation.objects.order_by("pk"):
+            total = "" if evaluation.total_score is None else f"{evaluation.total_score:.2f}"
+            fields = [
+                str(evaluation.pk),
+                evaluation.kind,
+                str(evaluation.year),
+                evaluation.title,
+                total,
+                evaluation.grade,
+            ]
+            self.stdout.write("\t".join(fields))

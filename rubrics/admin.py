@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from rubrics.admin_tree import TreeFormSet, tree_outline
+from rubrics.models import IndicatorTemplate, TemplateIndicator
+
+INDICATOR_FIELDS = (
+    "name",
+    "weight",
+    "order",
+    "rule_kind",
+    "rule_params",
+    "benchmark",
+    "unit",
+    "explanation",
+    "standard",
+    "evidence_required",
+)
+
+
+class LevelOneInline(admin.StackedInline):
+    model = TemplateIndicator
+    fk_name = "template"
+    formset = TreeFormSet
+    fields = ("name", "weight", "order", "explanation")
+    extra = 0
+    verbose_name = "一级指标"
+    verbose_name_plural = "一级指标（下级指标请点开各指标编辑）"
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(parent__isnull=True)
+
+
+class ChildInline(admin.StackedInline):
+    model = TemplateIndicator
+    fk_name = "parent"
+    formset = TreeFormSet
+    fields = INDICATOR_FIELDS
+    extra = 0
+    verbose_name = "下级指标"
+    verbose_name_plural = "下级指标"
+    show_change_link = True
+
+
+@admin.register(IndicatorTemplate)
+class IndicatorTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "source", "is_builtin", "updated_at")
+    list_filter = ("kind", "mode", "is_builtin")
+    search_fields = ("name", "source")
+    readonly_fields = ("outline", "warnings")
+    fields = ("name", "kind", "mode", "source", "description", "grades", "is_builtin", "warnings", "outline")
+    inlines = [LevelOneInline]
+
+    @admin.display(description="指标体系结构")
+    def outline(self, obj):
+        if not obj.pk:
+            return "保存后显示"
+        return tree_outline(obj.indicators.all(), "admin:rubrics_templateindicator_change")
+
+    @admin.display(description="提示")
+    def warnings(self, obj):
+        from rubrics.checks import template_warnings
+
+        messages = template_warnings(obj) if obj.pk else []
+        if not messages:
+            return "无"
+        return format_html_join("", '<div class="text-warning">⚠ {}</div>', ((m,) for m in messages))
+
+
+@admin.register(TemplateIndicator)
+class TemplateIndicatorAdmin(admin.ModelAdmin):
+    list_display = ("name", "template", "parent", "weight", "rule_kind", "order")
+    list_filter = ("template", "rule_kind")
+    search_fields = ("name", "standard")
+    fields = ("template", "parent", *INDICATOR_FIELDS)
+    inlines = [ChildInline]
+    autocomplete_fields = ("parent",)
+    list_select_related = ("template", "parent")

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# One command: set up, migrate, load the demo data, start the background worker and serve
+# the app at http://127.0.0.1:8000 on the embedded SQLite database (var/db.sqlite3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh runtime
+
+[ -s var/secret_key ] || .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+export SECRET_KEY=${SECRET_KEY:-$(cat var/secret_key)}
+export DJANGO_DEBUG=${DJANGO_DEBUG:-false}
+export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
+PY=.venv/bin/python
+
+$PY manage.py migrate --noinput -v 0
+$PY manage.py collectstatic --noinput -v 0
+$PY manage.py load_demo
+# Reports render in the background: the django-tasks database worker.
+$PY manage.py db_worker >var/worker.log 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+
+echo
+echo "预算绩效评价工作台已启动：http://127.0.0.1:8000/accounts/login/"
+echo "管理后台：http://127.0.0.1:8000/admin/（账号 admin）；按 Ctrl+C 停止。"
+$PY manage.py runserver 127.0.0.1:8000 --noreload

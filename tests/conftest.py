@@ -1,0 +1,44 @@
+import pytest
+
+from evaluations.models import OrganisationKind, TeamRole
+from evaluations.roles import Role
+from tests.factories import EvaluationFactory, OrganisationFactory, TeamMemberFactory, UserFactory
+
+
+@pytest.fixture
+def world(db):
+    """Two evaluations of two units, commissioned by two bureaus, done by one firm,
+    and a persona per role on each side: the A side may see evaluation A only."""
+    firm = OrganisationFactory(name="评价机构甲", kind=OrganisationKind.FIRM)
+    other_firm = OrganisationFactory(name="评价机构乙", kind=OrganisationKind.FIRM)
+    bureau_a = OrganisationFactory(name="甲区财政局", kind=OrganisationKind.BUREAU)
+    bureau_b = OrganisationFactory(name="乙区财政局", kind=OrganisationKind.BUREAU)
+    unit_a = OrganisationFactory(name="甲区民政局")
+    unit_b = OrganisationFactory(name="乙区民政局")
+    eval_a = EvaluationFactory(
+        title="甲区民政局部门整体绩效评价",
+        evaluated_unit=unit_a,
+        commissioning_bureau=bureau_a,
+        evaluating_firm=firm,
+    )
+    eval_b = EvaluationFactory(
+        title="乙区民政局部门整体绩效评价",
+        evaluated_unit=unit_b,
+        commissioning_bureau=bureau_b,
+        evaluating_firm=other_firm,
+    )
+    people = {
+        "evaluator_a": UserFactory(organisation=firm, role=Role.EVALUATOR),
+        "evaluator_b": UserFactory(organisation=other_firm, role=Role.EVALUATOR),
+        "reviewer_a": UserFactory(organisation=firm, role=Role.INTERNAL_REVIEWER),
+        "unit_a": UserFactory(organisation=unit_a, role=Role.UNIT),
+        "unit_b": UserFactory(organisation=unit_b, role=Role.UNIT),
+        "bureau_a": UserFactory(organisation=bureau_a, role=Role.BUREAU),
+        "bureau_b": UserFactory(organisation=bureau_b, role=Role.BUREAU),
+        "admin": UserFactory(organisation=firm, role=Role.ADMIN, is_staff=True, is_superuser=True),
+        "nobody": UserFactory(organisation=firm),
+    }
+    TeamMemberFactory(evaluation=eval_a, user=people["evaluator_a"], role=TeamRole.MANAGER)
+    TeamMemberFactory(evaluation=eval_a, user=people["reviewer_a"], role=TeamRole.REVIEW_1)
+    TeamMemberFactory(evaluation=eval_b, user=people["evaluator_b"], role=TeamRole.MANAGER)
+    return {"a": eval_a, "b": eval_b, **people}
