@@ -18,17 +18,25 @@ VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "未设置 SECRET_KEY：生产环境必须设置环境变量 SECRET_KEY（开发时可设 DJANGO_DEBUG=true）。"
-        )
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 - only with DEBUG
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
-if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("未设置 ALLOWED_HOSTS：生产环境请用逗号分隔列出可访问的主机名。")
+def _read_secret_key() -> str:
+    """SECRET_KEY from the environment, else from SECRET_KEY_FILE (scripts/setup.sh writes var/secret_key)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(os.environ.get("SECRET_KEY_FILE", VAR_DIR / "secret_key"))
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    if DEBUG:
+        return "dev-only-insecure-key-do-not-use-in-production"
+    raise ImproperlyConfigured(
+        "未设置 SECRET_KEY：请设置环境变量 SECRET_KEY 或 SECRET_KEY_FILE"
+        "（运行 scripts/setup.sh 会生成 var/secret_key），开发时也可设 DJANGO_DEBUG=true。"
+    )
+
+
+SECRET_KEY = _read_secret_key()
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -5,10 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh runtime
 
-[ -s var/secret_key ] || .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
-export SECRET_KEY=${SECRET_KEY:-$(cat var/secret_key)}
 export DJANGO_DEBUG=${DJANGO_DEBUG:-false}
-export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
 PY=.venv/bin/python
 
 $PY manage.py migrate --noinput -v 0

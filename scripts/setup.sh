@@ -46,3 +46,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 mkdir -p var
+# A per-installation secret key, read by config/settings.py when SECRET_KEY is not set.
+if [ ! -s var/secret_key ]; then
+  .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+  chmod 600 var/secret_key
+fi

@@ -69,7 +69,8 @@ def _start_django(env_overrides: dict) -> subprocess.CompletedProcess:
     env = {
         k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_DEBUG", "ALLOWED_HOSTS", "DATABASE_URL"}
     }
-    env.update(env_overrides, DJANGO_SETTINGS_MODULE="config.settings")
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", SECRET_KEY_FILE="/nonexistent/secret_key")
+    env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('ok')"],
         cwd=ROOT,
@@ -85,6 +86,15 @@ def test_production_start_without_secret_key_fails_clearly():
     result = _start_django({"DJANGO_DEBUG": "false", "ALLOWED_HOSTS": "x.example"})
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_secret_key_is_read_from_the_key_file(tmp_path):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text("from-file-" + "k" * 40)
+    result = _start_django(
+        {"DJANGO_DEBUG": "false", "SECRET_KEY_FILE": str(key_file), "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_start_with_bad_debug_value_fails_clearly():

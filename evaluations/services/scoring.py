@@ -1,0 +1,83 @@
+"""Recomputing an evaluation's scores: data → derived figures → bound inputs → engine → totals.
+
+The only place stored scores are written, so they always equal what the engine computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from evaluations.figures import Figure, compute_figures
+from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.services.tables import evaluation_tables
+from rubrics.engine import InputError, RuleError, compute_score, grade_for, round_score
+
+BOUND_INPUT_PLACES = Decimal("0.000001")
+
+
+@dataclass
+class RecomputeResult:
+    total: Decimal | None
+    grade: str
+    unscored: list[str] = field(default_factory=list)  # leaves that cannot be scored yet, with why
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+
+def _leaves(indicators: list[EvaluationIndicator]) -> list[EvaluationIndicator]:
+    parents = {node.parent_id for node in indicators}
+    return [node for node in indicators if node.pk not in parents]
+
+
+def apply_bindings(indicator: EvaluationIndicator, figures: dict[str, Figure]) -> None:
+    """Copy bound figures into the indicator's inputs (exact, to 6 decimals)."""
+    inputs = dict(indicator.inputs or {})
+    for name, key in (indicator.bindings or {}).items():
+        figure = figures.get(key)
+        if figure is not None and figure.value is not None:
+            inputs[name] = str(figure.value.quantize(BOUND_INPUT_PLACES).normalize())
+        else:
+            inputs.pop(name, None)
+    indicator.inputs = inputs
+
+
+def score_leaf(indicator: EvaluationIndicator) -> str | None:
+    """Compute the leaf's score in place; return why it cannot be scored, or None."""
+    if not indicator.rule_kind:
+        indicator.computed_score, indicator.score_explanation = None, "未设置计分规则。"
+        return indicator.score_explanation
+    try:
+        result = compute_score(
+            indicator.rule_kind, indicator.rule_params or {}, indicator.inputs or {}, indicator.weight
+        )
+    except (InputError, RuleError) as error:
+        indicator.computed_score, indicator.score_explanation = None, str(error)
+        return indicator.score_explanation
+    indicator.computed_score, indicator.score_explanation = result.score, result.explanation
+    return None
+
+
+@transaction.atomic
+def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
+    figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
+    indicators = list(evaluation.indicators.all())
+    leaves = _leaves(indicators)
+    unscored: list[str] = []
+    for leaf in leaves:
+        apply_bindings(leaf, figures)
+        problem = score_leaf(leaf)
+        if problem and leaf.awarded_score is None:
+            unscored.append(f"{leaf.name}：{problem}")
+    EvaluationIndicator.objects.bulk_update(leaves, ["inputs", "computed_score", "score_explanation"])
+    scores = [leaf.score for leaf in leaves]
+    if leaves and all(score is not None for score in scores):
+        total = sum((round_score(score) for score in scores), Decimal(0))
+        grade = grade_for(total, [(Decimal(str(lower)), label) for lower, label in evaluation.grades])
+    else:
+        total, grade = None, ""
+    if (evaluation.total_score, evaluation.grade) != (total, grade):
+        evaluation.total_score, evaluation.grade = total, grade
+        evaluation.save(update_fields=["total_score", "grade", "updated_at"])
+    return RecomputeResult(total, grade, unscored, figures)
