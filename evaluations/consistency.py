@@ -164,6 +164,7 @@ def table_problems(evaluation: Evaluation, tables: dict[str, list[dict]]) -> lis
             "项目资金情况表的调整后预算",
             funds.get("adjusted_budget"),
         )
+        problems += _disbursement_vs_funds_use(tables)
         problems += _money_mismatch(
             "表1-1 项目资金使用情况表",
             "table-funds_use",
@@ -191,6 +192,24 @@ def table_problems(evaluation: Evaluation, tables: dict[str, list[dict]]) -> lis
                 total([r for r in compare if r.get("classification") == "功能分类科目"], column),
                 f"经济分类{label}小计",
                 total([r for r in compare if r.get("classification") == "经济分类科目"], column),
+            )
+    return problems
+
+
+def _disbursement_vs_funds_use(tables: dict) -> list[Problem]:
+    """An item paid in batches must add up to the amount 表1-1 reports for it."""
+    batches = tables.get("disbursements") or []
+    problems = []
+    for row in tables.get("funds_use") or []:
+        paid = [batch for batch in batches if batch.get("item") == row.get("item")]
+        if paid:
+            problems += _money_mismatch(
+                f"表1-1「{row['item']}」",
+                "table-disbursements",
+                "资金发放批次表中该事项的发放金额合计",
+                total(paid, "amount"),
+                "表1-1 的实际支付金额",
+                row.get("amount"),
             )
     return problems
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django_tables2 import RequestConfig
 
 from evaluations import access
+from evaluations.consistency import ERROR, check_evaluation
 from evaluations.roles import ROLE_DESCRIPTIONS, Role, roles_of
 from evaluations.selectors import indicator_rows
 from evaluations.tables import EvaluationTable
@@ -36,6 +37,7 @@ def evaluation_detail(request, pk: int):
         .get(pk=evaluation.pk)
     )
     show_scores = access.can_view_scores(request.user, evaluation)
+    problems = check_evaluation(evaluation) if show_scores else []
     return render(
         request,
         "evaluations/detail.html",
@@ -47,5 +49,7 @@ def evaluation_detail(request, pk: int):
             "findings": evaluation.findings.all(),
             "recommendations": evaluation.recommendations.all(),
             "experiences": evaluation.experiences.all(),
+            "problems": problems,
+            "error_count": sum(problem.severity == ERROR for problem in problems),
         },
     )
