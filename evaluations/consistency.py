@@ -45,6 +45,7 @@ def check_evaluation(evaluation: Evaluation) -> list[Problem]:
     texts = _texts(evaluation, indicators)
     problems: list[Problem] = []
     problems += indicator_problems(indicators)
+    problems += binding_problems(indicators, figures)
     problems += table_problems(evaluation, tables)
     problems += date_problems(evaluation, tables, texts)
     problems += narrative_figure_problems(texts, figures, tables)
@@ -75,6 +76,31 @@ def indicator_problems(indicators: list[EvaluationIndicator]) -> list[Problem]:
         if node.awarded_score is not None:
             problems += _award_problems(node, where, anchor)
         problems += _actual_display_problems(node, where, anchor)
+    return problems
+
+
+def binding_problems(indicators: list[EvaluationIndicator], figures: dict[str, Figure]) -> list[Problem]:
+    """A bound input whose figure the data cannot give yet is scored from the value typed earlier."""
+    problems = []
+    for node in indicators:
+        for name, key in (node.bindings or {}).items():
+            figure = figures.get(key)
+            if figure is None:
+                reason = f"没有名为「{key}」的派生数据"
+            elif figure.value is None:
+                reason = figure.formula
+            else:
+                continue
+            typed = (node.inputs or {}).get(name)
+            fallback = f"暂按填写的 {typed} 计分" if typed is not None else "该输入暂无数值"
+            problems.append(
+                Problem(
+                    WARNING,
+                    f"指标「{node.name}」",
+                    f"绑定的派生数据无法取得：{reason}{fallback}。",
+                    f"indicator-{node.pk}",
+                )
+            )
     return problems
 
 

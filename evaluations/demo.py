@@ -7,8 +7,8 @@ every record is matched by its natural key and brought up to these values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -21,13 +21,13 @@ from evaluations.models import (
     OrganisationKind,
     Project,
     SubItem,
-    TeamRole,
     User,
 )
 from evaluations.roles import Role
-from evaluations.services.evaluations import save_evaluation, set_team_member
+from evaluations.services.interchange import import_document
 from evaluations.services.upsert import upsert
-from rubrics.models import EvaluationKind
+from rubrics.interchange import DocumentError, parse_document, read_document_file
+from rubrics.services import BUILTIN_DIR, load_builtin_templates
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo password, printed by the start script
 
@@ -40,8 +40,11 @@ LUOZHUANG_SUBUNITS = (
     "临沂市罗庄区社会救助综合服务中心",
 )
 
-PROJECT_EVALUATION_TITLE = "2023 年度困难群体救助项目支出绩效评价"
-DEPARTMENT_EVALUATION_TITLE = "2022 年度罗庄区民政局部门整体绩效评价"
+# The two reference reports as complete perf-eval/1 documents (see rubrics/builtin/README.md).
+SEED_DOCUMENTS = {
+    "project": BUILTIN_DIR / "project_luohu_2023.json",
+    "department": BUILTIN_DIR / "department_luozhuang_2022.json",
+}
 
 
 @dataclass(frozen=True)
@@ -60,24 +63,6 @@ ACCOUNTS = (
     DemoAccount("bureau", "罗庄区财政局审核人", LUOZHUANG_BUREAU, Role.BUREAU, "财政审核：临沂市罗庄区财政局"),
     DemoAccount("unit_luohu", "罗湖区民政局联系人", LUOHU_UNIT, Role.UNIT, "被评价单位：深圳市罗湖区民政局"),
     DemoAccount("bureau_luohu", "罗湖区财政局审核人", LUOHU_BUREAU, Role.BUREAU, "财政审核：深圳市罗湖区财政局"),
-)
-
-# Seed 004 评价小组 (section 二（四）1): name, group, qualification, duty, role, demo account.
-LUOZHUANG_TEAM = (
-    ("姜兆峰", "项目督查组", "注册会计师、工程师", "总经理、三级审核", TeamRole.REVIEW_3, None),
-    ("孙琴", "项目督查组", "注册会计师、资产评估师", "部门主任、二级复核", TeamRole.REVIEW_2, "reviewer"),
-    ("翟强", "项目督查组", "注册造价师", "副主任、二级复核", TeamRole.REVIEW_2, None),
-    ("王桂龙", "项目督查组", "注册造价师", "项目经理、一级审核", TeamRole.MANAGER, "evaluator"),
-    ("李文静", "项目工作组", "中级会计师、工程师", "一级审核、项目组长", TeamRole.REVIEW_1, None),
-    ("孙明", "项目工作组", "中级会计师", "评价工作组成员", TeamRole.MEMBER, None),
-    ("张进栋", "项目工作组", "助理会计师", "评价工作组成员", TeamRole.MEMBER, None),
-    ("尹志鹏", "项目工作组", "助理会计师", "评价工作组成员", TeamRole.MEMBER, None),
-    ("孙兰兰", "项目工作组", "助理会计师", "评价工作组成员", TeamRole.MEMBER, None),
-)
-# Seed 003 names no team; the demo gives it the same firm's manager and reviewer.
-LUOHU_TEAM = (
-    ("王桂龙", "项目工作组", "注册造价师", "项目经理、主评人", TeamRole.MANAGER, "evaluator"),
-    ("孙琴", "项目督查组", "注册会计师、资产评估师", "二级复核", TeamRole.REVIEW_2, "reviewer"),
 )
 
 WAN = Decimal(10000)
@@ -139,9 +124,8 @@ def _budget(organisation, year, *, project=None, sub_item=None, source=FundingSo
     )
 
 
-def _accounts(orgs: dict[str, Organisation]) -> dict[str, User]:
+def _accounts(orgs: dict[str, Organisation]) -> None:
     groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
-    users: dict[str, User] = {}
     for account in ACCOUNTS:
         user, created = User.objects.get_or_create(username=account.username)
         user.full_name = account.full_name
@@ -150,7 +134,6 @@ def _accounts(orgs: dict[str, Organisation]) -> dict[str, User]:
             user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.set([groups[account.role]])
-        users[account.username] = user
     admin, created = User.objects.get_or_create(username="admin")
     admin.full_name, admin.organisation = "系统管理员", orgs[FIRM]
     admin.is_staff = admin.is_superuser = True
@@ -158,26 +141,11 @@ def _accounts(orgs: dict[str, Organisation]) -> dict[str, User]:
         admin.set_password(DEMO_PASSWORD)
     admin.save()
     admin.groups.set([groups[Role.ADMIN]])
-    users["admin"] = admin
-    return users
-
-
-def _team(evaluation: Evaluation, rows, users: dict[str, User]) -> None:
-    for order, (name, group, qualification, duty, role, username) in enumerate(rows, start=1):
-        set_team_member(
-            evaluation=evaluation,
-            name=name,
-            group=group,
-            qualification=qualification,
-            duty=duty,
-            role=role,
-            user=users.get(username) if username else None,
-            order=order,
-        )
 
 
 @transaction.atomic
-def load_demo() -> dict[str, Evaluation]:
+def load_demo(*, reset: bool = False) -> dict[str, Evaluation]:
+    """Build the demo data set; with reset, re-import the two seed evaluations from their documents."""
     orgs = {
         FIRM: _organisation(FIRM, OrganisationKind.FIRM, "山东省临沂市"),
         LUOHU_BUREAU: _organisation(LUOHU_BUREAU, OrganisationKind.BUREAU, "深圳市罗湖区"),
@@ -187,7 +155,7 @@ def load_demo() -> dict[str, Evaluation]:
     }
     for name in LUOZHUANG_SUBUNITS:
         orgs[name] = _organisation(name, OrganisationKind.UNIT, "临沂市罗庄区", parent=orgs[LUOZHUANG_UNIT])
-    users = _accounts(orgs)
+    _accounts(orgs)
 
     # Seed 003: 困难群体救助, 2023 (万元 in the report; stored in yuan).
     luohu = orgs[LUOHU_UNIT]
@@ -237,26 +205,33 @@ def load_demo() -> dict[str, Evaluation]:
             actual_expenditure=Decimal(paid),
         )
 
-    evaluations = {
-        "project": save_evaluation(
-            kind=EvaluationKind.PROJECT,
-            title=PROJECT_EVALUATION_TITLE,
-            evaluated_unit=luohu,
-            project=relief,
-            year=2023,
-            commissioning_bureau=orgs[LUOHU_BUREAU],
-            evaluating_firm=orgs[FIRM],
-        ),
-        "department": save_evaluation(
-            kind=EvaluationKind.DEPARTMENT,
-            title=DEPARTMENT_EVALUATION_TITLE,
-            evaluated_unit=luozhuang,
-            year=2022,
-            commissioning_bureau=orgs[LUOZHUANG_BUREAU],
-            evaluating_firm=orgs[FIRM],
-            report_date=date(2023, 10, 1),
-        ),
-    }
-    _team(evaluations["project"], LUOHU_TEAM, users)
-    _team(evaluations["department"], LUOZHUANG_TEAM, users)
+    _load_templates()
+    evaluations = {}
+    for key, path in SEED_DOCUMENTS.items():
+        evaluations[key] = _seed_evaluation(path, reset=reset)
     return evaluations
+
+
+class DemoError(RuntimeError):
+    """The shipped demo documents or templates do not load: a packaging fault, reported line by line."""
+
+
+def _load_templates() -> None:
+    failed = [f"{r.file.name}：{line}" for r in load_builtin_templates() for line in r.errors]
+    if failed:
+        raise DemoError("内置指标体系模板载入失败：\n" + "\n".join(failed))
+
+
+def _seed_evaluation(path: Path, *, reset: bool) -> Evaluation:
+    """Import a seed document through the same service as `import_evaluation`, once (or again with reset)."""
+    doc = parse_document(read_document_file(str(path)))
+    header = doc["evaluation"]
+    existing = Evaluation.objects.filter(
+        evaluated_unit__name=header["agency"], year=header["year"], title=header["title"]
+    ).first()
+    if existing is not None and not reset:
+        return existing
+    try:
+        return import_document(doc)
+    except DocumentError as error:
+        raise DemoError(f"演示评价 {path.name} 载入失败：\n" + "\n".join(error.errors)) from None

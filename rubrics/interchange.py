@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from rubrics.engine import (
@@ -343,3 +344,18 @@ def to_json_data(value: Any) -> Any:
 def dumps(result: dict, *, indent: int | None = 2) -> str:
     """The scoring result as JSON text (Chinese kept readable)."""
     return json.dumps(to_json_data(result), ensure_ascii=False, indent=indent)
+
+
+def read_document_file(path: str) -> str:
+    """The text of a document file, or DocumentError saying in Chinese why it cannot be read."""
+    file = Path(path)
+    if not file.exists():
+        raise DocumentError([f"找不到文件：{path}"])
+    if not file.is_file():
+        raise DocumentError([f"不是文件：{path}"])
+    try:
+        return file.read_text(encoding="utf-8-sig")  # -sig: files saved by Windows editors start with a BOM
+    except UnicodeDecodeError:
+        raise DocumentError([f"文件不是 UTF-8 编码的文本：{path}"]) from None
+    except OSError as exc:
+        raise DocumentError([f"无法读取文件 {path}：{exc.strerror or exc}"]) from None

@@ -120,7 +120,7 @@ def test_real_process_exits_1_without_traceback(tmp_path, content, expected):
     elif content is not None:
         path.write_text(content, encoding="utf-8")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
-    proc = subprocess.run(  # noqa: S603 - our own manage.py with a temp file
+    proc = subprocess.run(
         [sys.executable, "manage.py", "score", str(path), "--json"],
         cwd=ROOT,
         env=env,
@@ -138,7 +138,7 @@ def test_real_process_exits_1_without_traceback(tmp_path, content, expected):
 @pytest.mark.slow
 def test_real_process_prints_json_and_exits_0():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
-    proc = subprocess.run(  # noqa: S603 - our own manage.py with the fixture
+    proc = subprocess.run(
         [sys.executable, "manage.py", "score", str(SEED), "--json"],
         cwd=ROOT,
         env=env,

@@ -32,14 +32,16 @@ def _leaves(indicators: list[EvaluationIndicator]) -> list[EvaluationIndicator]:
 
 
 def apply_bindings(indicator: EvaluationIndicator, figures: dict[str, Figure]) -> None:
-    """Copy bound figures into the indicator's inputs (exact, to 6 decimals)."""
+    """Copy bound figures into the indicator's inputs (exact, to 6 decimals).
+
+    Where the data do not yet give the figure, the value typed earlier stays (nothing is lost);
+    the consistency check says that the figure is missing.
+    """
     inputs = dict(indicator.inputs or {})
     for name, key in (indicator.bindings or {}).items():
         figure = figures.get(key)
         if figure is not None and figure.value is not None:
             inputs[name] = str(figure.value.quantize(BOUND_INPUT_PLACES).normalize())
-        else:
-            inputs.pop(name, None)
     indicator.inputs = inputs
 
 

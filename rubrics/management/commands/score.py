@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand
 
-from rubrics.interchange import DocumentError, dumps, parse_document, score_document
-
-
-def _read(path: str) -> str:
-    file = Path(path)
-    if not file.exists():
-        raise DocumentError([f"找不到文件：{path}"])
-    if not file.is_file():
-        raise DocumentError([f"不是文件：{path}"])
-    try:
-        return file.read_text(encoding="utf-8-sig")  # -sig: files saved by Windows editors start with a BOM
-    except UnicodeDecodeError:
-        raise DocumentError([f"文件不是 UTF-8 编码的文本：{path}"]) from None
-    except OSError as exc:
-        raise DocumentError([f"无法读取文件 {path}：{exc.strerror or exc}"]) from None
+from rubrics.interchange import DocumentError, dumps, parse_document, read_document_file, score_document
 
 
 def _width(text: str) -> int:
@@ -74,7 +59,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: str, as_json: bool, **options: Any) -> None:
         try:
-            result = score_document(parse_document(_read(file)))
+            result = score_document(parse_document(read_document_file(file)))
         except DocumentError as exc:
             self._fail(exc.errors)
         except Exception as exc:  # the contract: one line per error, never a traceback
