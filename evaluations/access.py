@@ -87,3 +87,35 @@ def can_edit_evaluation(user, evaluation: Evaluation) -> bool:
 
 def evidence_for_user(user) -> QuerySet[Evidence]:
     return Evidence.objects.filter(evaluation__in=evaluations_for_user(user))
+
+
+UNIT_FILLING_STATES = {EvaluationState.DRAFT, EvaluationState.COLLECTING, EvaluationState.RETURNED}
+
+
+def is_evaluated_unit_user(user, evaluation: Evaluation) -> bool:
+    return Role.UNIT in roles_of(user) and user.organisation_id == evaluation.evaluated_unit_id
+
+
+def can_edit_tables(user, evaluation: Evaluation) -> bool:
+    """The team's evaluators, and the evaluated unit while it is asked for data, fill the base tables."""
+    if can_edit_evaluation(user, evaluation):
+        return True
+    return is_evaluated_unit_user(user, evaluation) and evaluation.state in UNIT_FILLING_STATES
+
+
+def can_upload_evidence(user, evaluation: Evaluation) -> bool:
+    return can_edit_tables(user, evaluation)
+
+
+def can_score(user, evaluation: Evaluation) -> bool:
+    """Indicator inputs, overrides and the indicator system: the team's evaluators only."""
+    return can_edit_evaluation(user, evaluation)
+
+
+def can_edit_narrative(user, evaluation: Evaluation) -> bool:
+    return can_edit_evaluation(user, evaluation)
+
+
+def can_download_evidence(user, evidence: Evidence) -> bool:
+    """Whoever may see the evaluation may download its evidence (the selector already limits that)."""
+    return evidence_for_user(user).filter(pk=evidence.pk).exists()

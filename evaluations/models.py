@@ -336,6 +336,12 @@ class EvaluationIndicator(IndicatorFields):
     )
     override_reason = models.TextField("调整理由", blank=True)
     analysis = models.TextField("指标分析", blank=True)
+    evidence_obtained = models.TextField(
+        "现场调研取得的资料", blank=True, help_text="现场调研记录（附件 3）的“现场调研资料”"
+    )
+    research_start = models.DateField("现场调研开始日期", null=True, blank=True)
+    research_end = models.DateField("现场调研结束日期", null=True, blank=True)
+    version = models.PositiveIntegerField("版本号", default=1, editable=False)
 
     class Meta:
         verbose_name = "评价指标"
@@ -438,6 +444,7 @@ class Evidence(models.Model):
     indicators = models.ManyToManyField(
         EvaluationIndicator, blank=True, related_name="evidence", verbose_name="关联指标"
     )
+    tables = models.ManyToManyField("DataTable", blank=True, related_name="evidence", verbose_name="关联基础数据表")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -463,6 +470,7 @@ class NarrativeItem(models.Model):
     title = models.CharField("标题", max_length=200)
     text = models.TextField("内容", blank=True)
     order = models.PositiveIntegerField("排序", default=0)
+    version = models.PositiveIntegerField("版本号", default=1, editable=False)
 
     class Meta:
         abstract = True

@@ -1,0 +1,3 @@
+"""URLs of the evaluation workspace: content (see evaluations/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the evaluation workspace: manage (see evaluations/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Views of the evaluation workspace, one module per area (thin: access check, service call, render)."""
