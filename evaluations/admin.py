@@ -11,6 +11,7 @@ from evaluations.models import (
     Organisation,
     Project,
     Recommendation,
+    StateChange,
     SubItem,
     TeamMember,
     User,
@@ -119,6 +120,18 @@ class LevelOneInline(admin.StackedInline):
         return super().get_queryset(request).filter(parent__isnull=True)
 
 
+class StateChangeInline(admin.TabularInline):
+    model = StateChange
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "actor", "transition", "from_state", "to_state", "review_level", "comment")
+    readonly_fields = fields
+    verbose_name_plural = "流程记录（时间线）"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
     list_display = (
@@ -133,9 +146,10 @@ class EvaluationAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "year", "state", "commissioning_bureau", "evaluating_firm")
     search_fields = ("title", "evaluated_unit__name", "project__name")
-    readonly_fields = ("total_score", "grade", "outline", "created_at", "updated_at")
+    # State changes only through evaluations.workflow (with its checks and timeline), never by editing.
+    readonly_fields = ("state", "review_level", "total_score", "grade", "outline", "created_at", "updated_at")
     autocomplete_fields = ("evaluated_unit", "project", "commissioning_bureau", "evaluating_firm")
-    inlines = [TeamMemberInline, LevelOneInline]
+    inlines = [TeamMemberInline, LevelOneInline, StateChangeInline]
     list_select_related = ("evaluated_unit", "commissioning_bureau")
 
     @admin.display(description="指标体系结构")

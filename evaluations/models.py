@@ -35,6 +35,16 @@ class Organisation(models.Model):
         verbose_name="上级单位",
     )
     region = models.CharField("所属地区", max_length=100, blank=True, help_text="如 深圳市罗湖区")
+    review_levels = models.PositiveSmallIntegerField(
+        "内部复核级数",
+        default=3,
+        choices=[
+            (1, "一级（一级审核）"),
+            (2, "二级（一级审核、二级复核）"),
+            (3, "三级（一级审核、二级复核、三级审核）"),
+        ],
+        help_text="仅对评价机构有效：报告提交前须经过的内部复核级数。",
+    )
 
     class Meta:
         verbose_name = "单位"
@@ -248,6 +258,7 @@ class Evaluation(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
     version = models.PositiveIntegerField("版本号", default=1, editable=False)
+    review_level = models.PositiveSmallIntegerField("当前复核级次", default=0, editable=False)
 
     class Meta:
         verbose_name = "绩效评价"
@@ -268,6 +279,31 @@ class Evaluation(models.Model):
             errors["period_end"] = "评价期间止不能早于评价期间起。"
         if errors:
             raise ValidationError(errors)
+
+
+class StateChange(models.Model):
+    """One row per workflow transition: the evaluation's timeline (who, from, to, when, comment)."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="state_changes", verbose_name="评价"
+    )
+    transition = models.CharField("操作", max_length=40)
+    from_state = models.CharField("原状态", max_length=20, choices=EvaluationState.choices)
+    to_state = models.CharField("新状态", max_length=20, choices=EvaluationState.choices)
+    review_level = models.PositiveSmallIntegerField("复核级次", default=0)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
+    )
+    comment = models.TextField("意见", blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "流程记录"
+        verbose_name_plural = "流程记录"
+        ordering = ["evaluation", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation}：{self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 class TeamRole(models.TextChoices):
