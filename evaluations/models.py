@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from rubrics.models import EvaluationKind, IndicatorFields, default_grades
 
@@ -259,6 +260,7 @@ class Evaluation(models.Model):
     updated_at = models.DateTimeField("修改时间", auto_now=True)
     version = models.PositiveIntegerField("版本号", default=1, editable=False)
     review_level = models.PositiveSmallIntegerField("当前复核级次", default=0, editable=False)
+    history = HistoricalRecords(verbose_name="评价修改记录")
 
     class Meta:
         verbose_name = "绩效评价"
@@ -331,6 +333,7 @@ class TeamMember(models.Model):
     role = models.CharField("角色", max_length=20, choices=TeamRole.choices, default=TeamRole.MEMBER)
     duty = models.CharField("本次评价分工", max_length=100, blank=True, help_text="如 项目经理、一级审核")
     order = models.PositiveIntegerField("排序", default=0)
+    history = HistoricalRecords(verbose_name="评价小组修改记录")
 
     class Meta:
         verbose_name = "评价小组成员"
@@ -378,6 +381,7 @@ class EvaluationIndicator(IndicatorFields):
     research_start = models.DateField("现场调研开始日期", null=True, blank=True)
     research_end = models.DateField("现场调研结束日期", null=True, blank=True)
     version = models.PositiveIntegerField("版本号", default=1, editable=False)
+    history = HistoricalRecords(verbose_name="评价指标修改记录")
 
     class Meta:
         verbose_name = "评价指标"
@@ -416,6 +420,9 @@ class DataTable(models.Model):
         verbose_name="最后修改人",
     )
     updated_at = models.DateTimeField("修改时间", auto_now=True)
+    # The rows as saved, so the table's history shows every version of the table (rows live in TableRow).
+    snapshot = models.JSONField("数据快照", default=list, blank=True, editable=False)
+    history = HistoricalRecords(verbose_name="基础数据表修改记录")
 
     class Meta:
         verbose_name = "基础数据表"
@@ -458,6 +465,7 @@ class NarrativeSection(models.Model):
     text = models.TextField("正文", blank=True)
     version = models.PositiveIntegerField("版本号", default=1)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
+    history = HistoricalRecords(verbose_name="报告章节修改记录")
 
     class Meta:
         verbose_name = "报告章节"
@@ -489,6 +497,7 @@ class Evidence(models.Model):
         verbose_name="上传人",
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    history = HistoricalRecords(verbose_name="佐证材料修改记录", m2m_fields=[indicators, tables])
 
     class Meta:
         verbose_name = "佐证材料"
@@ -507,6 +516,7 @@ class NarrativeItem(models.Model):
     text = models.TextField("内容", blank=True)
     order = models.PositiveIntegerField("排序", default=0)
     version = models.PositiveIntegerField("版本号", default=1, editable=False)
+    history = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from simple_history.utils import bulk_update_with_history
 
 from evaluations.figures import Figure, compute_figures
 from evaluations.models import Evaluation, EvaluationIndicator
@@ -67,12 +68,17 @@ def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
     indicators = list(evaluation.indicators.all())
     leaves = _leaves(indicators)
     unscored: list[str] = []
+    changed: list[EvaluationIndicator] = []
     for leaf in leaves:
+        before = (leaf.inputs, leaf.computed_score, leaf.score_explanation)
         apply_bindings(leaf, figures)
         problem = score_leaf(leaf)
         if problem and leaf.awarded_score is None:
             unscored.append(f"{leaf.name}：{problem}")
-    EvaluationIndicator.objects.bulk_update(leaves, ["inputs", "computed_score", "score_explanation"])
+        if (leaf.inputs, leaf.computed_score, leaf.score_explanation) != before:
+            changed.append(leaf)
+    if changed:  # only what moved, each change recorded in the indicators' history
+        bulk_update_with_history(changed, EvaluationIndicator, ["inputs", "computed_score", "score_explanation"])
     scores = [leaf.score for leaf in leaves]
     if leaves and all(score is not None for score in scores):
         total = sum((round_score(score) for score in scores), Decimal(0))

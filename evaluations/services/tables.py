@@ -89,12 +89,13 @@ def save_table(
     table = DataTable.objects.select_for_update().get(pk=table.pk)
     if expected_version is not None and table.version != expected_version:
         raise StaleTableError(table, expected_version)
+    dumped = [spec.dump_row(values) for values in parsed]
     table.rows.all().delete()
-    TableRow.objects.bulk_create(
-        TableRow(table=table, order=index, values=spec.dump_row(values)) for index, values in enumerate(parsed, 1)
-    )
+    TableRow.objects.bulk_create(TableRow(table=table, order=index, values=row) for index, row in enumerate(dumped, 1))
     table.version += 1
     table.updated_by = user
+    table.snapshot = dumped  # recorded by the table's history: every saved version of the table
+    table._history_user = user  # who, also outside a request (commands, imports)
     table.save()
     if recompute:
         from evaluations.services.scoring import recompute_scores

@@ -1,15 +1,15 @@
 """Optimistic locking: a save names the version it started from and never overwrites a newer one.
 
-The update is one conditional UPDATE (`WHERE pk = … AND version = …`); zero rows updated
-means somebody saved in between, and the caller gets what they changed, to show the user.
+The stored row is locked (SELECT … FOR UPDATE) and its version compared; a different version
+means somebody saved in between, and the caller gets what changed, to show the user. The save
+itself goes through Model.save() so the audit trail (django-simple-history) records it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import models
-from django.db.models import F
+from django.db import models, transaction
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,12 @@ class StaleObjectError(ValueError):
         )
 
 
-def save_versioned(obj: models.Model, *, expected_version: int, fields: list[str]) -> models.Model:
+@transaction.atomic
+def save_versioned(obj: models.Model, *, expected_version: int, fields: list[str], user=None) -> models.Model:
     """Save `fields` of obj if its stored version is still expected_version; bump the version."""
     model = type(obj)
-    values = {field: getattr(obj, model._meta.get_field(field).attname) for field in fields}
-    updated = model.objects.filter(pk=obj.pk, version=expected_version).update(**values, version=F("version") + 1)
-    if not updated:
-        current = model.objects.get(pk=obj.pk)
+    current = model.objects.select_for_update().get(pk=obj.pk)
+    if current.version != expected_version:
         changes = [
             FieldChange(str(model._meta.get_field(field).verbose_name), getattr(current, field), getattr(obj, field))
             for field in fields
@@ -43,4 +42,10 @@ def save_versioned(obj: models.Model, *, expected_version: int, fields: list[str
         ]
         raise StaleObjectError(current, expected_version, current.version, changes)
     obj.version = expected_version + 1
+    update_fields = [*fields, "version"]
+    if any(field.name == "updated_at" for field in model._meta.get_fields()):
+        update_fields.append("updated_at")
+    if user is not None:
+        obj._history_user = user  # the audit trail's "who" outside a request
+    obj.save(update_fields=update_fields)
     return obj
