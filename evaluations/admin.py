@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
+from evaluations.freezing import evaluation_of, is_frozen
 from evaluations.models import (
     BudgetFigure,
     Evaluation,
@@ -17,6 +18,28 @@ from evaluations.models import (
     User,
 )
 from rubrics.admin_tree import TreeFormSet, tree_outline
+
+
+class FrozenAwareAdmin(admin.ModelAdmin):
+    """Objects of an approved (frozen) evaluation are shown read-only and cannot be deleted here."""
+
+    def _frozen(self, obj) -> bool:
+        evaluation = evaluation_of(obj) if obj is not None else None
+        return evaluation is not None and is_frozen(evaluation)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._frozen(obj)
+
+    def delete_queryset(self, request, queryset):
+        frozen = [obj for obj in queryset if self._frozen(obj)]
+        if frozen:
+            self.message_user(request, f"「{frozen[0]}」所属的评价已批准并冻结，未删除任何记录。", messages.ERROR)
+            return
+        super().delete_queryset(request, queryset)
+
 
 INDICATOR_FIELDS = (
     "name",
@@ -133,7 +156,7 @@ class StateChangeInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(FrozenAwareAdmin):
     list_display = (
         "title",
         "kind",
@@ -171,7 +194,7 @@ class IndicatorChildInline(admin.StackedInline):
 
 
 @admin.register(EvaluationIndicator)
-class EvaluationIndicatorAdmin(admin.ModelAdmin):
+class EvaluationIndicatorAdmin(FrozenAwareAdmin):
     list_display = ("name", "evaluation", "parent", "weight", "rule_kind", "computed_score", "awarded_score")
     list_filter = ("evaluation", "rule_kind")
     search_fields = ("name",)
@@ -183,14 +206,14 @@ class EvaluationIndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(FrozenAwareAdmin):
     list_display = ("original_name", "evaluation", "size", "uploaded_by", "uploaded_at")
     list_filter = ("evaluation",)
     readonly_fields = ("sha256", "size", "content_type", "uploaded_at")
     search_fields = ("original_name", "description")
 
 
-class NarrativeAdmin(admin.ModelAdmin):
+class NarrativeAdmin(FrozenAwareAdmin):
     list_display = ("title", "evaluation", "order")
     list_filter = ("evaluation",)
     search_fields = ("title", "text")

@@ -12,6 +12,7 @@ from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
 from evaluations.figures import Figure, compute_figures
+from evaluations.freezing import assert_editable
 from evaluations.models import Evaluation, EvaluationIndicator
 from evaluations.services.tables import evaluation_tables
 from rubrics.engine import InputError, RuleError, compute_score, grade_for, round_score
@@ -64,6 +65,7 @@ def score_leaf(indicator: EvaluationIndicator) -> str | None:
 
 @transaction.atomic
 def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
+    assert_editable(evaluation)  # scores are bulk-updated, which bypasses the model guard
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
     indicators = list(evaluation.indicators.all())
     leaves = _leaves(indicators)

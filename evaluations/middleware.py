@@ -1,0 +1,18 @@
+from django.shortcuts import render
+
+from evaluations.freezing import FrozenEvaluationError
+
+
+class FrozenEvaluationMiddleware:
+    """A write that reaches a frozen evaluation by any path answers a Chinese 403 page, not a traceback."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, FrozenEvaluationError):
+            return render(request, "evaluations/frozen.html", {"message": str(exception)}, status=403)
+        return None
