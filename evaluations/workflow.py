@@ -69,9 +69,13 @@ def _bureau_reviewer(user, evaluation: Evaluation) -> str | None:
     return None
 
 
-def _no_consistency_errors(evaluation: Evaluation) -> str | None:
+def _ready_to_submit(evaluation: Evaluation) -> str | None:
+    """Every consultation comment answered, and no error left in the consistency check."""
     from evaluations.consistency import check_evaluation, has_errors
 
+    open_comments = evaluation.consultation_comments.filter(decision="").count()
+    if open_comments:
+        return f"还有 {open_comments} 条征求意见尚未答复（采纳或不予采纳并说明理由），请先逐条答复。"
     problems = check_evaluation(evaluation)
     if has_errors(problems):
         count = sum(problem.severity == "error" for problem in problems)
@@ -128,7 +132,7 @@ TRANSITIONS = {
             comment_required=True,
             style="outline-danger",
         ),
-        Transition("submit", "提交财政局审核", frozenset({S.CONSULTATION}), _preparer, guard=_no_consistency_errors),
+        Transition("submit", "提交财政局审核", frozenset({S.CONSULTATION}), _preparer, guard=_ready_to_submit),
         Transition("approve", "批准", frozenset({S.SUBMITTED}), _bureau_reviewer, style="success"),
         Transition(
             "return",
@@ -175,7 +179,7 @@ def perform(evaluation: Evaluation, name: str, *, user, comment: str = "") -> St
     from_state, level = evaluation.state, evaluation.review_level
     evaluation.state, evaluation.review_level = transition.target(evaluation)
     evaluation.save(update_fields=["state", "review_level", "updated_at"])
-    return StateChange.objects.create(
+    change = StateChange.objects.create(
         evaluation=evaluation,
         transition=name,
         from_state=from_state,
@@ -184,6 +188,25 @@ def perform(evaluation: Evaluation, name: str, *, user, comment: str = "") -> St
         actor=user,
         comment=comment,
     )
+    after = AFTER_TRANSITION.get(name)
+    if after is not None:
+        after(change)
+    return change
+
+
+def _after_submit(change: StateChange) -> None:
+    from evaluations.services.review import snapshot_submission
+
+    snapshot_submission(change)  # what the bureau reviews, to show later what changed
+
+
+def _after_rectification(change: StateChange) -> None:
+    from evaluations.services.review import create_rectification_items
+
+    create_rectification_items(change.evaluation)
+
+
+AFTER_TRANSITION = {"submit": _after_submit, "start_rectification": _after_rectification}
 
 
 def timeline(evaluation: Evaluation) -> list[StateChange]:

@@ -1,0 +1,163 @@
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from evaluations.inbox import inbox
+from evaluations.models import EvaluationState, NarrativeSection, RectificationStatus
+from evaluations.services.review import (
+    ReviewError,
+    add_consultation_comment,
+    answer_consultation_comment,
+    changes_since_last_review,
+    open_review_comments,
+    overdue_items,
+    return_with_comments,
+    update_rectification,
+)
+from evaluations.services.scoring import recompute_scores
+from evaluations.workflow import TransitionError, perform
+from tests.factories import EvaluationIndicatorFactory
+
+S = EvaluationState
+
+
+@pytest.fixture
+def consultation(world):
+    """Side A (one review level) in 征求意见, with a finding and a leaf indicator."""
+    evaluation = world["a"]
+    evaluation.evaluating_firm.review_levels = 1
+    evaluation.evaluating_firm.save()
+    leaf = EvaluationIndicatorFactory(
+        evaluation=evaluation, name="满意度", weight=100, rule_kind="binary", inputs={"met": True}
+    )
+    recompute_scores(evaluation)
+    evaluation.findings.create(title="项目未进行满意度调查", text="全年投诉率 1%。")
+    for name, persona in (
+        ("start_collecting", "evaluator_a"),
+        ("start_scoring", "evaluator_a"),
+        ("submit_review", "evaluator_a"),
+        ("pass_review", "reviewer_a"),
+    ):
+        perform(evaluation, name, user=world[persona])
+    evaluation.refresh_from_db()
+    assert evaluation.state == S.CONSULTATION
+    return {**world, "e": evaluation, "leaf": leaf, "finding": evaluation.findings.get()}
+
+
+def test_unit_and_bureau_comment_and_the_team_answers_each_with_a_reason(consultation):
+    c = consultation
+    first = add_consultation_comment(evaluation=c["e"], user=c["unit_a"], text="投诉率应为 0.8%", finding=c["finding"])
+    add_consultation_comment(evaluation=c["e"], user=c["bureau_a"], text="请补充调查方法", section_key="methods")
+    with pytest.raises(ReviewError, match="只有被评价单位和委托单位"):
+        add_consultation_comment(evaluation=c["e"], user=c["unit_b"], text="越权意见")
+    with pytest.raises(TransitionError, match="还有 2 条征求意见尚未答复"):
+        perform(c["e"], "submit", user=c["evaluator_a"])
+    with pytest.raises(ReviewError, match="理由"):
+        answer_consultation_comment(comment=first, user=c["evaluator_a"], decision="rejected", reason=" ")
+    with pytest.raises(ReviewError, match="只有本评价小组的评价人员"):
+        answer_consultation_comment(comment=first, user=c["unit_a"], decision="adopted", reason="同意")
+    for comment in c["e"].consultation_comments.all():
+        answer_consultation_comment(comment=comment, user=c["evaluator_a"], decision="adopted", reason="已据此修改")
+    perform(c["e"], "submit", user=c["evaluator_a"])
+    c["e"].refresh_from_db()
+    assert c["e"].state == S.SUBMITTED
+
+
+def test_return_with_comments_then_resubmission_shows_what_changed(consultation):
+    c = consultation
+    perform(c["e"], "submit", user=c["evaluator_a"])
+    return_with_comments(
+        evaluation=c["e"],
+        user=c["bureau_a"],
+        comment="请修改后重新提交",
+        items=[
+            {"indicator": c["leaf"], "text": "满意度未开展调查，不应得满分"},
+            {"section_key": "conclusion", "text": "结论需写明扣分原因"},
+        ],
+    )
+    c["e"].refresh_from_db()
+    assert c["e"].state == S.RETURNED
+    labels = [comment.target_label() for comment in open_review_comments(c["e"])]
+    assert labels == ["指标「满意度」", "章节「评价结论」"]
+    # The team fixes and resubmits through review and consultation.
+    c["leaf"].inputs = {"met": False}
+    c["leaf"].save()
+    recompute_scores(c["e"])
+    NarrativeSection.objects.create(evaluation=c["e"], key="conclusion", text="满意度扣 5 分。")
+    for name, persona in (("submit_review", "evaluator_a"), ("pass_review", "reviewer_a"), ("submit", "evaluator_a")):
+        perform(c["e"], name, user=c[persona])
+    changes = changes_since_last_review(c["e"])
+    assert "指标「满意度」的计分输入已修改。" in changes
+    assert "报告章节「conclusion」已修改。" in changes
+
+
+def test_return_needs_a_comment_and_valid_targets(consultation):
+    c = consultation
+    perform(c["e"], "submit", user=c["evaluator_a"])
+    with pytest.raises(ReviewError, match="没有章节"):
+        return_with_comments(
+            evaluation=c["e"], user=c["bureau_a"], comment="x", items=[{"section_key": "nope", "text": "?"}]
+        )
+    with pytest.raises(TransitionError, match="必须填写意见"):
+        return_with_comments(evaluation=c["e"], user=c["bureau_a"], comment="", items=[])
+    c["e"].refresh_from_db()
+    assert c["e"].state == S.SUBMITTED
+
+
+def test_rectification_items_follow_findings_and_units_update_them(consultation):
+    c = consultation
+    perform(c["e"], "submit", user=c["evaluator_a"])
+    perform(c["e"], "approve", user=c["bureau_a"])
+    perform(c["e"], "start_rectification", user=c["bureau_a"])
+    item = c["e"].rectification_items.get()
+    assert item.responsible_unit == c["e"].evaluated_unit
+    assert item.deadline == timezone.localdate() + dt.timedelta(days=90)
+    with pytest.raises(ReviewError, match="请填写整改措施"):
+        update_rectification(item=item, user=c["unit_a"], expected_version=1, status="done", measures="")
+    with pytest.raises(ReviewError, match="只有责任单位"):
+        update_rectification(item=item, user=c["unit_b"], expected_version=1, status="in_progress", measures="")
+    with pytest.raises(ReviewError, match="整改期限由委托的财政局确定"):
+        update_rectification(
+            item=item,
+            user=c["unit_a"],
+            expected_version=1,
+            status="in_progress",
+            measures="",
+            deadline=dt.date(2030, 1, 1),
+        )
+    upload = SimpleUploadedFile("满意度调查报告.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    update_rectification(
+        item=item,
+        user=c["unit_a"],
+        expected_version=1,
+        status="done",
+        measures="已开展满意度调查，满意度 96%",
+        upload=upload,
+    )
+    item.refresh_from_db()
+    assert item.status == RectificationStatus.DONE and len(item.completion_sha256) == 64
+    assert not overdue_items().exists()
+    update_rectification(
+        item=item,
+        user=c["bureau_a"],
+        expected_version=2,
+        status="in_progress",
+        measures="复查未通过",
+        deadline=timezone.localdate() - dt.timedelta(days=1),
+    )
+    assert list(overdue_items()) == [item]
+
+
+def test_inbox_tells_each_person_what_waits_for_them(consultation):
+    c = consultation
+    assert [i.text for i in inbox(c["unit_a"])] == ["征求意见：请审阅评价报告初稿和问题清单并提出意见。"]
+    add_consultation_comment(evaluation=c["e"], user=c["unit_a"], text="意见")
+    assert [i.text for i in inbox(c["evaluator_a"])] == ["有 1 条征求意见待答复。"]
+    assert not [item for item in inbox(c["unit_b"]) if item.evaluation == c["e"]]
+    assert inbox(c["nobody"]) == []
+    c["e"].consultation_comments.update(decision="adopted", reason="好")
+    perform(c["e"], "submit", user=c["evaluator_a"])
+    assert [i.text for i in inbox(c["bureau_a"])] == ["已提交，待您审核。"]
+    assert inbox(c["bureau_b"]) == []
