@@ -260,6 +260,15 @@ class Evaluation(models.Model):
     updated_at = models.DateTimeField("修改时间", auto_now=True)
     version = models.PositiveIntegerField("版本号", default=1, editable=False)
     review_level = models.PositiveSmallIntegerField("当前复核级次", default=0, editable=False)
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="later_versions",
+        verbose_name="所修订的已批准版本",
+        editable=False,
+    )
     history = HistoricalRecords(verbose_name="评价修改记录")
 
     class Meta:
