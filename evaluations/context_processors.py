@@ -2,9 +2,15 @@ from evaluations.roles import Role, roles_of
 
 
 def navigation(request):
-    """Roles of the signed-in user, for the navigation bar."""
+    """Roles of the signed-in user and what waits for them, for the navigation bar."""
     roles = roles_of(request.user)
+    if not roles:
+        return {"user_roles": [], "is_admin_user": False, "inbox_count": 0, "is_bureau_user": False}
+    from evaluations.inbox import inbox
+
     return {
         "user_roles": sorted(role.value for role in roles),
         "is_admin_user": Role.ADMIN in roles or getattr(request.user, "is_staff", False),
+        "is_bureau_user": bool(roles & {Role.BUREAU, Role.ADMIN}),
+        "inbox_count": len(inbox(request.user)),
     }
