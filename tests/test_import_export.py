@@ -86,6 +86,8 @@ def document() -> dict:
                                 standard="①符合规划 5 分；②符合职责 5 分。",
                                 benchmark="充分",
                                 evidence="立项文件",
+                                evidence_obtained="立项批复；部门三定方案",
+                                research=["2023-07-02", "2023-07-20"],
                             ),
                             leaf("立项程序规范性", 10, {"kind": "binary"}, {"met": True}, score=8),
                         ],
@@ -239,6 +241,11 @@ def test_import_stores_every_part(evaluator):
     assert str(evaluation.report_date) == "2023-10-08" and evaluation.created_by == evaluator
     leaf_ = evaluation.indicators.get(name="立项依据充分性")
     assert (leaf_.benchmark, leaf_.evidence_required, leaf_.order) == ("充分", "立项文件", 1)
+    assert (leaf_.evidence_obtained, str(leaf_.research_start), str(leaf_.research_end)) == (
+        "立项批复；部门三定方案",
+        "2023-07-02",
+        "2023-07-20",
+    )
     assert leaf_.parent.name == "项目立项" and leaf_.parent.parent.name == "决策"
     year = evaluation.indicators.get(name="2023年")
     assert year.parent.parent.parent.name == "产出"  # the fourth level
@@ -281,6 +288,8 @@ def test_export_omits_empty_optional_strings_and_keeps_tree_order(evaluator):
     first = exported["indicators"][0]["children"][0]["children"]
     assert [node["name"] for node in first] == ["立项依据充分性", "立项程序规范性"]
     assert set(first[1]) == {"name", "weight", "rule", "inputs", "score"}
+    assert first[0]["evidence_obtained"] == "立项批复；部门三定方案"
+    assert first[0]["research"] == ["2023-07-02", "2023-07-20"]
     assert first[0]["rule"] == {"kind": "checklist", "items": ["符合规划", "符合职责"], "gate": None}
     timely = exported["indicators"][2]["children"][0]["children"][1]
     assert (timely["score"], timely["reason"]) == (9, "复核后调整")
@@ -447,6 +456,31 @@ def test_depth_five(evaluator):
         "children": [{**year, "name": "上半年"}],
     }
     assert refused(doc) == ["指标「上半年」位于第 5 级，指标体系最多 4 级。"]
+
+
+def test_field_research_keys_round_trip_and_bad_ones_are_refused(evaluator):
+    doc = document()
+    other = doc["indicators"][0]["children"][0]["children"][1]
+    other["research"] = ["2023-07-05", None]  # only the start known
+    evaluation = import_document(doc)
+    node = evaluation.indicators.get(name="立项程序规范性")
+    assert (node.evidence_obtained, str(node.research_start), node.research_end) == ("", "2023-07-05", None)
+    exported = export_document(evaluation)
+    assert exported["indicators"][0]["children"][0]["children"][1]["research"] == ["2023-07-05", None]
+    assert export_document(import_document(through_json(exported))) == exported
+    for research, message in (
+        ("2023-07-02", "research（现场调研时间）必须是 [开始, 结束] 两个日期，现为 “2023-07-02”"),
+        (["2023-07-20", "2023-07-02"], "research（现场调研时间）开始日 2023-07-20 晚于结束日 2023-07-02"),
+        (["2023年7月2日", None], "research（现场调研时间）开始：日期应写作 2023-10-01 这样的 ISO 格式"),
+    ):
+        doc = document()
+        doc["indicators"][0]["children"][0]["children"][1]["research"] = research
+        (error,) = refused(doc)
+        assert error.startswith("决策 / 项目立项 / 立项程序规范性：" + message)
+    doc = document()
+    doc["indicators"][0]["children"][0]["children"][1]["evidence_obtained"] = ["清单"]
+    (error,) = refused(doc)
+    assert "evidence_obtained" in error
 
 
 def test_a_bad_table_cell_names_table_row_column_and_why(evaluator):

@@ -89,6 +89,10 @@ def _export_node(indicator: EvaluationIndicator, children: list[dict]) -> dict:
             node["reason"] = indicator.override_reason
     if indicator.analysis:
         node["analysis"] = indicator.analysis
+    if indicator.evidence_obtained:  # 附件 3 现场调研记录: what was obtained, and when
+        node["evidence_obtained"] = indicator.evidence_obtained
+    if indicator.research_start or indicator.research_end:
+        node["research"] = [_iso(indicator.research_start), _iso(indicator.research_end)]
     if indicator.is_custom:
         node["custom"] = True
     if children:
@@ -321,6 +325,20 @@ def _read_leaf(node: DocNode, errors: list[str]) -> None:
         pass  # already reported by read_indicators
 
 
+def _read_research(research: Any, where: str, errors: list[str]) -> tuple[dt.date | None, dt.date | None]:
+    """The field-research dates [start, end] (ISO dates, either may be null); both unset when omitted."""
+    if research is None:
+        return None, None
+    if not isinstance(research, list) or len(research) != 2:
+        errors.append(f"{where}：research（现场调研时间）必须是 [开始, 结束] 两个日期，现为 {show(research)}")
+        return None, None
+    start = _date(research[0], f"{where}：research（现场调研时间）开始", errors)
+    end = _date(research[1], f"{where}：research（现场调研时间）结束", errors)
+    if start and end and start > end:
+        errors.append(f"{where}：research（现场调研时间）开始日 {start} 晚于结束日 {end}")
+    return start, end
+
+
 def _read_indicators(doc: dict, plan: _Plan) -> None:
     nodes, errors = read_indicators(doc.get("indicators"))
     plan.errors += errors
@@ -328,6 +346,10 @@ def _read_indicators(doc: dict, plan: _Plan) -> None:
         where = node.where
         node.values["actual_display"] = text_value(node.data, "actual_display", 200, where, plan.errors)
         node.values["analysis"] = text_value(node.data, "analysis", None, where, plan.errors)
+        node.values["evidence_obtained"] = text_value(node.data, "evidence_obtained", None, where, plan.errors)
+        node.values["research_start"], node.values["research_end"] = _read_research(
+            node.data.get("research"), where, plan.errors
+        )
         custom = node.data.get("custom", False)
         if not isinstance(custom, bool):
             plan.errors.append(f"{where}：custom（个性指标）只能是 true 或 false，现为 {show(custom)}")
