@@ -138,6 +138,9 @@ TASKS = {
     }
 }
 
+# Large tables post one field per cell when JavaScript is off (tables.js sends one JSON field).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -1,3 +1,13 @@
-"""URLs of the evaluation workspace: tables (see evaluations/urls.py)."""
+"""URLs of the evaluation workspace: tables (see evaluations/urls.py), under evaluations/<pk>/tables/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from evaluations.web import tables
+
+urlpatterns = [
+    path("", tables.table_list, name="evaluation-tables"),
+    path("workbook.xlsx", tables.workbook, name="evaluation-workbook"),
+    path("<slug:key>/", tables.table_detail, name="evaluation-table"),
+    path("<slug:key>/excel/", tables.table_excel, name="evaluation-table-excel"),
+    path("<slug:key>/preview/", tables.table_preview, name="evaluation-table-preview"),
+]
