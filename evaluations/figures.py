@@ -25,9 +25,12 @@ class Figure:
 
     @property
     def display(self) -> str:
+        """Percentages with 2 decimals (99.71%); counts and amounts as written (18, 36.5)."""
         if self.value is None:
             return "—"
-        return f"{self.value:.2f}{self.unit}"
+        if self.unit == "%":
+            return f"{self.value:.2f}%"
+        return f"{num(self.value)}{self.unit}"
 
 
 def num(value: Decimal | None) -> str:
