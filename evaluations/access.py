@@ -119,3 +119,23 @@ def can_edit_narrative(user, evaluation: Evaluation) -> bool:
 def can_download_evidence(user, evidence: Evidence) -> bool:
     """Whoever may see the evaluation may download its evidence (the selector already limits that)."""
     return evidence_for_user(user).filter(pk=evidence.pk).exists()
+
+
+def can_manage_team(user, evaluation: Evaluation) -> bool:
+    """The team's 项目经理 (an evaluator) or an admin, while the evaluation is not frozen."""
+    from evaluations.freezing import FROZEN_STATES
+
+    if evaluation.state in FROZEN_STATES:
+        return False
+    roles = roles_of(user)
+    if Role.ADMIN in roles:
+        return True
+    return Role.EVALUATOR in roles and is_on_team(user, evaluation, {TeamRole.MANAGER})
+
+
+def can_delete_evidence(user, evidence: Evidence) -> bool:
+    """The uploader, or an evaluator of the team, while the evaluation still takes evidence."""
+    evaluation = evidence.evaluation
+    if not can_upload_evidence(user, evaluation):
+        return False
+    return evidence.uploaded_by_id == user.pk or can_edit_evaluation(user, evaluation)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from evaluations import access
 from evaluations.models import (
     BudgetFigure,
     DataTable,
@@ -605,7 +606,7 @@ def test_concurrent_scoring_is_refused_with_what_changed(world, tree):
 def test_frozen_team_cannot_be_changed(world):
     Evaluation.objects.filter(pk=world["a"].pk).update(state=EvaluationState.APPROVED)
     world["a"].refresh_from_db()
-    assert not editing.can_manage_team(world["admin"], world["a"])
+    assert not access.can_manage_team(world["admin"], world["a"])
 
 
 def test_firm_kind_is_required_for_creation(world, creation):

@@ -304,16 +304,6 @@ TEAM_LABELS = {
 REVIEW_ROLES = {TeamRole.REVIEW_1, TeamRole.REVIEW_2, TeamRole.REVIEW_3}
 
 
-def can_manage_team(user, evaluation: Evaluation) -> bool:
-    """The team's 项目经理 (an evaluator) or an admin, while the evaluation is not frozen."""
-    if evaluation.state in FROZEN_STATES:
-        return False
-    roles = roles_of(user)
-    if Role.ADMIN in roles:
-        return True
-    return Role.EVALUATOR in roles and access.is_on_team(user, evaluation, {TeamRole.MANAGER})
-
-
 def member_snapshot(member: TeamMember) -> dict[str, str]:
     """What the edit form started from, to tell a later save what somebody else changed meanwhile."""
     return {
@@ -364,7 +354,7 @@ def save_member(
 ) -> TeamMember:
     """Add a member (member=None) or change one; linked accounts belong to the evaluating firm, once each."""
     evaluation = _lock(evaluation)
-    if not can_manage_team(actor, evaluation):
+    if not access.can_manage_team(actor, evaluation):
         raise EditError("只有本评价小组的项目经理或系统管理员可以调整评价小组。")
     if member is not None:
         member = TeamMember.objects.select_for_update().get(pk=member.pk, evaluation=evaluation)
@@ -427,7 +417,7 @@ def remove_member(
     *, evaluation: Evaluation, actor: User, member: TeamMember, snapshot: Mapping[str, str] | None = None
 ) -> None:
     evaluation = _lock(evaluation)
-    if not can_manage_team(actor, evaluation):
+    if not access.can_manage_team(actor, evaluation):
         raise EditError("只有本评价小组的项目经理或系统管理员可以调整评价小组。")
     member = TeamMember.objects.select_for_update().filter(pk=member.pk, evaluation=evaluation).first()
     if member is None:

@@ -25,7 +25,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
-from evaluations import access
 from evaluations.datatables import tables_for_kind
 from evaluations.models import DataTable, Evaluation, EvaluationIndicator, Evidence
 from evaluations.services.tables import get_table
@@ -293,14 +292,6 @@ def store_evidence(
             Evidence._meta.get_field("file").storage.delete(name)
         raise
     return created
-
-
-def can_delete_evidence(user, evidence: Evidence) -> bool:
-    """The uploader, or an evaluator of the team, while the evaluation still takes evidence."""
-    evaluation = evidence.evaluation
-    if not access.can_upload_evidence(user, evaluation):
-        return False
-    return evidence.uploaded_by_id == user.pk or access.can_edit_evaluation(user, evaluation)
 
 
 def delete_evidence(evidence: Evidence) -> None:

@@ -43,7 +43,7 @@ def apply_bindings(indicator: EvaluationIndicator, figures: dict[str, Figure]) -
     for name, key in (indicator.bindings or {}).items():
         figure = figures.get(key)
         if figure is not None and figure.value is not None:
-            inputs[name] = str(figure.value.quantize(BOUND_INPUT_PLACES).normalize())
+            inputs[name] = format(figure.value.quantize(BOUND_INPUT_PLACES).normalize(), "f")  # "90", not "9E+1"
     indicator.inputs = inputs
 
 
@@ -66,6 +66,8 @@ def score_leaf(indicator: EvaluationIndicator) -> str | None:
 @transaction.atomic
 def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
     assert_editable(evaluation)  # scores are bulk-updated, which bypasses the model guard
+    # One recompute at a time per evaluation: two concurrent table saves must not write back stale inputs.
+    Evaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
     indicators = list(evaluation.indicators.all())
     leaves = _leaves(indicators)

@@ -186,7 +186,7 @@ def evidence_download(request, pk: int, evidence_pk: int):
 def evidence_delete(request, pk: int, evidence_pk: int):
     evaluation = _evaluation(request, pk)
     item = _evidence_of(evaluation, evidence_pk)
-    if not evidence_service.can_delete_evidence(request.user, item):
+    if not access.can_delete_evidence(request.user, item):
         raise PermissionDenied("只有上传人或评价小组的评价人员可以在评价可编辑时删除佐证材料。")
     with transaction.atomic():
         evidence_service.delete_evidence(item)

@@ -23,7 +23,6 @@ from evaluations.services.editing import (
     ALL,
     EditError,
     can_create_evaluation,
-    can_manage_team,
     create_evaluation,
     member_snapshot,
     remove_member,
@@ -112,7 +111,7 @@ def evaluation_create(request):
 @require_http_methods(["GET", "POST"])
 def evaluation_team(request, pk: int):
     evaluation = access.get_evaluation_for_user(request.user, pk)
-    manage = can_manage_team(request.user, evaluation)
+    manage = access.can_manage_team(request.user, evaluation)
     members = list(evaluation.team.select_related("user").order_by("order", "pk"))
     editing = None
     form = None
