@@ -12,6 +12,7 @@ from evaluations.consistency import ERROR, Problem, check_evaluation
 from evaluations.selectors import indicator_rows
 from evaluations.services.editing import humanize
 from evaluations.web.manage import list_context
+from evaluations.web.review import workflow_context
 from evaluations.web.scoring import summary
 
 
@@ -73,5 +74,6 @@ def evaluation_detail(request, pk: int):
             "experiences": evaluation.experiences.all(),
             "problems": [problem_link(problem) for problem in problems],
             "error_count": sum(problem.severity == ERROR for problem in problems),
+            "workflow": workflow_context(request, evaluation, show_scores),
         },
     )
