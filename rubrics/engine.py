@@ -137,7 +137,8 @@ def _with_unit(text: str, unit: str) -> str:
 
 def _actual(value: Decimal, unit: str) -> str:
     """A measured value: percents with 2 decimals (99.71%), counts and amounts as given (333 户)."""
-    return f"{_d2(value)}%" if unit == "%" else _with_unit(_n(value), unit)
+    # Bound figures carry 6 decimals; shown, a measured value is rounded to 2 (99.295943 → 99.3).
+    return f"{_d2(value)}%" if unit == "%" else _with_unit(_n(round_score(value)), unit)
 
 
 def _step_word(unit: str) -> str:
