@@ -1,0 +1,310 @@
+"""Report rendering: ``.venv/bin/python bench/report.py [--runs N] [--variants] [--no-chromium]``.
+
+Both demo reports are assembled once in a throw-away SQLite database (migrated in a temporary directory,
+removed afterwards), then rendered:
+
+1. several times in this process (WeasyPrint imported once): median seconds (layout and total), pages, size;
+2. in fresh processes (import included), each printing its own time and peak RSS;
+3. with headless Chromium, when /usr/bin/chromium exists, printing the same HTML and CSS (fresh browser per
+   run; peak RSS summed over its process tree), and the ratio WeasyPrint / Chromium;
+4. with --variants: the same HTML with one CSS change each (table layout, borders, page-break rules, no
+   tables at all), interleaved run by run, so that what costs layout time can be compared in one run.
+
+Prints figures only; nothing here asserts a time. The machines are noisy: compare ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags for a clean, reproducible print: no sandbox or GPU in containers, shared memory in /tmp rather than
+# a small /dev/shm, no header/footer, and all compositing done before the PDF is taken.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--run-all-compositor-stages-before-draw",
+    "--no-pdf-header-footer",
+]
+VARIANTS = {
+    "baseline": "",
+    "table-layout:auto": "table { table-layout: auto !important; }",
+    "border-collapse": (
+        "table { border-collapse: collapse !important; } th, td { border: 0.5pt solid #333 !important; }"
+    ),
+    "no-keep-rules": (
+        "tbody.keep { break-inside: auto !important; } tbody.lead tr + tr { break-before: auto !important; }"
+        " .table-block.whole { break-inside: auto !important; }"
+    ),
+    "row-avoid": "tr { break-inside: avoid; }",
+    "no-overflow-wrap": "th, td { overflow-wrap: normal !important; }",
+    "no-cell-borders": "table { border: 0 !important; } th, td { border: 0 !important; }",
+    "no-draft-marks": ".draft-stamp { display: none !important; } @page { @top-right { content: none; } }",
+    "no-toc-page-numbers": ".toc a::after { content: none !important; }",
+    "no-tables": "table { display: none !important; }",
+}
+
+
+def mib(kib: float) -> str:
+    return f"{kib / 1024:.0f} MiB"
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident memory (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def setup_django(workdir: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.test_settings"
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
+    import django
+
+    django.setup()
+
+
+def assemble_demo(workdir: str) -> dict[str, dict]:
+    """Migrate, load the demo and return both reports' content snapshots (JSON-able dicts)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from evaluations.demo import load_demo
+    from reports.assembly import assemble_report
+    from reports.services import outline_for, report_title
+
+    contents = {}
+    for kind, evaluation in load_demo().items():
+        started = time.monotonic()
+        content = assemble_report(evaluation, outline_for(evaluation), title=report_title(evaluation))
+        contents[kind] = content.to_dict()
+        print(f"  {kind:<10} assembled in {time.monotonic() - started:.3f} s")
+    return contents
+
+
+def render_html_variant(html: str, css: str) -> bytes:
+    from weasyprint import HTML
+
+    from reports.rendering import STATIC_DIR, url_fetcher
+
+    if css:
+        html = html.replace("</head>", f"<style>{css}</style></head>", 1)
+    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=url_fetcher()).render()
+    return document.write_pdf(), len(document.pages)
+
+
+def in_process(contents: dict[str, dict], runs: int) -> dict[str, float]:
+    from reports.rendering import render_pdf_document
+
+    print(f"\n1. In this process ({runs} runs each, WeasyPrint imported once)")
+    medians = {}
+    for kind, content in contents.items():
+        totals, layouts, result = [], [], None
+        for _ in range(runs):
+            result = render_pdf_document(content)
+            totals.append(result.seconds)
+            layouts.append(result.layout_seconds)
+        medians[kind] = statistics.median(totals)
+        print(
+            f"  {kind:<10} median {medians[kind]:.2f} s (layout {statistics.median(layouts):.2f} s, "
+            f"write {medians[kind] - statistics.median(layouts):.2f} s); {result.pages} pages, "
+            f"{len(result.pdf) / 1024:.0f} KiB"
+        )
+    print(f"  peak RSS of this process: {mib(peak_rss_kib())}")
+    return medians
+
+
+def child(path: str) -> None:
+    """Run in a fresh process: render one snapshot, print seconds, pages, size and peak RSS as JSON."""
+    started = time.monotonic()
+    setup_django(os.environ["BENCH_WORKDIR"])
+    from reports.rendering import render_pdf_document
+
+    content = json.loads(Path(path).read_text())
+    ready = time.monotonic()
+    result = render_pdf_document(content)
+    print(
+        json.dumps(
+            {
+                "render": result.seconds,
+                "process": time.monotonic() - started,
+                "setup": ready - started,
+                "pages": result.pages,
+                "size": len(result.pdf),
+                "rss_kib": peak_rss_kib(),
+            }
+        )
+    )
+
+
+def fresh_processes(files: dict[str, Path], runs: int, workdir: str) -> dict[str, float]:
+    print(f"\n2. Fresh processes ({runs} each; WeasyPrint import included in 'render')")
+    medians = {}
+    for kind, path in files.items():
+        results = []
+        for _ in range(runs):
+            out = subprocess.run(  # noqa: S603 - our own script
+                [sys.executable, __file__, "--child", str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "BENCH_WORKDIR": workdir},
+            )
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        medians[kind] = statistics.median(r["render"] for r in results)
+        print(
+            f"  {kind:<10} median render {medians[kind]:.2f} s, whole process "
+            f"{statistics.median(r['process'] for r in results):.2f} s; {results[0]['pages']} pages, "
+            f"{results[0]['size'] / 1024:.0f} KiB; peak RSS {mib(max(r['rss_kib'] for r in results))}"
+        )
+    return medians
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        ppid = int(fields.get("PPid", "0").strip())
+        children.setdefault(ppid, []).append(int(entry.name))
+        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack += children.get(current, [])
+    return total
+
+
+def chromium(contents: dict[str, dict], runs: int, html_dir: Path) -> dict[str, float]:
+    from pypdf import PdfReader
+
+    from reports.rendering import STATIC_DIR, render_html
+
+    print(f"\n3. Headless Chromium ({runs} runs each, fresh browser): {' '.join(CHROMIUM_FLAGS)}")
+    for css in STATIC_DIR.glob("*.css"):
+        shutil.copy(css, html_dir / css.name)
+    medians = {}
+    for kind, content in contents.items():
+        page = html_dir / f"{kind}.html"
+        page.write_text(render_html(content))
+        output = html_dir / f"{kind}-chromium.pdf"
+        times, peaks = [], []
+        for run in range(runs):
+            profile = html_dir / f"profile-{kind}-{run}"
+            command = [
+                str(CHROMIUM),
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--print-to-pdf={output}",
+                page.as_uri(),
+            ]
+            peak = [0]
+            started = time.monotonic()
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+
+            def sample(process=process, peak=peak) -> None:
+                while process.poll() is None:
+                    peak[0] = max(peak[0], tree_rss_kib(process.pid))
+                    time.sleep(0.05)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            process.wait()
+            times.append(time.monotonic() - started)
+            sampler.join()
+            peaks.append(peak[0])
+        medians[kind] = statistics.median(times)
+        pages = len(PdfReader(output).pages)
+        print(
+            f"  {kind:<10} median {medians[kind]:.2f} s; {pages} pages, {output.stat().st_size / 1024:.0f} KiB; "
+            f"peak RSS (process tree) {mib(max(peaks))}"
+        )
+    return medians
+
+
+def variants(contents: dict[str, dict], runs: int) -> None:
+    from reports.rendering import render_html
+
+    print(f"\n4. CSS variants, interleaved ({runs} runs each; median seconds, ratio to baseline)")
+    for kind, content in contents.items():
+        html = render_html(content)
+        timings: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        pages: dict[str, int] = {}
+        names = list(VARIANTS)
+        for run in range(runs):
+            for name in names[run % len(names) :] + names[: run % len(names)]:  # rotated: no position bias
+                css = VARIANTS[name]
+                started = time.monotonic()
+                _, pages[name] = render_html_variant(html, css)
+                timings[name].append(time.monotonic() - started)
+        base = statistics.median(timings["baseline"])
+        for name, values in timings.items():
+            value = statistics.median(values)
+            print(f"  {kind:<10} {name:<20} {value:6.2f} s  ×{value / base:.2f}  ({pages[name]} pages)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--variants", action="store_true", help="also time CSS variants (slow)")
+    parser.add_argument("--no-chromium", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    with tempfile.TemporaryDirectory(prefix="perf-eval-report-bench-") as workdir:
+        print("Assembling the demo reports (throw-away database)…")
+        setup_django(workdir)
+        contents = assemble_demo(workdir)
+        files = {}
+        for kind, content in contents.items():
+            files[kind] = Path(workdir) / f"{kind}.json"
+            files[kind].write_text(json.dumps(content, ensure_ascii=False))
+        weasy = in_process(contents, args.runs)
+        fresh = fresh_processes(files, args.runs, workdir)
+        if CHROMIUM.exists() and not args.no_chromium:
+            html_dir = Path(workdir) / "html"
+            html_dir.mkdir()
+            chrome = chromium(contents, args.runs, html_dir)
+            print("\n   WeasyPrint / Chromium (same run):")
+            for kind in contents:
+                print(
+                    f"  {kind:<10} in-process ×{weasy[kind] / chrome[kind]:.2f}, "
+                    f"fresh process ×{fresh[kind] / chrome[kind]:.2f}"
+                )
+        else:
+            reason = "--no-chromium" if args.no_chromium else "/usr/bin/chromium not found"
+            print(f"\n3. Headless Chromium: skipped ({reason})")
+        if args.variants:
+            variants(contents, args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from reports.models import ReportOutline, ReportSettings, ReportVersion
+
+
+@admin.register(ReportOutline)
+class ReportOutlineAdmin(admin.ModelAdmin):
+    list_display = ("name", "key", "version", "kind", "is_active")
+    list_filter = ("kind", "is_active")
+    readonly_fields = ("structure",)
+
+    @admin.display(description="提纲结构")
+    def structure(self, obj):
+        from django.utils.html import format_html_join
+
+        try:
+            spec = obj.spec
+        except KeyError:
+            return "（程序中没有该提纲）"
+        lines = []
+
+        def walk(nodes, depth):
+            for node in nodes:
+                lines.append(("　" * depth + node.title,))
+                walk(node.children, depth + 1)
+
+        walk(spec.chapters, 0)
+        lines += [(f"附件：{node.title}",) for node in spec.annexes]
+        return format_html_join("", "<div>{}</div>", lines)
+
+
+@admin.register(ReportSettings)
+class ReportSettingsAdmin(admin.ModelAdmin):
+    list_display = ("evaluation", "outline", "title")
+    autocomplete_fields = ()
+    list_select_related = ("evaluation", "outline")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "outline":
+            kwargs["queryset"] = ReportOutline.objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ReportVersion)
+class ReportVersionAdmin(admin.ModelAdmin):
+    list_display = ("evaluation", "number", "status", "is_draft", "pages", "size", "author", "created_at")
+    list_filter = ("status", "is_draft")
+    list_select_related = ("evaluation", "author")
+    exclude = ("content",)
+    readonly_fields = [field.name for field in ReportVersion._meta.fields if field.name not in ("content", "id")]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

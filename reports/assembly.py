@@ -1,0 +1,427 @@
+"""assemble_report(evaluation, outline) → ReportContent: the report's text, tables and scores from the data.
+
+Nothing here knows HTML or PDF. Every figure comes from the data: narrative sections (NarrativeSection),
+tables (services.tables.evaluation_tables with the declared specs), scores (the indicators), the team,
+findings, recommendations and experiences. Sentences that restate weights and scores are generated here,
+so they always agree with the score tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from evaluations.consistency import ERROR, check_evaluation, has_errors
+from evaluations.datatables import spec_for, tables_for_kind
+from evaluations.figures import compute_figures
+from evaluations.models import Evaluation
+from evaluations.services.tables import evaluation_tables
+from reports import tables as tb
+from reports.content import CoverField, Paragraph, Problem, ReportContent, Section, Table
+from reports.numbering import cn_number, cn_year_month, heading_number, plain, rate
+from reports.outlines import Node, OutlineSpec, Part
+
+SUBHEAD = re.compile(r"^(（[一二三四五六七八九十\d]{1,3}）|\(\d{1,2}\)|\d{1,2}\s*[.、．]|[①-⑳])\s*\S")
+SENTENCE_END = ("。", "；", "，", "：", ":", ";")
+TAIL = re.compile(
+    r"(具体分析如下|指标得分情况见下?表|得分情况(详)?见下表|(具体)?情况如下表|详见下表|如下表|见下表)[：:]?\s*$"
+)
+TABLE_INTRO = re.compile(r"(如下表|见下表|详见下表)[：:]?\s*$")
+
+
+def text_paragraphs(text: str) -> list[Paragraph]:
+    """Narrative text as paragraphs: one per line; short numbered lines become sub-headings."""
+    paragraphs = []
+    for line in (text or "").replace("\r\n", "\n").split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        short = len(line) <= 30 and not line.endswith(SENTENCE_END)
+        paragraphs.append(Paragraph(line, style="subhead" if short and SUBHEAD.match(line) else ""))
+    return paragraphs
+
+
+def grade_note(grades: list) -> str:
+    """等级标识分数对应标准：优：绩效评价分值≥90 分；良：80 分≤绩效评价分值＜90 分；…"""
+    bounds = sorted(((Decimal(str(lower)), str(label)) for lower, label in grades), reverse=True)
+    parts = []
+    for index, (lower, label) in enumerate(bounds):
+        upper = bounds[index - 1][0] if index else None
+        if upper is None:
+            parts.append(f"{label}：绩效评价分值≥{plain(lower)} 分")
+        elif lower <= 0 and index == len(bounds) - 1:
+            parts.append(f"{label}：绩效评价分值＜{plain(upper)} 分")
+        else:
+            parts.append(f"{label}：{plain(lower)} 分≤绩效评价分值＜{plain(upper)} 分")
+    return "等级标识分数对应标准：" + "；".join(parts) + "。"
+
+
+def insert_before_tail(text: str, sentence: str) -> str:
+    """Put a generated sentence before a closing "具体分析如下：" / "指标得分情况见表：", else at the end."""
+    match = TAIL.search(text)
+    if match:
+        return text[: match.start()] + sentence + text[match.start() :]
+    return text + sentence
+
+
+@dataclass
+class Context:
+    evaluation: Evaluation
+    spec: OutlineSpec
+    narrative: dict[str, str]
+    tables: dict[str, list[dict]]
+    roots: list[tb.IndicatorNode]
+    total: Decimal | None
+    grade: str
+    grade_footnote: str
+    placed_tables: set[str] = field(default_factory=set)
+
+    @property
+    def year_prefix(self) -> str:
+        return f"{self.evaluation.year} 年度"
+
+
+# --- parts -------------------------------------------------------------------------------------------
+
+
+def _table(ctx: Context, key: str) -> Table:
+    spec = spec_for(key)
+    rows = ctx.tables.get(key) or []
+    builder = tb.SPECIAL_TABLES.get(key)
+    title = spec.title if ctx.spec.table_numbering == "chapter" else f"{ctx.year_prefix}{spec.title}"
+    ctx.placed_tables.add(key)
+    return builder(rows, title) if builder else tb.data_table(spec, rows, title)
+
+
+def _text(ctx: Context, key: str) -> list[Paragraph]:
+    return text_paragraphs(ctx.narrative.get(key, ""))
+
+
+def _conclusion(ctx: Context) -> list:
+    paragraphs = _text(ctx, "conclusion")
+    if ctx.total is None:
+        paragraphs.append(Paragraph("尚有指标未计分，暂无综合得分和评价等级。"))
+        return paragraphs
+    total = plain(ctx.total)
+    quoting = [p for p in paragraphs if total in p.text and ctx.grade in p.text]
+    if quoting:
+        quoting[-1].footnote = ctx.grade_footnote
+    else:
+        paragraphs.append(Paragraph(f"综合得分为 {total} 分，评价等级为“{ctx.grade}”。", footnote=ctx.grade_footnote))
+    return paragraphs
+
+
+def _team_text(ctx: Context, key: str) -> list:
+    paragraphs = _text(ctx, key)
+    table = tb.team_table(ctx.evaluation.team.all())
+    for index, paragraph in enumerate(paragraphs):
+        if "人员及分工" in paragraph.text:
+            return [*paragraphs[: index + 1], table, *paragraphs[index + 1 :]]
+    return [table, *paragraphs]
+
+
+def _items(kind: str, ctx: Context, level: int) -> list[Section]:
+    items = {
+        "experiences": ctx.evaluation.experiences.all(),
+        "findings": ctx.evaluation.findings.all(),
+        "recommendations": ctx.evaluation.recommendations.all(),
+    }[kind]
+    return [Section("", item.title, level, blocks=text_paragraphs(item.text)) for item in items]
+
+
+def _score_sentence(node: tb.IndicatorNode) -> str:
+    if node.score is None:
+        return f"权重分为 {plain(node.weight)} 分，尚未计分。"
+    return f"权重分为 {plain(node.weight)} 分，实际得分为 {plain(node.score)} 分。"
+
+
+def _leaf_blocks(ctx: Context, leaf: tb.IndicatorNode) -> list:
+    indicator = leaf.indicator
+    sentence = _score_sentence(leaf)
+    if indicator.awarded_score is not None and indicator.override_reason.strip():
+        sentence += f"评定理由：{indicator.override_reason.strip().rstrip('。')}。"
+    analysis = text_paragraphs(indicator.analysis)
+    if not analysis and indicator.score_explanation:
+        sentence += f"计分依据：{indicator.score_explanation.strip()}"
+    return [Paragraph(sentence, label=f"{leaf.name}："), *_after_intro(analysis, _mapped_tables(ctx, leaf))]
+
+
+def _mapped_tables(ctx: Context, node: tb.IndicatorNode) -> list[Table]:
+    keys = ctx.spec.indicator_tables.get(node.name, ())
+    return [_table(ctx, key) for key in keys if key in ctx.tables and key not in ctx.placed_tables]
+
+
+def _after_intro(paragraphs: list[Paragraph], tables: list[Table]) -> list:
+    """Tables go right after the paragraph that announces them ("…如下表："), else after the text."""
+    for index, paragraph in enumerate(paragraphs):
+        if TABLE_INTRO.search(paragraph.text):
+            return [*paragraphs[: index + 1], *tables, *paragraphs[index + 1 :]]
+    return [*paragraphs, *tables]
+
+
+def _inner_blocks(ctx: Context, node: tb.IndicatorNode) -> list:
+    """An inner node inside a section: its analysis and tables, then its children."""
+    paragraphs = text_paragraphs(node.indicator.analysis)
+    tables = _mapped_tables(ctx, node)
+    announces = any(TABLE_INTRO.search(p.text) for p in paragraphs)
+    if not tables and announces and any(tb.completion_rate(leaf.indicator) is not None for leaf in node.leaves()):
+        tables = [tb.completion_table(node)]
+    blocks = _after_intro(paragraphs, tables)
+    for child in node.children:
+        if child.is_leaf:
+            blocks += _leaf_blocks(ctx, child)
+        else:
+            label = f"{child.name}（满分 {plain(child.weight)} 分，得分 {tb.score_text(child.score)} 分）"
+            blocks.append(Paragraph(label, style="subhead"))
+            blocks += _inner_blocks(ctx, child)
+    return blocks
+
+
+def _level1_sentence(ctx: Context, node: tb.IndicatorNode) -> str:
+    weight, score = plain(node.weight), tb.score_text(node.score)
+    if ctx.spec.analysis_style == "department":
+        share = rate(node.score, node.weight)
+        tail = f"，得分率为 {plain(share)}%" if share is not None else ""
+        return f"指标分值为 {weight} 分，实际得分 {score} 分{tail}。"
+    return f"指标权重分 {weight} 分，得分 {score} 分。"
+
+
+def _analysis(ctx: Context, level: int) -> list[Section]:
+    sections = []
+    for root in ctx.roots:
+        section = Section("", f"{root.name}{ctx.spec.level1_suffix}", level, toc=False)
+        paragraphs = text_paragraphs(root.indicator.analysis)
+        sentence = _level1_sentence(ctx, root)
+        if paragraphs:
+            paragraphs[0].text = insert_before_tail(paragraphs[0].text, sentence)
+        else:
+            paragraphs = [Paragraph(sentence)]
+        section.blocks.append(paragraphs[0])
+        rest = paragraphs[1:]
+        if ctx.spec.analysis_style == "department":
+            section.blocks.append(tb.leaf_score_table(root))
+            for child in root.children:
+                section.blocks += _leaf_blocks(ctx, child) if child.is_leaf else _inner_blocks(ctx, child)
+            section.blocks += rest
+        else:
+            section.blocks += rest
+            for child in root.children:
+                if child.is_leaf:
+                    section.blocks += _leaf_blocks(ctx, child)
+                    continue
+                title = f"{child.name}（满分 {plain(child.weight)} 分，得分 {tb.score_text(child.score)} 分）"
+                section.children.append(Section("", title, level + 1, blocks=_inner_blocks(ctx, child), toc=False))
+        section.blocks += _mapped_tables(ctx, root)
+        sections.append(section)
+    # Tables the outline places after an indicator that this evaluation does not have go at the end.
+    leftover = [key for names in ctx.spec.indicator_tables.values() for key in names]
+    leftover = [key for key in dict.fromkeys(leftover) if key in ctx.tables and key not in ctx.placed_tables]
+    if leftover and sections:
+        sections[-1].blocks += [_table(ctx, key) for key in leftover]
+    return sections
+
+
+def _base_tables(ctx: Context) -> list:
+    """附件: every data-collection table of the kind, then the figures derived from them."""
+    blocks: list = []
+    for spec in tables_for_kind(ctx.evaluation.kind):
+        title = spec.title if spec.code == spec.title else f"{spec.code} {spec.title}"
+        blocks.append(tb.data_table(spec, ctx.tables.get(spec.key) or [], title, wide=True))
+    figures = compute_figures(ctx.evaluation.kind, ctx.tables).values()
+    blocks.append(tb.figures_table([figure for figure in figures if figure.value is not None]))
+    return blocks
+
+
+def _research_rows(evaluation: Evaluation, roots: list[tb.IndicatorNode]) -> list:
+    try:
+        from evaluations.research import research_rows
+    except ImportError:  # built here from the indicators when the research module is not installed
+        return _own_research_rows(roots)
+    return research_rows(evaluation)
+
+
+@dataclass
+class _ResearchRow:
+    number: int
+    name: str
+    content: str
+    required: str
+    obtained: str
+    period: str
+
+
+def _own_research_rows(roots: list[tb.IndicatorNode]) -> list[_ResearchRow]:
+    from reports.numbering import cn_date
+
+    rows = []
+    for number, leaf in enumerate(tb.all_leaves(roots), start=1):
+        indicator = leaf.indicator
+        start, end = indicator.research_start, indicator.research_end
+        period = f"{cn_date(start)}—{cn_date(end)}" if start and end and start != end else cn_date(start or end)
+        rows.append(
+            _ResearchRow(
+                number,
+                leaf.name,
+                indicator.explanation,
+                indicator.evidence_required,
+                indicator.evidence_obtained,
+                period,
+            )
+        )
+    return rows
+
+
+def _field_research(ctx: Context) -> list:
+    rows = _research_rows(ctx.evaluation, ctx.roots)
+    if not any(row.required or row.obtained or row.period for row in rows):
+        return []
+    return [tb.field_research_table(rows)]
+
+
+def _part(ctx: Context, part: Part, level: int) -> tuple[list, list[Section]]:
+    """The blocks and generated subsections of one part of a node."""
+    kind = part.kind
+    if kind == "text":
+        return _text(ctx, part.key), []
+    if kind == "table":
+        return [_table(ctx, part.key)], []
+    if kind == "team_text":
+        return _team_text(ctx, part.key), []
+    if kind == "conclusion":
+        return _conclusion(ctx), []
+    if kind == "score_full":
+        return [tb.score_full_table(ctx.roots, ctx.total)], []
+    if kind == "score_summary":
+        return [tb.score_summary_table(ctx.roots, ctx.total, "绩效得分整体情况表")], []
+    if kind == "analysis":
+        return [], _analysis(ctx, level + 1)
+    if kind == "items":
+        return [], _items(part.key, ctx, level + 1)
+    if kind == "indicator_system":
+        return [tb.indicator_system_table(ctx.roots, f"{ctx.year_prefix}绩效评价指标体系")], []
+    if kind == "indicator_annex":
+        return [tb.indicator_annex_table(ctx.roots)], []
+    if kind == "base_tables":
+        return _base_tables(ctx), []
+    if kind == "field_research":
+        return _field_research(ctx), []
+    raise ValueError(f"未知的提纲内容：{kind}")
+
+
+def _build(ctx: Context, node: Node, level: int, *, chapter: bool = True) -> Section | None:
+    """The section of an outline node; an empty optional node is left out (a chapter says "无。")."""
+    section = Section("", node.title, level)
+    for part in node.parts:
+        blocks, children = _part(ctx, part, level)
+        section.blocks += blocks
+        section.children += children
+    section.children += [child for child in (_build(ctx, sub, level + 1) for sub in node.children) if child]
+    empty = not section.blocks and not section.children
+    if empty and node.optional:
+        return Section("", node.title, level, blocks=[Paragraph("无。")]) if level == 1 and chapter else None
+    if empty and any(part.kind in ("text", "items") for part in node.parts):
+        section.blocks.append(Paragraph("无。" if node.parts[0].kind == "items" else "（尚未填写）", style="note"))
+    return section
+
+
+def _number(sections: list[Section], prefix: str) -> None:
+    for index, section in enumerate(sections, start=1):
+        section.number = heading_number(section.level, index)
+        section.anchor = f"{prefix}-{index}"
+        _number(section.children, section.anchor)
+
+
+def _tables_in(section: Section) -> list[Table]:
+    found = [block for block in section.blocks if isinstance(block, Table) and block.title]
+    for child in section.children:
+        found += _tables_in(child)
+    return found
+
+
+def _number_tables(chapters: list[Section]) -> None:
+    """表1-1, 表1-2 … numbered per chapter, in reading order."""
+    for chapter_index, chapter in enumerate(chapters, start=1):
+        for count, table in enumerate(_tables_in(chapter), start=1):
+            table.number = f"表{chapter_index}-{count}"
+
+
+def default_title(evaluation: Evaluation) -> str:
+    return f"{evaluation.title}报告"
+
+
+def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=None) -> ReportContent:
+    """The report of an evaluation in the given outline (a ReportOutline or an OutlineSpec)."""
+    spec: OutlineSpec = getattr(outline, "spec", outline)
+    evaluation = Evaluation.objects.select_related(
+        "evaluated_unit", "project", "commissioning_bureau", "evaluating_firm"
+    ).get(pk=evaluation.pk)
+    roots = tb.build_tree(evaluation.indicators.all())
+    leaves = tb.all_leaves(roots)
+    total = evaluation.total_score if leaves and all(leaf.score is not None for leaf in leaves) else None
+    ctx = Context(
+        evaluation=evaluation,
+        spec=spec,
+        narrative={section.key: section.text for section in evaluation.narrative.all()},
+        tables=evaluation_tables(evaluation),
+        roots=roots,
+        total=total,
+        grade=evaluation.grade if total is not None else "",
+        grade_footnote=grade_note(evaluation.grades),
+    )
+    preamble: list[Paragraph] = []
+    for part in spec.preamble:
+        preamble += _part(ctx, part, 0)[0]
+    chapters = [section for section in (_build(ctx, node, 1) for node in spec.chapters) if section]
+    _number(chapters, "sec")
+    if spec.table_numbering == "chapter":
+        _number_tables(chapters)
+    annexes = []
+    for node in spec.annexes:
+        section = _build(ctx, node, 1, chapter=False)
+        if section is None:
+            continue
+        annexes.append(section)
+    for index, section in enumerate(annexes, start=1):
+        section.number = f"附件{index} " if len(annexes) > 1 else "附件："
+        section.anchor = f"annex-{index}"
+        section.new_page = section.wide = True
+        _number(section.children, section.anchor)
+
+    problems = check_evaluation(evaluation)
+    draft = has_errors(problems)
+    unit = evaluation.evaluated_unit.name
+    subject = evaluation.project.name if evaluation.project else evaluation.title
+    report_day = evaluation.report_date or today or timezone.localdate()
+    return ReportContent(
+        evaluation_id=evaluation.pk,
+        title=title or default_title(evaluation),
+        cover_fields=[
+            CoverField("项目名称", subject),
+            CoverField("项目单位", unit),
+            CoverField("委托单位", evaluation.commissioning_bureau.name),
+            CoverField("评价机构", evaluation.evaluating_firm.name),
+        ],
+        date_text=cn_year_month(report_day),
+        outline_key=spec.key,
+        outline_version=spec.version,
+        outline_name=spec.name,
+        author=evaluation.evaluating_firm.name,
+        preamble=preamble,
+        sections=chapters,
+        annexes=annexes,
+        draft=draft,
+        problems=[
+            Problem("错误" if p.severity == ERROR else "提示", p.where, p.message)
+            for p in sorted(problems, key=lambda p: p.severity != ERROR)
+        ]
+        if draft
+        else [],
+        total=plain(total) if total is not None else "",
+        grade=ctx.grade,
+    )
+
+
+__all__ = ["assemble_report", "cn_number", "default_title", "grade_note", "text_paragraphs"]

@@ -1,0 +1,13 @@
+"""Background rendering (django-tasks; the database backend in production, run by manage.py db_worker)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def render_report_task(version_id: int) -> None:
+    """Render one report version; its progress and outcome are recorded on the ReportVersion row."""
+    from reports.services import run_render
+
+    run_render(version_id)

@@ -1,0 +1,18 @@
+"""URLs of the report page of an evaluation (included at the site root by config/urls.py)."""
+
+from django.urls import path
+
+from reports import views
+
+urlpatterns = [
+    path("evaluations/<int:pk>/reports/", views.report_list, name="evaluation-reports"),
+    path("evaluations/<int:pk>/reports/status/", views.report_status, name="evaluation-report-status"),
+    path("evaluations/<int:pk>/reports/generate/", views.report_generate, name="evaluation-report-generate"),
+    path("evaluations/<int:pk>/reports/settings/", views.report_settings, name="evaluation-report-settings"),
+    path(
+        "evaluations/<int:pk>/reports/<int:number>/download/",
+        views.report_download,
+        name="evaluation-report-download",
+    ),
+    path("evaluations/<int:pk>/reports/<int:number>/retry/", views.report_retry, name="evaluation-report-retry"),
+]

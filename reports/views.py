@@ -1,0 +1,219 @@
+"""Thin views of the report page: list versions, request a render, poll progress, retry, download, settings.
+
+Every view fetches the evaluation through evaluations.access (another organisation's evaluation → 404);
+reading reports needs can_view_scores (unit users only once the draft is shared → 403 before),
+requesting a render needs services.can_request (team evaluators while editable, and admins).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from evaluations import access
+from evaluations.consistency import ERROR, check_evaluation
+from evaluations.roles import Role, roles_of
+from evaluations.services.versioning import StaleObjectError, save_versioned
+from reports import services
+from reports.models import ReportSettings, ReportStatus, ReportVersion
+
+LIST_FIELDS = (
+    "pk",
+    "evaluation_id",
+    "number",
+    "outline__name",
+    "outline__version",
+    "title",
+    "summary",
+    "status",
+    "progress",
+    "stage",
+    "error",
+    "content_hash",
+    "is_draft",
+    "problem_count",
+    "file",
+    "sha256",
+    "pages",
+    "size",
+    "render_seconds",
+    "author__full_name",
+    "author__username",
+    "created_at",
+    "started_at",
+    "finished_at",
+)
+
+
+def _evaluation(request, pk: int):
+    evaluation = access.get_evaluation_for_user(request.user, pk)
+    if not access.can_view_scores(request.user, evaluation):
+        raise PermissionDenied("评价报告在评价小组征求意见后向被评价单位开放。")
+    return evaluation
+
+
+def _versions(evaluation):
+    return ReportVersion.objects.filter(evaluation=evaluation).select_related("outline", "author").defer("content")
+
+
+def _is_admin(user) -> bool:
+    return Role.ADMIN in roles_of(user)
+
+
+class ReportSettingsForm(forms.Form):
+    outline = forms.ModelChoiceField(label="报告提纲", queryset=None, required=False, empty_label="默认（最新提纲）")
+    title = forms.CharField(label="报告标题", max_length=200, required=False, help_text="留空则为“评价名称 + 报告”。")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, evaluation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outline"].queryset = services.outlines_for(evaluation.kind)
+
+
+def _status_row(version: ReportVersion, evaluation) -> dict:
+    done = version.status == ReportStatus.DONE and bool(version.file)
+    return {
+        "number": version.number,
+        "status": version.status,
+        "status_label": version.get_status_display(),
+        "progress": version.progress,
+        "stage": version.stage,
+        "error": version.error,
+        "active": version.is_active,
+        "pages": version.pages,
+        "size": version.size,
+        "download_url": reverse("evaluation-report-download", args=[evaluation.pk, version.number]) if done else "",
+    }
+
+
+@login_required
+@require_GET
+def report_list(request, pk: int):
+    evaluation = _evaluation(request, pk)
+    versions = list(_versions(evaluation))
+    chosen = services.settings_for(evaluation)
+    problems = check_evaluation(evaluation)
+    errors = sum(problem.severity == ERROR for problem in problems)
+    form = None
+    if _is_admin(request.user):
+        form = ReportSettingsForm(
+            evaluation=evaluation,
+            initial={
+                "outline": chosen.outline_id if chosen else None,
+                "title": chosen.title if chosen else "",
+                "version": chosen.version if chosen else 0,
+            },
+        )
+    for version in versions:
+        version.retryable = services.can_retry(version)
+    return render(
+        request,
+        "reports/versions.html",
+        {
+            "evaluation": evaluation,
+            "show_scores": True,
+            "versions": versions,
+            "outline": services.outline_for(evaluation),
+            "report_title": services.report_title(evaluation),
+            "can_request": services.can_request(request.user, evaluation),
+            "error_count": errors,
+            "problem_count": len(problems),
+            "settings_form": form,
+            "any_active": any(version.is_active for version in versions),
+        },
+    )
+
+
+@login_required
+@require_GET
+def report_status(request, pk: int):
+    evaluation = _evaluation(request, pk)
+    rows = [_status_row(version, evaluation) for version in _versions(evaluation)]
+    return JsonResponse({"versions": rows, "active": any(row["active"] for row in rows)})
+
+
+@login_required
+@require_POST
+def report_generate(request, pk: int):
+    evaluation = _evaluation(request, pk)
+    if not services.can_request(request.user, evaluation):
+        raise PermissionDenied("只有评价小组的评价人员（在可编辑阶段）和系统管理员可以生成报告。")
+    try:
+        with transaction.atomic():
+            version, created = services.request_render(evaluation, request.user)
+    except services.ReportRequestError as error:
+        messages.error(request, str(error))
+        return redirect("evaluation-reports", pk=evaluation.pk)
+    if created:
+        messages.success(request, f"已提交生成第 {version.number} 版报告，报告在后台生成，本页会自动显示进度。")
+    elif version.status == ReportStatus.DONE:
+        messages.info(request, f"报告内容与第 {version.number} 版相同，未重复生成，可直接下载第 {version.number} 版。")
+    else:
+        messages.info(request, f"相同内容的第 {version.number} 版已在生成队列中，请等待其完成。")
+    return redirect("evaluation-reports", pk=evaluation.pk)
+
+
+@login_required
+@require_POST
+def report_retry(request, pk: int, number: int):
+    evaluation = _evaluation(request, pk)
+    if not services.can_request(request.user, evaluation):
+        raise PermissionDenied("只有评价小组的评价人员（在可编辑阶段）和系统管理员可以重新生成报告。")
+    version = get_object_or_404(ReportVersion, evaluation=evaluation, number=number)
+    try:
+        with transaction.atomic():
+            services.retry(version)
+    except services.ReportRequestError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"已重新提交第 {version.number} 版报告的生成。")
+    return redirect("evaluation-reports", pk=evaluation.pk)
+
+
+@login_required
+@require_GET
+def report_download(request, pk: int, number: int):
+    evaluation = _evaluation(request, pk)
+    version = get_object_or_404(ReportVersion.objects.defer("content"), evaluation=evaluation, number=number)
+    if version.status != ReportStatus.DONE or not version.file:
+        raise Http404("该版本报告尚未生成完成。")
+    try:
+        handle = version.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("报告文件不存在，请重新生成。") from None
+    return FileResponse(handle, as_attachment=True, filename=version.download_name, content_type="application/pdf")
+
+
+@login_required
+@require_POST
+def report_settings(request, pk: int):
+    evaluation = _evaluation(request, pk)
+    if not _is_admin(request.user):
+        raise PermissionDenied("只有系统管理员可以更改报告提纲。")
+    form = ReportSettingsForm(request.POST, evaluation=evaluation)
+    if not form.is_valid():
+        messages.error(request, "报告设置未保存：" + "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("evaluation-reports", pk=evaluation.pk)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            current = ReportSettings.objects.filter(evaluation=evaluation).first()
+            if current is None:
+                if data["version"] != 0:
+                    raise StaleObjectError(evaluation, data["version"], 0, [])
+                ReportSettings.objects.create(evaluation=evaluation, outline=data["outline"], title=data["title"])
+            else:
+                current.outline, current.title = data["outline"], data["title"].strip()
+                save_versioned(current, expected_version=data["version"], fields=["outline", "title"])
+    except StaleObjectError as error:
+        messages.error(request, f"报告设置已被他人修改，本次未保存，请刷新后重试。（{error}）")
+    else:
+        messages.success(request, "报告设置已保存，下次生成报告时生效。")
+    return redirect("evaluation-reports", pk=evaluation.pk)
