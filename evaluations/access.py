@@ -16,6 +16,8 @@ EDITABLE_STATES = {
     EvaluationState.DRAFT,
     EvaluationState.COLLECTING,
     EvaluationState.SCORING,
+    # 征求意见: the team revises the draft for the comments it adopts before submitting (财监〔2021〕4号 第十八条).
+    EvaluationState.CONSULTATION,
     EvaluationState.RETURNED,
 }
 EVALUATOR_TEAM_ROLES = {TeamRole.MANAGER, TeamRole.LEAD, TeamRole.MEMBER}

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from evaluations.models import Evaluation, EvaluationState, StateChange, TeamRole
 from evaluations.roles import Role, roles_of
+from evaluations.signals import evaluation_transitioned
 
 S = EvaluationState
 PREPARER_ROLES = {TeamRole.MANAGER, TeamRole.LEAD, TeamRole.MEMBER}
@@ -191,6 +192,7 @@ def perform(evaluation: Evaluation, name: str, *, user, comment: str = "") -> St
     after = AFTER_TRANSITION.get(name)
     if after is not None:
         after(change)
+    evaluation_transitioned.send(sender=Evaluation, change=change)
     return change
 
 

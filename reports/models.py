@@ -100,6 +100,9 @@ class ReportVersion(models.Model):
     content_hash = models.CharField("内容 SHA-256", max_length=64, db_index=True)
     content = models.JSONField("报告内容快照", default=dict, blank=True, help_text="生成成功后清空，以 PDF 为准。")
     is_draft = models.BooleanField("草稿", default=False, help_text="一致性检查有错误时生成的报告为草稿。")
+    is_final = models.BooleanField(
+        "批准时的最终报告", default=False, help_text="批准评价时生成并归档，其 SHA-256 用于核验。"
+    )
     problem_count = models.PositiveIntegerField("未解决问题数", default=0)
     file = models.FileField("PDF 文件", upload_to="reports/%Y/%m/", blank=True)
     sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)

@@ -235,3 +235,29 @@ def run_render(version_id: int) -> ReportVersion | None:
     )
     version.refresh_from_db()
     return version
+
+
+def request_final_render(evaluation: Evaluation, user) -> ReportVersion:
+    """On approval: the final report, rendered from the approved (frozen) data and marked final.
+
+    Identical content already rendered is reused rather than rendered again.
+    """
+    version, _ = request_render(evaluation, user)
+    ReportVersion.objects.filter(evaluation=evaluation, is_final=True).exclude(pk=version.pk).update(is_final=False)
+    ReportVersion.objects.filter(pk=version.pk).update(is_final=True)
+    version.is_final = True
+    return version
+
+
+def final_report(evaluation: Evaluation) -> ReportVersion | None:
+    """The finished final report of an approved evaluation, or None (not approved, or still rendering)."""
+    return (
+        ReportVersion.objects.filter(evaluation=evaluation, is_final=True, status=ReportStatus.DONE)
+        .exclude(file="")
+        .first()
+    )
+
+
+def on_transition(sender, change, **kwargs) -> None:
+    if change.transition == "approve":
+        request_final_render(change.evaluation, change.actor)

@@ -12,7 +12,7 @@ $PY manage.py migrate --noinput -v 0
 $PY manage.py collectstatic --noinput -v 0
 $PY manage.py load_demo
 # Reports render in the background: the django-tasks database worker.
-$PY manage.py db_worker >var/worker.log 2>&1 &
+$PY manage.py db_worker --no-reload >var/worker.log 2>&1 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 

@@ -1,0 +1,61 @@
+"""Approval renders the final PDF and stores its SHA-256; the archive carries it; anyone with access can verify it."""
+
+import hashlib
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from evaluations.archive import verify_archive
+from evaluations.workflow import perform
+from reports.services import final_report
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def approved(world, django_capture_on_commit_callbacks):
+    evaluation = world["a"]
+    evaluation.evaluating_firm.review_levels = 1
+    evaluation.evaluating_firm.save()
+    for name, persona in (
+        ("start_collecting", "evaluator_a"),
+        ("start_scoring", "evaluator_a"),
+        ("submit_review", "evaluator_a"),
+        ("pass_review", "reviewer_a"),
+        ("submit", "evaluator_a"),
+    ):
+        perform(evaluation, name, user=world[persona])
+    assert final_report(evaluation) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        perform(evaluation, "approve", user=world["bureau_a"])
+    return world
+
+
+def test_approval_stores_the_final_pdf_with_its_hash(approved):
+    version = final_report(approved["a"])
+    assert version is not None and not version.is_draft
+    data = version.file.read()
+    assert data.startswith(b"%PDF") and hashlib.sha256(data).hexdigest() == version.sha256
+
+
+def test_the_archive_carries_the_final_pdf_and_verifies(client, approved):
+    client.force_login(approved["bureau_a"])
+    response = client.get(reverse("evaluation-archive", args=[approved["a"].pk]))
+    assert verify_archive(response.content) == []
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        pdf = archive.read("01_评价报告（最终版）.pdf")
+    assert hashlib.sha256(pdf).hexdigest() == final_report(approved["a"]).sha256
+
+
+def test_a_downloaded_pdf_verifies_and_a_changed_one_does_not(client, approved):
+    version = final_report(approved["a"])
+    data = version.file.read()
+    client.force_login(approved["unit_a"])
+    url = reverse("evaluation-verify", args=[approved["a"].pk])
+    ok = client.post(url, {"file": SimpleUploadedFile("报告.pdf", data, content_type="application/pdf")})
+    assert "与批准时保存的最终报告一致" in ok.content.decode()
+    bad = client.post(url, {"file": SimpleUploadedFile("报告.pdf", data + b"\n%", content_type="application/pdf")})
+    assert "不一致" in bad.content.decode()
