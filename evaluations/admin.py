@@ -147,9 +147,13 @@ class StateChangeInline(admin.TabularInline):
     model = StateChange
     extra = 0
     can_delete = False
-    fields = ("created_at", "actor", "transition", "from_state", "to_state", "review_level", "comment")
+    fields = ("created_at", "actor", "transition_label", "from_state", "to_state", "review_level", "comment")
     readonly_fields = fields
     verbose_name_plural = "流程记录（时间线）"
+
+    @admin.display(description="操作")
+    def transition_label(self, obj):
+        return obj.transition_label
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -21,6 +21,7 @@ from evaluations.models import (
     Recommendation,
     TeamMember,
 )
+from evaluations.narrative import SECTIONS
 
 IGNORED_FIELDS = {"version", "updated_at", "snapshot", "score_explanation"}
 ACTIONS = {"+": "新增", "~": "修改", "-": "删除"}
@@ -43,6 +44,12 @@ def _text(value) -> str:
     return str(value)
 
 
+def _display(field, value) -> str:
+    """A stored value as users read it: choice labels (已提交, not submitted)."""
+    choices = dict(field.flatchoices) if getattr(field, "flatchoices", None) else {}
+    return _text(choices.get(value, value))
+
+
 def _who(record) -> str:
     user = record.history_user
     return str(user) if user is not None else "系统"
@@ -55,7 +62,8 @@ def _subject(record, model) -> str:
     if model is EvaluationIndicator:
         return f"指标「{record.name}」"
     if model is NarrativeSection:
-        return f"报告章节「{record.key}」"
+        titles = {section.key: section.title for sections in SECTIONS.values() for section in sections}
+        return f"报告章节「{titles.get(record.key, record.key)}」"
     if model is Evaluation:
         return "评价基本信息"
     return f"{model._meta.verbose_name}「{record}」"

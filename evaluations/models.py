@@ -316,6 +316,13 @@ class StateChange(models.Model):
     def __str__(self) -> str:
         return f"{self.evaluation}：{self.get_from_state_display()} → {self.get_to_state_display()}"
 
+    @property
+    def transition_label(self) -> str:
+        from evaluations.workflow import TRANSITIONS
+
+        transition = TRANSITIONS.get(self.transition)
+        return transition.label if transition else self.transition
+
 
 class TeamRole(models.TextChoices):
     MANAGER = "manager", "项目经理"

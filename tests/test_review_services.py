@@ -90,7 +90,7 @@ def test_return_with_comments_then_resubmission_shows_what_changed(consultation)
         perform(c["e"], name, user=c[persona])
     changes = changes_since_last_review(c["e"])
     assert "指标「满意度」的计分输入已修改。" in changes
-    assert "报告章节「conclusion」已修改。" in changes
+    assert "报告章节「评价结论」已修改。" in changes
 
 
 def test_return_needs_a_comment_and_valid_targets(consultation):

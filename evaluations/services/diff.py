@@ -6,6 +6,7 @@ Used to show a bureau reviewer what the team changed since the submission they r
 from __future__ import annotations
 
 from evaluations.datatables import TABLES
+from evaluations.narrative import SECTIONS
 
 NODE_FIELDS = {
     "weight": "权重",
@@ -46,9 +47,10 @@ def document_changes(old: dict, new: dict) -> list[str]:
             if before.get(field) != after.get(field):
                 changes.append(f"指标「{path[-1]}」的{label}已修改。")
     old_text, new_text = old.get("narrative") or {}, new.get("narrative") or {}
+    titles = {section.key: section.title for section in SECTIONS.get((new.get("evaluation") or {}).get("kind"), ())}
     for key in sorted(old_text.keys() | new_text.keys()):
         if old_text.get(key) != new_text.get(key):
-            changes.append(f"报告章节「{key}」已修改。")
+            changes.append(f"报告章节「{titles.get(key, key)}」已修改。")
     old_tables, new_tables = old.get("tables") or {}, new.get("tables") or {}
     for key in sorted(old_tables.keys() | new_tables.keys()):
         if old_tables.get(key) != new_tables.get(key):

@@ -11,7 +11,6 @@ from evaluations.archive import verify_archive
 from evaluations.consistency import check_evaluation
 from evaluations.demo import load_demo
 from evaluations.models import Evaluation, EvaluationState, StateChange, TeamMember, TeamRole, User
-from evaluations.services.editing import save_scoring
 from tests.browser.conftest import ARTIFACTS, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -115,19 +114,16 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     _open(page, evaluation)
     _refused(page, "提交财政局审核", "一致性检查还有 1 个错误，请先在评价页面逐条处理后再提交。")
     expect(page.locator("#consistency")).to_contain_text("资金分配合理性")
-    # UI gap (see the report): in 征求意见 nothing is editable and no transition leads back to 评分, so
-    # the evaluator cannot follow the refusal's advice in the browser. The scoring page says so:
+    # The evaluator follows the refusal: on the scoring page the awarded 2 points get their reason.
     page.goto(f"/evaluations/{evaluation.pk}/scoring/")
-    expect(page.locator("main")).to_contain_text("评价当前状态为“征求意见”，评分和指标体系不能修改。")
-    # What the evaluator would type on the scoring page (awarded 2 with a reason), through the service.
     leaf = evaluation.indicators.get(name="资金分配合理性")
-    save_scoring(
-        evaluation=evaluation,
-        indicator_id=leaf.pk,
-        expected_version=leaf.version,
-        data={"met": ["0"], "awarded_score": "2", "override_reason": "资金分配依据充分，额度与救助对象人数相适应。"},
-        user=User.objects.get(username="evaluator"),
-    )
+    row = page.locator(f"#indicator-{leaf.pk}")
+    row.locator("details.score-editor > summary").click()
+    if not row.locator(f"#reason-{leaf.pk}").is_visible():
+        row.locator("details.override > summary").click()
+    row.locator(f"#reason-{leaf.pk}").fill("资金分配依据充分，额度与救助对象人数相适应。")
+    row.get_by_role("button", name="保存并计分").click()
+    expect(row.locator(f"[data-override-for='{leaf.pk}']")).to_contain_text("资金分配依据充分")
     assert not [p for p in check_evaluation(evaluation) if p.severity == "error"]
     _open(page, evaluation)
     _step(page, "提交财政局审核", "已提交")
