@@ -50,6 +50,25 @@ def check_evaluation(evaluation: Evaluation) -> list[Problem]:
     problems += date_problems(evaluation, tables, texts)
     problems += narrative_figure_problems(texts, figures, tables)
     problems += unit_problems(texts)
+    problems += review_comment_problems(evaluation)
+    return problems
+
+
+def review_comment_problems(evaluation: Evaluation) -> list[Problem]:
+    """The bureau's return comments, shown as hints where they apply until the evaluation is resubmitted."""
+    from evaluations.services.review import open_review_comments
+
+    problems = []
+    for comment in open_review_comments(evaluation):
+        if comment.indicator_id:
+            anchor = f"indicator-{comment.indicator_id}"
+        elif comment.section_key:
+            anchor = f"section-{comment.section_key}"
+        elif comment.finding_id:
+            anchor = f"问题-{comment.finding_id}"
+        else:
+            anchor = ""
+        problems.append(Problem(WARNING, comment.target_label(), f"财政局审核意见（退回修改）：{comment.text}", anchor))
     return problems
 
 

@@ -161,3 +161,24 @@ def test_inbox_tells_each_person_what_waits_for_them(consultation):
     perform(c["e"], "submit", user=c["evaluator_a"])
     assert [i.text for i in inbox(c["bureau_a"])] == ["已提交，待您审核。"]
     assert inbox(c["bureau_b"]) == []
+
+
+def test_return_comments_appear_in_the_check_where_they_apply(consultation):
+    from evaluations.consistency import check_evaluation
+
+    c = consultation
+    perform(c["e"], "submit", user=c["evaluator_a"])
+    return_with_comments(
+        evaluation=c["e"],
+        user=c["bureau_a"],
+        comment="请修改",
+        items=[
+            {"indicator": c["leaf"], "text": "满意度不应得满分"},
+            {"section_key": "conclusion", "text": "写明扣分原因"},
+        ],
+    )
+    hints = {(p.anchor, p.message) for p in check_evaluation(c["e"]) if p.message.startswith("财政局审核意见")}
+    assert hints == {
+        (f"indicator-{c['leaf'].pk}", "财政局审核意见（退回修改）：满意度不应得满分"),
+        ("section-conclusion", "财政局审核意见（退回修改）：写明扣分原因"),
+    }
