@@ -17,7 +17,7 @@ from evaluations.models import (
     TeamMember,
     User,
 )
-from rubrics.admin_tree import TreeFormSet, tree_outline
+from rubrics.admin_tree import LevelOneInlineBase, TreeFormSet, tree_outline
 
 
 class FrozenAwareAdmin(admin.ModelAdmin):
@@ -129,18 +129,10 @@ class TeamMemberInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
-class LevelOneInline(admin.StackedInline):
+class LevelOneInline(LevelOneInlineBase):
     model = EvaluationIndicator
     fk_name = "evaluation"
-    formset = TreeFormSet
     fields = ("name", "weight", "order")
-    extra = 0
-    verbose_name = "一级指标"
-    verbose_name_plural = "一级指标（下级指标请点开各指标编辑）"
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(parent__isnull=True)
 
 
 class StateChangeInline(admin.TabularInline):

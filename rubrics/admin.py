@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from rubrics.admin_tree import TreeFormSet, tree_outline
+from rubrics.admin_tree import LevelOneInlineBase, TreeFormSet, tree_outline
 from rubrics.models import IndicatorTemplate, TemplateIndicator
 
 INDICATOR_FIELDS = (
@@ -18,18 +18,10 @@ INDICATOR_FIELDS = (
 )
 
 
-class LevelOneInline(admin.StackedInline):
+class LevelOneInline(LevelOneInlineBase):
     model = TemplateIndicator
     fk_name = "template"
-    formset = TreeFormSet
     fields = ("name", "weight", "order", "explanation")
-    extra = 0
-    verbose_name = "一级指标"
-    verbose_name_plural = "一级指标（下级指标请点开各指标编辑）"
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(parent__isnull=True)
 
 
 class ChildInline(admin.StackedInline):

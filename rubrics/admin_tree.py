@@ -7,6 +7,7 @@ with the indicator's name and both figures whenever weights stop adding up.
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -58,6 +59,19 @@ class TreeFormSet(BaseInlineFormSet):
             parent = parent_obj.pk if is_node_level else None
             nodes[key] = tree.Node(key, parent, data.get("name", ""), data.get("weight"))
         return _without_subtrees(nodes, deleted)
+
+
+class LevelOneInlineBase(admin.StackedInline):
+    """The level-1 indicators of a tree's owner (template or evaluation); deeper levels are edited on each node."""
+
+    formset = TreeFormSet
+    extra = 0
+    verbose_name = "一级指标"
+    verbose_name_plural = "一级指标（下级指标请点开各指标编辑）"
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(parent__isnull=True)
 
 
 def _without_subtrees(nodes: dict, deleted: set) -> dict:

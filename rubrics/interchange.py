@@ -59,13 +59,14 @@ def parse_document(text: str) -> dict:
         raise DocumentError(["文件不是有效的 JSON：嵌套层级过深"]) from None
     except ValueError as exc:  # e.g. an integer literal with thousands of digits
         raise DocumentError([f"文件不是有效的 JSON：{exc}"]) from None
-    errors = _format_errors(doc)
+    errors = format_errors(doc)
     if errors:
         raise DocumentError(errors)
     return doc
 
 
-def _format_errors(doc: Any) -> list[str]:
+def format_errors(doc: Any) -> list[str]:
+    """A JSON object whose format is perf-eval/1, or the lines saying why not."""
     if not isinstance(doc, dict):
         return ["文档必须是 JSON 对象（{…}）"]
     if "format" not in doc:
@@ -113,7 +114,7 @@ class _Evaluation:
         self.errors: list[str] = []
         self.nodes: list[_Node] = []
         self.grades: Any = DEFAULT_GRADES
-        self.errors += _format_errors(doc)
+        self.errors += format_errors(doc)
         if not isinstance(doc, dict):
             return
         self._read_grades(doc.get("evaluation"))

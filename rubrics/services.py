@@ -19,7 +19,7 @@ from django.db import models, transaction
 
 from rubrics import tree
 from rubrics.engine import RULE_KINDS, as_decimal, validate_grades, validate_rule
-from rubrics.interchange import FORMAT, DocumentError, parse_document, read_document_file
+from rubrics.interchange import DocumentError, format_errors, parse_document, read_document_file
 from rubrics.models import EvaluationKind, EvaluationMode, IndicatorTemplate, TemplateIndicator, default_grades
 
 MAX_WEIGHT = Decimal("9999.99")  # IndicatorFields.weight: 6 digits, 2 decimals
@@ -57,17 +57,6 @@ def plain_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain_json(item) for item in value]
     return value
-
-
-def format_errors(doc: Any) -> list[str]:
-    """The same checks as the score command: a JSON object whose format is perf-eval/1."""
-    if not isinstance(doc, dict):
-        return ["文档必须是 JSON 对象（{…}）"]
-    if "format" not in doc:
-        return [f"缺少 format 字段，应为“{FORMAT}”"]
-    if doc["format"] != FORMAT:
-        return [f"format 应为“{FORMAT}”，现为 {show(doc['format'])}"]
-    return []
 
 
 def text_value(data: dict, key: str, max_length: int | None, where: str, errors: list[str]) -> str:
