@@ -59,6 +59,8 @@ class DemoAccount:
 ACCOUNTS = (
     DemoAccount("evaluator", "王桂龙", FIRM, Role.EVALUATOR, "评价人员（项目经理，两项评价的评价小组成员）"),
     DemoAccount("reviewer", "孙琴", FIRM, Role.INTERNAL_REVIEWER, "内部复核（二级复核）"),
+    DemoAccount("reviewer1", "李文静", FIRM, Role.INTERNAL_REVIEWER, "内部复核（一级审核）"),
+    DemoAccount("reviewer3", "姜兆峰", FIRM, Role.INTERNAL_REVIEWER, "内部复核（三级审核）"),
     DemoAccount("unit", "罗庄区民政局联系人", LUOZHUANG_UNIT, Role.UNIT, "被评价单位：临沂市罗庄区民政局"),
     DemoAccount("bureau", "罗庄区财政局审核人", LUOZHUANG_BUREAU, Role.BUREAU, "财政审核：临沂市罗庄区财政局"),
     DemoAccount("unit_luohu", "罗湖区民政局联系人", LUOHU_UNIT, Role.UNIT, "被评价单位：深圳市罗湖区民政局"),

@@ -386,7 +386,7 @@ def test_a_minimal_document_imports_with_defaults(db):
 
 @pytest.mark.parametrize("name", ["project_luohu_2023.json", "department_luozhuang_2022.json"])
 def test_the_seed_documents_import_score_as_their_document_and_round_trip(db, name):
-    for username in ("evaluator", "reviewer"):  # the demo accounts their teams name
+    for username in ("evaluator", "reviewer", "reviewer1", "reviewer3"):  # the demo accounts their teams name
         UserFactory(username=username, organisation=OrganisationFactory())
     doc = parse_document((BUILTIN / name).read_text(encoding="utf-8"))
     evaluation = import_document(doc)

@@ -28,7 +28,7 @@ FIELD_RESEARCH = json.loads((BUILTIN_DIR / "field_research" / "field_research_00
 
 @pytest.fixture
 def department(db):
-    for username in ("evaluator", "reviewer"):  # the accounts the seed's team names
+    for username in ("evaluator", "reviewer", "reviewer1", "reviewer3"):  # the accounts the seed team names
         UserFactory(username=username, organisation=OrganisationFactory())
     return import_document(parse_document(SEED_DOCUMENTS["department"].read_text(encoding="utf-8")))
 
