@@ -148,3 +148,24 @@ def test_inbox_page_and_navigation_count(client, in_consultation):
     client.force_login(in_consultation["unit_a"])
     body = client.get(reverse("inbox")).content.decode()
     assert "征求意见：请审阅评价报告初稿" in body
+
+
+def test_garbage_posts_answer_404_or_a_message_never_500(client, in_consultation):
+    world = in_consultation
+    client.raise_request_exception = False
+    pk = world["a"].pk
+    client.force_login(world["unit_a"])
+    for data in (
+        {"action": "comment", "target": "finding-abc", "text": "x"},
+        {"action": "comment", "target": "indicator-", "text": "x"},
+        {"action": "answer", "comment": "1 OR 1=1"},
+    ):
+        assert client.post(reverse("evaluation-consultation", args=[pk]), data).status_code in {302, 404}
+    client.force_login(world["bureau_a"])
+    for data in ({"item": "x", "version": "y"}, {"item": "", "status": "done"}):
+        assert client.post(reverse("evaluation-rectification", args=[pk]), data).status_code in {302, 404}
+    response = client.post(
+        reverse("evaluation-review", args=[pk]),
+        {"action": "return", "comment": "x", "item_target": ["finding-zz"], "item_text": ["y"]},
+    )
+    assert response.status_code in {302, 404}

@@ -135,13 +135,21 @@ def consultation(request, pk: int):
     )
 
 
+def _pk(value) -> int:
+    """A posted object id, or 404 for anything that is not one (never a 500 on garbage input)."""
+    text = str(value or "")
+    if not text.isdigit():
+        raise Http404("未找到该对象。")
+    return int(text)
+
+
 def _target(evaluation, value: str) -> dict:
     """'finding-3' / 'indicator-12' / 'section-background' / '' → keyword arguments of the services."""
     kind, _, key = (value or "").partition("-")
     if kind == "finding":
-        return {"finding": get_object_or_404(evaluation.findings, pk=key)}
+        return {"finding": get_object_or_404(evaluation.findings, pk=_pk(key))}
     if kind == "indicator":
-        return {"indicator": get_object_or_404(evaluation.indicators, pk=key)}
+        return {"indicator": get_object_or_404(evaluation.indicators, pk=_pk(key))}
     if kind == "section":
         return {"section_key": key}
     return {}
@@ -151,7 +159,9 @@ def _consultation_post(request, evaluation):
     try:
         with transaction.atomic():
             if request.POST.get("action") == "answer":
-                comment = get_object_or_404(ConsultationComment, pk=request.POST.get("comment"), evaluation=evaluation)
+                comment = get_object_or_404(
+                    ConsultationComment, pk=_pk(request.POST.get("comment")), evaluation=evaluation
+                )
                 review_service.answer_consultation_comment(
                     comment=comment,
                     user=request.user,
@@ -293,7 +303,7 @@ def rectification(request, pk: int):
     evaluation, show_scores = _workspace(request, pk)
     items = evaluation.rectification_items.select_related("finding", "responsible_unit", "updated_by")
     if request.method == "POST":
-        item = get_object_or_404(RectificationItem, pk=request.POST.get("item"), evaluation=evaluation)
+        item = get_object_or_404(RectificationItem, pk=_pk(request.POST.get("item")), evaluation=evaluation)
         try:
             deadline = request.POST.get("deadline") or None
             review_service.update_rectification(
