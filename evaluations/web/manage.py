@@ -121,7 +121,8 @@ def evaluation_team(request, pk: int):
         action = request.POST.get("action")
         member = None
         if request.POST.get("member"):
-            member = TeamMember.objects.filter(evaluation=evaluation, pk=request.POST.get("member")).first()
+            raw = request.POST.get("member", "")
+            member = TeamMember.objects.filter(evaluation=evaluation, pk=int(raw)).first() if raw.isdigit() else None
             if member is None:
                 messages.error(request, "该成员已被他人移出评价小组，请核对。")
                 return redirect("evaluation-team", pk=evaluation.pk)
