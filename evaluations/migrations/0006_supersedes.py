@@ -5,20 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluations', '0005_review_consultation_rectification'),
+        ("evaluations", "0005_review_consultation_rectification"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evaluation',
-            name='supersedes',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='later_versions', to='evaluations.evaluation', verbose_name='所修订的已批准版本'),
+            model_name="evaluation",
+            name="supersedes",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="later_versions",
+                to="evaluations.evaluation",
+                verbose_name="所修订的已批准版本",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalevaluation',
-            name='supersedes',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='evaluations.evaluation', verbose_name='所修订的已批准版本'),
+            model_name="historicalevaluation",
+            name="supersedes",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="evaluations.evaluation",
+                verbose_name="所修订的已批准版本",
+            ),
         ),
     ]

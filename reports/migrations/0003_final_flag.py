@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_builtin_outlines'),
+        ("reports", "0002_builtin_outlines"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportversion',
-            name='is_final',
-            field=models.BooleanField(default=False, help_text='批准评价时生成并归档，其 SHA-256 用于核验。', verbose_name='批准时的最终报告'),
+            model_name="reportversion",
+            name="is_final",
+            field=models.BooleanField(
+                default=False, help_text="批准评价时生成并归档，其 SHA-256 用于核验。", verbose_name="批准时的最终报告"
+            ),
         ),
     ]
