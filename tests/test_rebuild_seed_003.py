@@ -11,8 +11,7 @@ from evaluations.demo import load_demo
 from evaluations.excel import build_workbook, read_workbook
 from evaluations.models import User
 from evaluations.services.editing import create_evaluation, save_scoring
-from evaluations.services.tables import evaluation_tables
-from evaluations.web.tables import save_uploaded_tables
+from evaluations.services.tables import evaluation_tables, save_uploaded_tables
 
 
 def form_data(leaf) -> dict:

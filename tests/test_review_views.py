@@ -169,3 +169,15 @@ def test_garbage_posts_answer_404_or_a_message_never_500(client, in_consultation
         {"action": "return", "comment": "x", "item_target": ["finding-zz"], "item_text": ["y"]},
     )
     assert response.status_code in {302, 404}
+
+
+def test_each_scoring_row_links_to_its_indicator_history(client, world):
+    from tests.factories import EvaluationIndicatorFactory
+
+    leaf = EvaluationIndicatorFactory(
+        evaluation=world["a"], name="部门考核", weight=100, rule_kind="binary", inputs={"met": True}
+    )
+    client.force_login(world["evaluator_a"])
+    history = reverse("indicator-audit", args=[world["a"].pk, leaf.pk])
+    assert history in client.get(reverse("evaluation-scoring", args=[world["a"].pk])).content.decode()
+    assert "指标「部门考核」的修改记录" in client.get(history).content.decode()

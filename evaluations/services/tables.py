@@ -116,3 +116,33 @@ def evaluation_tables(evaluation: Evaluation) -> dict[str, list[dict]]:
         if key in stored:
             stored[key].append(spec_for(key).load_row(row.values))
     return stored
+
+
+@transaction.atomic
+def save_uploaded_tables(
+    *, evaluation: Evaluation, rows_by_key: dict[str, list[dict]], versions: dict[str, int], user
+) -> list[TableSpec]:
+    """Save every uploaded table whose rows differ from the stored ones, in one transaction, then
+    recompute the scores once. A table changed online since the file was downloaded (versions from the
+    file) refuses the whole upload (StaleTableError); nothing is saved then."""
+    stored = evaluation_tables(evaluation)
+    changed = []
+    for key, raw_rows in rows_by_key.items():
+        spec = spec_for(key)
+        rows = parse_rows(spec, raw_rows)
+        if [spec.dump_row(row) for row in rows] == [spec.dump_row(row) for row in stored.get(key) or []]:
+            continue
+        save_table(
+            evaluation=evaluation,
+            key=key,
+            rows=raw_rows,
+            user=user,
+            expected_version=versions.get(key),
+            recompute=False,
+        )
+        changed.append(spec)
+    if changed:
+        from evaluations.services.scoring import recompute_scores
+
+        recompute_scores(evaluation)
+    return changed

@@ -29,13 +29,12 @@ from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.spec import DATE, INTEGER, MONEY, NUMERIC_KINDS, Column, TableSpec
 from evaluations.figures import Figure, compute_figures
 from evaluations.models import DataTable, Evaluation
-from evaluations.services.scoring import recompute_scores
 from evaluations.services.tables import (
     StaleTableError,
     TableInputError,
     evaluation_tables,
-    parse_rows,
     save_table,
+    save_uploaded_tables,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -549,34 +548,6 @@ def _read_file(upload, specs: list[TableSpec]) -> tuple[excel.WorkbookContent | 
         return excel.read_workbook(upload.read(), specs), []
     except excel.WorkbookError as error:
         return None, error.problems
-
-
-@transaction.atomic
-def save_uploaded_tables(
-    *, evaluation: Evaluation, rows_by_key: dict[str, list[dict]], versions: dict[str, int], user
-) -> list[TableSpec]:
-    """Save every uploaded table whose rows differ from the stored ones, in one transaction, then
-    recompute the scores once. A table changed online since the file was downloaded (versions from the
-    file) refuses the whole upload (StaleTableError); nothing is saved then."""
-    stored = evaluation_tables(evaluation)
-    changed = []
-    for key, raw_rows in rows_by_key.items():
-        spec = spec_for(key)
-        rows = parse_rows(spec, raw_rows)
-        if [spec.dump_row(row) for row in rows] == [spec.dump_row(row) for row in stored.get(key) or []]:
-            continue
-        save_table(
-            evaluation=evaluation,
-            key=key,
-            rows=raw_rows,
-            user=user,
-            expected_version=versions.get(key),
-            recompute=False,
-        )
-        changed.append(spec)
-    if changed:
-        recompute_scores(evaluation)
-    return changed
 
 
 def _stale_upload_message(error: StaleTableError) -> str:
