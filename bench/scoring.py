@@ -155,8 +155,8 @@ def bench_recompute(workdir: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from evaluations.services.interchange import import_document
-    from evaluations.services.scoring import recompute_scores
+    from evaluations.domain.interchange import import_document
+    from evaluations.domain.scoring import recompute_scores
     from rubrics.interchange import parse_document
 
     call_command("migrate", verbosity=0)

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
-from evaluations.freezing import evaluation_of, is_frozen
+from evaluations.domain.freezing import evaluation_of, is_frozen
 from evaluations.models import (
     BudgetFigure,
     Evaluation,
@@ -165,7 +165,7 @@ class EvaluationAdmin(FrozenAwareAdmin):
     )
     list_filter = ("kind", "year", "state", "commissioning_bureau", "evaluating_firm")
     search_fields = ("title", "evaluated_unit__name", "project__name")
-    # State changes only through evaluations.workflow (with its checks and timeline), never by editing.
+    # State changes only through evaluations.domain.workflow (with its checks and timeline), never by editing.
     readonly_fields = ("state", "review_level", "total_score", "grade", "outline", "created_at", "updated_at")
     autocomplete_fields = ("evaluated_unit", "project", "commissioning_bureau", "evaluating_firm")
     inlines = [TeamMemberInline, LevelOneInline, StateChangeInline]

@@ -6,6 +6,7 @@ class EvaluationsConfig(AppConfig):
     verbose_name = "绩效评价"
 
     def ready(self):
-        from evaluations import freezing
+        # Imported here, not at the top: Django loads models only after every app's module is imported.
+        from evaluations.domain import freezing
 
         freezing.connect()

@@ -1,4 +1,4 @@
-from evaluations.roles import Role, roles_of
+from evaluations.models.roles import Role, roles_of
 
 
 def navigation(request):
@@ -6,7 +6,7 @@ def navigation(request):
     roles = roles_of(request.user)
     if not roles:
         return {"user_roles": [], "is_admin_user": False, "inbox_count": 0, "is_bureau_user": False}
-    from evaluations.inbox import inbox
+    from evaluations.queries.inbox import inbox
 
     return {
         "user_roles": sorted(role.value for role in roles),

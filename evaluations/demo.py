@@ -13,6 +13,9 @@ from pathlib import Path
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from evaluations.domain.interchange import import_document
+from evaluations.domain.templates import BUILTIN_DIR, load_builtin_templates
+from evaluations.domain.upsert import upsert
 from evaluations.models import (
     BudgetFigure,
     Evaluation,
@@ -23,11 +26,8 @@ from evaluations.models import (
     SubItem,
     User,
 )
-from evaluations.roles import Role
-from evaluations.services.interchange import import_document
-from evaluations.services.upsert import upsert
+from evaluations.models.roles import Role
 from rubrics.interchange import DocumentError, parse_document, read_document_file
-from rubrics.services import BUILTIN_DIR, load_builtin_templates
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo password, printed by the start script
 

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from evaluations.freezing import FrozenEvaluationError
+from evaluations.domain.freezing import FrozenEvaluationError
 
 
 class FrozenEvaluationMiddleware:

@@ -1,22 +1,57 @@
-"""The evaluation workspace. Each area has its own URL module and views module:
+"""Every URL of the evaluation workspace, one list per area (the views module of each area is named beside it)."""
 
-urls_manage   evaluation list, creation, team                   (evaluations/web/manage.py)
-urls_tables   data-collection tables and the Excel round trip   (evaluations/web/tables.py)
-urls_scoring  indicator-system editor and scoring page          (evaluations/web/scoring.py)
-urls_content  evidence, narrative, findings, field research     (evaluations/web/content.py)
-urls_review   workflow, consultation, bureau review, audit, rectification, overview (evaluations/web/review.py)
-"""
+from django.urls import path
 
-from django.urls import include, path
+from evaluations.views import content, datatables, evaluations, review, scoring, workspace
 
-from evaluations import views
+E = "evaluations/<int:pk>/"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation-detail"),
-    path("", include("evaluations.urls_manage")),
-    path("evaluations/<int:pk>/tables/", include("evaluations.urls_tables")),
-    path("evaluations/<int:pk>/", include("evaluations.urls_scoring")),
-    path("evaluations/<int:pk>/", include("evaluations.urls_content")),
-    path("", include("evaluations.urls_review")),
+    # workspace.py: home and the evaluation page
+    path("", workspace.home, name="home"),
+    path(E, workspace.evaluation_detail, name="evaluation-detail"),
+    # evaluations.py: list, creation, team
+    path("evaluations/", evaluations.evaluation_list, name="evaluation-list"),
+    path("evaluations/new/", evaluations.evaluation_create, name="evaluation-create"),
+    path(E + "team/", evaluations.evaluation_team, name="evaluation-team"),
+    # datatables.py: data-collection tables and the Excel round trip
+    path(E + "tables/", datatables.table_list, name="evaluation-tables"),
+    path(E + "tables/workbook.xlsx", datatables.workbook, name="evaluation-workbook"),
+    path(E + "tables/<slug:key>/", datatables.table_detail, name="evaluation-table"),
+    path(E + "tables/<slug:key>/excel/", datatables.table_excel, name="evaluation-table-excel"),
+    path(E + "tables/<slug:key>/preview/", datatables.table_preview, name="evaluation-table-preview"),
+    # scoring.py: indicator-system editor and scoring page
+    path(E + "indicators/", scoring.indicator_editor, name="evaluation-indicators"),
+    path(E + "scoring/", scoring.scoring_page, name="evaluation-scoring"),
+    path(E + "scoring/<int:indicator_pk>/", scoring.indicator_score, name="evaluation-indicator-score"),
+    # content.py: evidence, report text, findings, field research
+    path(E + "evidence/", content.evidence, name="evaluation-evidence"),
+    path(E + "evidence/<int:evidence_pk>/download/", content.evidence_download, name="evidence-download"),
+    path(E + "evidence/<int:evidence_pk>/delete/", content.evidence_delete, name="evidence-delete"),
+    path(E + "narrative/", content.narrative, name="evaluation-narrative"),
+    path(E + "narrative/sections/<slug:key>/", content.narrative_section, name="evaluation-narrative-section"),
+    path(E + "narrative/analysis/", content.analysis, name="evaluation-analysis"),
+    path(
+        E + "narrative/analysis/<int:indicator_pk>/", content.analysis_indicator, name="evaluation-analysis-indicator"
+    ),
+    path(E + "narrative/findings/", content.findings, name="evaluation-findings"),
+    path(E + "narrative/findings/<slug:kind>/save/", content.item_save, name="narrative-item-save"),
+    path(E + "narrative/findings/<slug:kind>/<int:item_pk>/delete/", content.item_delete, name="narrative-item-delete"),
+    path(E + "narrative/findings/<slug:kind>/<int:item_pk>/move/", content.item_move, name="narrative-item-move"),
+    path(E + "research/", content.research, name="evaluation-research"),
+    # review.py: workflow, consultation, bureau review, audit, rectification, overview, new edition
+    path("inbox/", review.my_inbox, name="inbox"),
+    path("review/", review.review_queue, name="review-queue"),
+    path("overview/", review.overview, name="bureau-overview"),
+    path(E + "transition/<str:name>/", review.transition, name="evaluation-transition"),
+    path(E + "audit/", review.audit, name="evaluation-audit"),
+    path(E + "audit/indicators/<int:indicator_pk>/", review.indicator_history, name="indicator-audit"),
+    path(E + "consultation/", review.consultation, name="evaluation-consultation"),
+    path(E + "consultation/ledger/", review.consultation_ledger, name="consultation-ledger"),
+    path(E + "review/", review.review, name="evaluation-review"),
+    path(E + "rectification/", review.rectification, name="evaluation-rectification"),
+    path(E + "rectification/<int:item_pk>/file/", review.rectification_file, name="rectification-file"),
+    path(E + "verify/", review.verify, name="evaluation-verify"),
+    path(E + "archive/", review.archive, name="evaluation-archive"),
+    path(E + "new-version/", review.new_version, name="evaluation-new-version"),
 ]

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from evaluations.consistency import ERROR, check_evaluation, has_errors
 from evaluations.datatables import spec_for, tables_for_kind
-from evaluations.figures import compute_figures
+from evaluations.datatables.figures import compute_figures
+from evaluations.domain.datatables import evaluation_tables
 from evaluations.models import Evaluation
-from evaluations.services.tables import evaluation_tables
+from evaluations.queries.consistency import ERROR, check_evaluation, has_errors
 from reports import tables as tb
 from reports.content import CoverField, Paragraph, Problem, ReportContent, Section, Table
 from reports.numbering import cn_number, cn_year_month, heading_number, plain, rate
@@ -237,7 +237,7 @@ def _base_tables(ctx: Context) -> list:
 
 def _research_rows(evaluation: Evaluation, roots: list[tb.IndicatorNode]) -> list:
     try:
-        from evaluations.research import research_rows
+        from evaluations.domain.research import research_rows
     except ImportError:  # built here from the indicators when the research module is not installed
         return _own_research_rows(roots)
     return research_rows(evaluation)

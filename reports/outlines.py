@@ -1,7 +1,7 @@
 """The report outlines, versioned: which headings, in which order, and what fills each one.
 
 An outline is a tree of Nodes; each node's parts say what goes under its heading, in order:
-narrative text (evaluations.narrative keys), data tables (evaluations.datatables keys) and generated
+narrative text (evaluations.sections keys), data tables (evaluations.datatables keys) and generated
 blocks (score tables, the indicator analysis, findings …). Headings are numbered 一、（一）1.（1）
 by position when the report is assembled. A new wording or order is a new version: versions
 already rendered keep theirs, and the admin picks per evaluation which one to use.

@@ -21,7 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from evaluations.models import Evaluation
-from evaluations.roles import Role, roles_of
+from evaluations.models.roles import Role, roles_of
 from reports.assembly import assemble_report, default_title
 from reports.content import content_hash
 from reports.models import ReportOutline, ReportSettings, ReportStatus, ReportVersion
@@ -80,7 +80,7 @@ def report_title(evaluation: Evaluation) -> str:
 
 def can_request(user, evaluation: Evaluation) -> bool:
     """The team's evaluators (while they may edit the report text), and admins."""
-    from evaluations import access
+    from evaluations.queries import access
 
     return Role.ADMIN in roles_of(user) or access.can_edit_narrative(user, evaluation)
 

@@ -772,7 +772,7 @@ def field_research_table(rows: list) -> Table:
 
 
 def figures_table(figures: Iterable) -> Table:
-    """派生数据: every figure the data-collection tables give (evaluations.figures), with its arithmetic."""
+    """派生数据: every figure the data-collection tables give (evaluations.datatables.figures), with its arithmetic."""
     columns = [Column(5, "center"), Column(20), Column(60), Column(15, "center")]
     head = [[Cell("序号"), Cell("派生数据"), Cell("计算过程"), Cell("结果")]]
     body = [

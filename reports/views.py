@@ -1,6 +1,6 @@
 """Thin views of the report page: list versions, request a render, poll progress, retry, download, settings.
 
-Every view fetches the evaluation through evaluations.access (another organisation's evaluation → 404);
+Every view fetches the evaluation through evaluations.queries.access (another organisation's evaluation → 404);
 reading reports needs can_view_scores (unit users only once the draft is shared → 403 before),
 requesting a render needs services.can_request (team evaluators while editable, and admins).
 """
@@ -17,10 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from evaluations import access
-from evaluations.consistency import ERROR, check_evaluation
-from evaluations.roles import Role, roles_of
-from evaluations.services.versioning import StaleObjectError, save_versioned
+from evaluations.domain.locking import StaleObjectError, save_versioned
+from evaluations.models.roles import Role, roles_of
+from evaluations.queries import access
+from evaluations.queries.consistency import ERROR, check_evaluation
 from reports import services
 from reports.models import ReportSettings, ReportStatus, ReportVersion
 

@@ -1,7 +1,7 @@
 import pytest
 
 from evaluations.models import OrganisationKind, TeamRole
-from evaluations.roles import Role
+from evaluations.models.roles import Role
 from tests.factories import EvaluationFactory, OrganisationFactory, TeamMemberFactory, UserFactory
 
 

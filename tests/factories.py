@@ -18,7 +18,7 @@ from evaluations.models import (
     TeamRole,
     User,
 )
-from evaluations.roles import Role
+from evaluations.models.roles import Role
 from rubrics.models import EvaluationKind, IndicatorTemplate, TemplateIndicator
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from evaluations import access
+from evaluations.queries import access
 
 # persona -> which of the two evaluations (a, b) it may see
 VISIBILITY = {

@@ -2,10 +2,10 @@ from decimal import Decimal
 
 import pytest
 
-from evaluations.audit import evaluation_audit, indicator_audit
-from evaluations.services.scoring import recompute_scores
-from evaluations.services.tables import save_table
-from evaluations.services.versioning import StaleObjectError, save_versioned
+from evaluations.domain.datatables import save_table
+from evaluations.domain.locking import StaleObjectError, save_versioned
+from evaluations.domain.scoring import recompute_scores
+from evaluations.queries.audit import evaluation_audit, indicator_audit
 from rubrics.models import EvaluationKind
 from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, UserFactory
 

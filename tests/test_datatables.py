@@ -5,8 +5,8 @@ import pytest
 
 from evaluations.datatables import TABLES, spec_for, tables_for_kind
 from evaluations.datatables.spec import CellError
+from evaluations.domain.datatables import StaleTableError, TableInputError, evaluation_tables, save_table
 from evaluations.models import DataTable
-from evaluations.services.tables import StaleTableError, TableInputError, evaluation_tables, save_table
 from rubrics.models import EvaluationKind
 from tests.factories import EvaluationFactory
 

@@ -67,11 +67,11 @@ def test_list_evaluations_prints_one_tab_separated_line_each():
 
 @pytest.mark.django_db
 def test_the_demo_walks_through_every_state_with_the_demo_accounts():
-    from evaluations.consistency import check_evaluation, has_errors
     from evaluations.demo import load_demo
+    from evaluations.domain.review import add_consultation_comment, answer_consultation_comment
+    from evaluations.domain.workflow import perform
     from evaluations.models import EvaluationState, Finding
-    from evaluations.services.review import add_consultation_comment, answer_consultation_comment
-    from evaluations.workflow import perform
+    from evaluations.queries.consistency import check_evaluation, has_errors
 
     evaluation = load_demo()["department"]
     users = {u.username: u for u in User.objects.all()}

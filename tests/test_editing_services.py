@@ -7,7 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from evaluations import access
+from evaluations.domain import editing
+from evaluations.domain.datatables import save_table
+from evaluations.domain.editing import EditError
+from evaluations.domain.locking import StaleObjectError
+from evaluations.domain.scoring import recompute_scores
 from evaluations.models import (
     BudgetFigure,
     DataTable,
@@ -20,12 +24,8 @@ from evaluations.models import (
     TeamMember,
     TeamRole,
 )
-from evaluations.roles import Role
-from evaluations.services import editing
-from evaluations.services.editing import EditError
-from evaluations.services.scoring import recompute_scores
-from evaluations.services.tables import save_table
-from evaluations.services.versioning import StaleObjectError
+from evaluations.models.roles import Role
+from evaluations.queries import access
 from rubrics.engine import compute_score
 from tests.factories import (
     EvaluationIndicatorFactory,

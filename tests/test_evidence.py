@@ -14,9 +14,9 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from evaluations.domain import evidence as service
 
 from evaluations.models import EvaluationState, Evidence
-from evaluations.services import evidence as service
 from tests.factories import EvaluationIndicatorFactory
 
 # --- real small files, made here with the right magic bytes and structure -----------------------------

@@ -1,4 +1,4 @@
-"""evaluations.excel: the workbook the tables download as, and every way an upload is read or refused."""
+"""evaluations.interfaces.excel: the workbook the tables download as, and every way an upload is read or refused."""
 
 import datetime as dt
 import io
@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from evaluations import excel
 from evaluations.datatables import TABLES, spec_for, tables_for_kind
-from rubrics.services import BUILTIN_DIR
+from evaluations.domain.templates import BUILTIN_DIR
+from evaluations.interfaces import excel
 
 SEEDS = {"project": "project_luohu_2023.json", "department": "department_luozhuang_2022.json"}
 

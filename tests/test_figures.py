@@ -1,7 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from evaluations.figures import compute_figures
+from evaluations.datatables.figures import compute_figures
 
 D = Decimal
 

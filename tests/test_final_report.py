@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from evaluations.archive import verify_archive
-from evaluations.workflow import perform
+from evaluations.domain.workflow import perform
+from reports.archive import verify_archive
 from reports.services import final_report
 
 pytestmark = pytest.mark.slow

@@ -10,13 +10,13 @@ from django.db import transaction
 from django.urls import reverse
 
 from evaluations.demo import load_demo
-from evaluations.freezing import FrozenEvaluationError
+from evaluations.domain.datatables import save_table
+from evaluations.domain.freezing import FrozenEvaluationError
+from evaluations.domain.interchange import DocumentImportError, export_document, import_document
+from evaluations.domain.locking import save_versioned
+from evaluations.domain.scoring import recompute_scores
+from evaluations.domain.workflow import perform
 from evaluations.models import EvaluationState, Finding, NarrativeSection
-from evaluations.services.interchange import DocumentImportError, export_document, import_document
-from evaluations.services.scoring import recompute_scores
-from evaluations.services.tables import save_table
-from evaluations.services.versioning import save_versioned
-from evaluations.workflow import perform
 
 
 def refused(action):

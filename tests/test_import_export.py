@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from evaluations.domain.datatables import save_table
+from evaluations.domain.interchange import DocumentImportError, export_document, import_document
 from evaluations.models import (
     DataTable,
     Evaluation,
@@ -26,8 +28,6 @@ from evaluations.models import (
     TableRow,
     TeamMember,
 )
-from evaluations.services.interchange import DocumentImportError, export_document, import_document
-from evaluations.services.tables import save_table
 from rubrics.interchange import parse_document, score_document
 from tests.factories import OrganisationFactory, UserFactory
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from evaluations import access
 from evaluations.models import Evaluation, EvaluationState, TeamMember, TeamRole
-from evaluations.roles import Role
+from evaluations.models.roles import Role
+from evaluations.queries import access
 from tests.factories import EvaluationFactory, ProjectFactory, TeamMemberFactory, UserFactory, three_level_template
 
 SIDE_A = ["evaluator_a", "reviewer_a", "unit_a", "bureau_a", "admin"]

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from evaluations.figures import Figure
+from evaluations.datatables.figures import Figure
+from evaluations.domain import narrative as service
+from evaluations.domain.locking import StaleObjectError
 from evaluations.models import (
     EvaluationIndicator,
     EvaluationState,
@@ -16,8 +18,6 @@ from evaluations.models import (
     NarrativeSection,
     Recommendation,
 )
-from evaluations.services import narrative as service
-from evaluations.services.versioning import StaleObjectError
 from tests.factories import EvaluationIndicatorFactory
 
 # --- drafting the analysis (pure: no database) -------------------------------------------------------

@@ -8,10 +8,10 @@ import pytest
 
 from evaluations.datatables import tables_for_kind
 from evaluations.demo import load_demo
-from evaluations.excel import build_workbook, read_workbook
+from evaluations.domain.datatables import evaluation_tables, save_uploaded_tables
+from evaluations.domain.editing import create_evaluation, save_scoring
+from evaluations.interfaces.excel import build_workbook, read_workbook
 from evaluations.models import User
-from evaluations.services.editing import create_evaluation, save_scoring
-from evaluations.services.tables import evaluation_tables, save_uploaded_tables
 
 
 def form_data(leaf) -> dict:

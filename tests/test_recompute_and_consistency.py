@@ -2,10 +2,10 @@ from decimal import Decimal
 
 import pytest
 
-from evaluations.consistency import ERROR, check_evaluation, has_errors
+from evaluations.domain.datatables import save_table
+from evaluations.domain.scoring import recompute_scores
 from evaluations.models import NarrativeSection
-from evaluations.services.scoring import recompute_scores
-from evaluations.services.tables import save_table
+from evaluations.queries.consistency import ERROR, check_evaluation, has_errors
 from rubrics.models import EvaluationKind
 from tests.factories import EvaluationFactory, EvaluationIndicatorFactory
 

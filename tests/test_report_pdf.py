@@ -16,10 +16,10 @@ from django.core.management import call_command
 from django.db import transaction
 from pypdf import PdfReader
 
-from evaluations.consistency import check_evaluation, has_errors
 from evaluations.demo import load_demo
+from evaluations.domain.scoring import recompute_scores
 from evaluations.models import NarrativeSection
-from evaluations.services.scoring import recompute_scores
+from evaluations.queries.consistency import check_evaluation, has_errors
 from reports.assembly import assemble_report
 from reports.content import Table
 from reports.numbering import plain
@@ -166,7 +166,7 @@ def test_department_report_follows_seed_004(demo_reports):
     assert "基础表4部门年度专项项目完成情况表" in text and "51,781,001.20" in text  # declared in 元, stays 元
     assert "部门整体支出绩效目标申报表、三定方案、相关规划等" in text  # 调研资料说明
     assert "一般公共预算财政拨款“三公”经费表" in text
-    # derived figures (evaluations.figures) with their arithmetic, after the base tables
+    # derived figures (evaluations.datatables.figures) with their arithmetic, after the base tables
     assert "派生数据（由基础数据计算）" in text and "在职人员控制率" in text and "117.65%" in text
 
 

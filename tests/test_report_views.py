@@ -9,8 +9,8 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 
+from evaluations.domain.scoring import recompute_scores
 from evaluations.models import EvaluationState
-from evaluations.services.scoring import recompute_scores
 from reports import rendering, services
 from reports.models import ReportOutline, ReportSettings, ReportStatus, ReportVersion
 from reports.services import default_outline

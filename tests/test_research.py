@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from evaluations.demo import SEED_DOCUMENTS
-from evaluations.models import EvaluationIndicator, EvaluationState, Evidence
-from evaluations.research import (
+from evaluations.domain.interchange import import_document
+from evaluations.domain.research import (
     ResearchConflict,
     ResearchEntry,
     ResearchInputError,
@@ -18,9 +18,9 @@ from evaluations.research import (
     research_rows,
     save_research,
 )
-from evaluations.services.interchange import import_document
+from evaluations.domain.templates import BUILTIN_DIR
+from evaluations.models import EvaluationIndicator, EvaluationState, Evidence
 from rubrics.interchange import parse_document
-from rubrics.services import BUILTIN_DIR
 from tests.factories import EvaluationIndicatorFactory, OrganisationFactory, UserFactory
 
 FIELD_RESEARCH = json.loads((BUILTIN_DIR / "field_research" / "field_research_004.json").read_text(encoding="utf-8"))

@@ -4,9 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from evaluations.inbox import inbox
-from evaluations.models import EvaluationState, NarrativeSection, RectificationStatus
-from evaluations.services.review import (
+from evaluations.domain.review import (
     ReviewError,
     add_consultation_comment,
     answer_consultation_comment,
@@ -16,8 +14,10 @@ from evaluations.services.review import (
     return_with_comments,
     update_rectification,
 )
-from evaluations.services.scoring import recompute_scores
-from evaluations.workflow import TransitionError, perform
+from evaluations.domain.scoring import recompute_scores
+from evaluations.domain.workflow import TransitionError, perform
+from evaluations.models import EvaluationState, NarrativeSection, RectificationStatus
+from evaluations.queries.inbox import inbox
 from tests.factories import EvaluationIndicatorFactory
 
 S = EvaluationState
@@ -164,7 +164,7 @@ def test_inbox_tells_each_person_what_waits_for_them(consultation):
 
 
 def test_return_comments_appear_in_the_check_where_they_apply(consultation):
-    from evaluations.consistency import check_evaluation
+    from evaluations.queries.consistency import check_evaluation
 
     c = consultation
     perform(c["e"], "submit", user=c["evaluator_a"])

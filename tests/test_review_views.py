@@ -6,9 +6,9 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from evaluations.archive import verify_archive
+from evaluations.domain.workflow import perform
 from evaluations.models import EvaluationState
-from evaluations.workflow import perform
+from reports.archive import verify_archive
 
 PAGES = [
     "evaluation-audit",

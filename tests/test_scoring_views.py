@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from evaluations.domain.scoring import recompute_scores
 from evaluations.models import EvaluationIndicator, EvaluationState, TeamRole
-from evaluations.services.scoring import recompute_scores
 from rubrics.engine import compute_score
 from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, TeamMemberFactory
 from tests.test_editing_services import build_tree
@@ -379,7 +379,7 @@ def test_detail_page_has_summary_chart_and_problem_links(client, world, tree):
 
 
 def test_detail_page_links_table_problems_to_their_table(client, world, tree):
-    from evaluations.services.tables import save_table
+    from evaluations.domain.datatables import save_table
 
     save_table(
         evaluation=world["a"],

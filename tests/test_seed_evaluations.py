@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from evaluations.consistency import ERROR, check_evaluation
 from evaluations.demo import SEED_DOCUMENTS, load_demo
-from evaluations.services.tables import evaluation_tables, save_table
+from evaluations.domain.datatables import evaluation_tables, save_table
+from evaluations.queries.consistency import ERROR, check_evaluation
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,13 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from evaluations import excel
 from evaluations.datatables import spec_for, tables_for_kind
+from evaluations.domain.datatables import evaluation_tables, save_table
+from evaluations.domain.templates import BUILTIN_DIR
+from evaluations.interfaces import excel
 from evaluations.models import DataTable, EvaluationState, TeamRole
-from evaluations.services.tables import evaluation_tables, save_table
-from evaluations.web.tables import XLSX, _group_spans, read_rows, table_figures
+from evaluations.views.datatables import XLSX, _group_spans, read_rows, table_figures
 from rubrics.models import EvaluationKind
-from rubrics.services import BUILTIN_DIR
 from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, ProjectFactory, TeamMemberFactory
 
 SEEDS = {"project": "project_luohu_2023.json", "department": "department_luozhuang_2022.json"}

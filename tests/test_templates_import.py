@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from evaluations.services.indicators import copy_template
+from evaluations.domain.indicators import copy_template
+from evaluations.domain.templates import DocumentImportError, import_template
 from rubrics.models import IndicatorTemplate, TemplateIndicator
-from rubrics.services import DocumentImportError, import_template
 from tests.factories import EvaluationFactory, TemplateFactory
 
 BUILTIN = Path(__file__).resolve().parent.parent / "rubrics" / "builtin"

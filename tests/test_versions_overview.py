@@ -1,10 +1,10 @@
 import pytest
 
 from evaluations.demo import load_demo
+from evaluations.domain.editions import VersionError, open_new_version
+from evaluations.domain.interchange import export_document
 from evaluations.models import EvaluationState, User
-from evaluations.overview import bureau_overview
-from evaluations.services.interchange import export_document
-from evaluations.services.versions import VersionError, open_new_version
+from evaluations.queries.overview import bureau_overview
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 import pytest
 
+from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform
 from evaluations.models import EvaluationState, OrganisationKind, StateChange, TeamRole
-from evaluations.roles import Role
-from evaluations.workflow import TRANSITIONS, TransitionError, available_transitions, perform
+from evaluations.models.roles import Role
 from tests.factories import EvaluationIndicatorFactory, TeamMemberFactory, UserFactory
 
 S = EvaluationState

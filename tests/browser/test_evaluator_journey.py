@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from evaluations.demo import load_demo
+from evaluations.domain.interchange import export_document
 from evaluations.models import Evaluation
-from evaluations.services.interchange import export_document
 from rubrics.interchange import score_document
 from tests.browser.conftest import ARTIFACTS, login
 

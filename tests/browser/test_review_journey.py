@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from evaluations.archive import verify_archive
-from evaluations.consistency import check_evaluation
 from evaluations.demo import load_demo
 from evaluations.models import Evaluation, EvaluationState, StateChange, TeamMember, TeamRole, User
+from evaluations.queries.consistency import check_evaluation
+from reports.archive import verify_archive
 from tests.browser.conftest import ARTIFACTS, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

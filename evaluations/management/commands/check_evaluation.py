@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluations.consistency import ERROR, check_evaluation
 from evaluations.models import Evaluation
+from evaluations.queries.consistency import ERROR, check_evaluation
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand
 
+from evaluations.domain.interchange import export_document
 from evaluations.models import Evaluation
-from evaluations.services.interchange import export_document
 
 
 class Command(BaseCommand):

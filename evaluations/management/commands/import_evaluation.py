@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand
 
-from evaluations.services.interchange import import_document
+from evaluations.domain.interchange import import_document
 from rubrics.interchange import DocumentError, parse_document, read_document_file
 
 

@@ -1,0 +1,95 @@
+"""Recomputing an evaluation's scores: data → derived figures → bound inputs → engine → totals.
+
+The only place stored scores are written, so they always equal what the engine computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from simple_history.utils import bulk_update_with_history
+
+from evaluations.datatables.figures import Figure, compute_figures
+from evaluations.domain.datatables import evaluation_tables
+from evaluations.domain.freezing import assert_editable
+from evaluations.models import Evaluation, EvaluationIndicator
+from rubrics.engine import InputError, RuleError, compute_score, grade_for, round_score
+
+BOUND_INPUT_PLACES = Decimal("0.000001")
+
+
+@dataclass
+class RecomputeResult:
+    total: Decimal | None
+    grade: str
+    unscored: list[str] = field(default_factory=list)  # leaves that cannot be scored yet, with why
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+
+def _leaves(indicators: list[EvaluationIndicator]) -> list[EvaluationIndicator]:
+    parents = {node.parent_id for node in indicators}
+    return [node for node in indicators if node.pk not in parents]
+
+
+def apply_bindings(indicator: EvaluationIndicator, figures: dict[str, Figure]) -> None:
+    """Copy bound figures into the indicator's inputs (exact, to 6 decimals).
+
+    Where the data do not yet give the figure, the value typed earlier stays (nothing is lost);
+    the consistency check says that the figure is missing.
+    """
+    inputs = dict(indicator.inputs or {})
+    for name, key in (indicator.bindings or {}).items():
+        figure = figures.get(key)
+        if figure is not None and figure.value is not None:
+            inputs[name] = format(figure.value.quantize(BOUND_INPUT_PLACES).normalize(), "f")  # "90", not "9E+1"
+    indicator.inputs = inputs
+
+
+def score_leaf(indicator: EvaluationIndicator) -> str | None:
+    """Compute the leaf's score in place; return why it cannot be scored, or None."""
+    if not indicator.rule_kind:
+        indicator.computed_score, indicator.score_explanation = None, "未设置计分规则。"
+        return indicator.score_explanation
+    try:
+        result = compute_score(
+            indicator.rule_kind, indicator.rule_params or {}, indicator.inputs or {}, indicator.weight
+        )
+    except (InputError, RuleError) as error:
+        indicator.computed_score, indicator.score_explanation = None, str(error)
+        return indicator.score_explanation
+    indicator.computed_score, indicator.score_explanation = result.score, result.explanation
+    return None
+
+
+@transaction.atomic
+def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
+    assert_editable(evaluation)  # scores are bulk-updated, which bypasses the model guard
+    # One recompute at a time per evaluation: two concurrent table saves must not write back stale inputs.
+    Evaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
+    figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
+    indicators = list(evaluation.indicators.all())
+    leaves = _leaves(indicators)
+    unscored: list[str] = []
+    changed: list[EvaluationIndicator] = []
+    for leaf in leaves:
+        before = (leaf.inputs, leaf.computed_score, leaf.score_explanation)
+        apply_bindings(leaf, figures)
+        problem = score_leaf(leaf)
+        if problem and leaf.awarded_score is None:
+            unscored.append(f"{leaf.name}：{problem}")
+        if (leaf.inputs, leaf.computed_score, leaf.score_explanation) != before:
+            changed.append(leaf)
+    if changed:  # only what moved, each change recorded in the indicators' history
+        bulk_update_with_history(changed, EvaluationIndicator, ["inputs", "computed_score", "score_explanation"])
+    scores = [leaf.score for leaf in leaves]
+    if leaves and all(score is not None for score in scores):
+        total = sum((round_score(score) for score in scores), Decimal(0))
+        grade = grade_for(total, [(Decimal(str(lower)), label) for lower, label in evaluation.grades])
+    else:
+        total, grade = None, ""
+    if (evaluation.total_score, evaluation.grade) != (total, grade):
+        evaluation.total_score, evaluation.grade = total, grade
+        evaluation.save(update_fields=["total_score", "grade", "updated_at"])
+    return RecomputeResult(total, grade, unscored, figures)

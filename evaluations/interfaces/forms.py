@@ -1,0 +1,334 @@
+"""Forms of the evaluation workspace: they read and type the input; the services check and write it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django import forms
+from django.db.models import Count, Q, QuerySet
+from django.forms.models import ModelChoiceIterator
+
+from evaluations.models import (
+    EvaluationState,
+    Organisation,
+    OrganisationKind,
+    Project,
+    TeamMember,
+    TeamRole,
+    User,
+)
+from evaluations.models.roles import Role
+from rubrics.engine import RULE_KINDS
+from rubrics.models import EvaluationKind, IndicatorTemplate, TemplateIndicator
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EvaluationFilterForm(forms.Form):
+    """The filters of the evaluation list (all optional; an unusable value is simply not applied)."""
+
+    q = forms.CharField(
+        label="搜索",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "评价名称、被评价单位或项目", "type": "search"}),
+    )
+    year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(label="评价类型", required=False, choices=[("", "全部类型"), *EvaluationKind.choices])
+    state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *EvaluationState.choices])
+    unit = forms.TypedChoiceField(label="被评价单位", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, evaluations: QuerySet, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Years and units of the visible evaluations, and how many there are, in one query.
+        groups = list(
+            evaluations.order_by()
+            .values_list("year", "evaluated_unit_id", "evaluated_unit__name")
+            .annotate(count=Count("pk", distinct=True))
+        )
+        self.total = sum(count for *_, count in groups)
+        years = sorted({year for year, *_ in groups}, reverse=True)
+        units = sorted({(pk, name) for _, pk, name, _ in groups}, key=lambda unit: unit[1])
+        self.fields["year"].choices = [("", "全部年度"), *((year, f"{year} 年") for year in years)]
+        self.fields["unit"].choices = [("", "全部单位"), *units]
+        for name, form_field in self.fields.items():
+            css = "form-control form-control-sm" if name == "q" else "form-select form-select-sm"
+            form_field.widget.attrs["class"] = css
+
+    @property
+    def filtering(self) -> bool:
+        """Whether any filter actually narrows the list."""
+        return self.is_valid() and any(self.cleaned_data.get(name) for name in self.fields)
+
+    def apply(self, evaluations: QuerySet) -> QuerySet:
+        if not self.is_valid():
+            return evaluations
+        data = self.cleaned_data
+        if data.get("q"):
+            text = data["q"].strip()
+            evaluations = evaluations.filter(
+                Q(title__icontains=text) | Q(evaluated_unit__name__icontains=text) | Q(project__name__icontains=text)
+            )
+        if data.get("year"):
+            evaluations = evaluations.filter(year=data["year"])
+        if data.get("kind"):
+            evaluations = evaluations.filter(kind=data["kind"])
+        if data.get("state"):
+            evaluations = evaluations.filter(state=data["state"])
+        if data.get("unit"):
+            evaluations = evaluations.filter(evaluated_unit_id=data["unit"])
+        return evaluations
+
+
+class GroupedChoiceIterator(ModelChoiceIterator):
+    """Lazily (at rendering, not at import) the queryset's choices in <optgroup>s."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        for obj in self.queryset:
+            groups.setdefault(self.field.group_by(obj), []).append(self.choice(obj))
+        yield from groups.items()
+
+
+class GroupedModelChoiceField(forms.ModelChoiceField):
+    """A select with <optgroup>s, e.g. projects by unit, templates by kind."""
+
+    iterator = GroupedChoiceIterator
+
+    def __init__(self, *args, group_by, **kwargs):
+        self.group_by = group_by
+        super().__init__(*args, **kwargs)
+
+
+class EvaluationCreateForm(forms.Form):
+    kind = forms.ChoiceField(label="评价类型", choices=EvaluationKind.choices, widget=forms.RadioSelect)
+    title = forms.CharField(
+        label="评价名称",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "如 2023 年度困难群体救助项目支出绩效评价"}),
+    )
+    evaluated_unit = forms.ModelChoiceField(
+        label="被评价单位",
+        queryset=Organisation.objects.filter(kind=OrganisationKind.UNIT).order_by("name"),
+        empty_label="请选择被评价单位",
+    )
+    project = GroupedModelChoiceField(
+        label="评价项目",
+        required=False,
+        queryset=Project.objects.select_related("unit").order_by("unit__name", "name"),
+        group_by=lambda project: project.unit.name,
+        empty_label="（部门整体评价不选）",
+        help_text="项目支出绩效评价必选，且须属于被评价单位。",
+    )
+    year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
+    period_start = forms.DateField(
+        label="评价期间起", required=False, widget=DATE_WIDGET, help_text="不填则为该年 1 月 1 日"
+    )
+    period_end = forms.DateField(
+        label="评价期间止", required=False, widget=DATE_WIDGET, help_text="不填则为该年 12 月 31 日"
+    )
+    commissioning_bureau = forms.ModelChoiceField(
+        label="委托单位",
+        queryset=Organisation.objects.filter(kind=OrganisationKind.BUREAU).order_by("name"),
+        empty_label="请选择财政局",
+    )
+    report_date = forms.DateField(label="报告日期", required=False, widget=DATE_WIDGET)
+    template = GroupedModelChoiceField(
+        label="指标体系模板",
+        queryset=IndicatorTemplate.objects.order_by("kind", "-is_builtin", "name"),
+        group_by=lambda template: template.get_kind_display(),
+        empty_label="请选择要复制的指标体系",
+        help_text="评价将复制模板的整套指标（含评分标准和计分规则），之后可在“指标体系”中增删个性指标；以后修改模板不影响本评价。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("year", dt.date.today().year - 1)
+        super().__init__(*args, **kwargs)
+        self.fields["template"].label_from_instance = lambda t: f"{t.name}{'（内置）' if t.is_builtin else ''}"
+
+
+class TeamMemberForm(forms.ModelForm):
+    user = forms.ModelChoiceField(
+        label="系统账号",
+        required=False,
+        queryset=User.objects.none(),
+        empty_label="不关联账号",
+        help_text="关联后该账号可进入本评价；只能选择本评价机构的账号。",
+    )
+
+    class Meta:
+        model = TeamMember
+        fields = ("name", "group", "qualification", "duty", "role", "user", "order")
+        widgets = {"order": forms.NumberInput(attrs={"min": 0})}
+
+    def __init__(self, *args, evaluation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            User.objects.filter(organisation_id=evaluation.evaluating_firm_id, is_active=True)
+            .filter(groups__name__in=[Role.EVALUATOR.value, Role.INTERNAL_REVIEWER.value])
+            .distinct()
+            .order_by("full_name", "username")
+        )
+        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name()}（{u.username}）"
+        self.fields["order"].required = False
+        self.fields["order"].help_text = "不填则排在最后。"
+        if self.instance.pk is None:
+            self.initial.pop("order", None)
+            self.initial["role"] = TeamRole.MEMBER
+
+    def _post_clean(self):
+        """Model validation (uniqueness, account) is the service's job, with messages naming the account."""
+
+
+# --- indicator editor -----------------------------------------------------------------------------
+
+RULE_EXAMPLES = {
+    "ratio": {"cap": 1},
+    "inverse_ratio": {},
+    "threshold_deduct": {"threshold": 98, "per_point": 0.1, "direction": "below", "rounding": "ceil"},
+    "bands": {"bands": [[90, 2], [80, 1.5], [70, 1], [60, 0.5]]},
+    "checklist": {"items": [{"text": "要点一", "points": 1}, {"text": "要点二", "points": 1}], "gate": None},
+    "binary": {},
+    "rate_penalty": {},
+    "per_count": {"per": 0.2},
+    "change_rate": {"per_point": 0.1, "rounding": "exact"},
+    "threshold_else_rate": {"threshold": 50},
+    "grade_map": {"map": {"优秀": 4, "良好": 2, "合格": 1}},
+    "satisfaction": {"full_at": 95, "per_point_share": 3, "no_survey_deduct": 1, "complaint_limit": 5},
+    "manual": {},
+}
+PARAM_HELP = {
+    "cap": "封顶比例（1 = 100%）",
+    "threshold": "达标线（百分数）",
+    "per_point": "每个百分点（单位）扣分",
+    "direction": "below 低于达标线扣分 / above 高于达标线扣分",
+    "rounding": "ceil 不足 1 个百分点按 1 个计 / exact 按实际",
+    "bands": "[[下限, 分值], …]",
+    "items": "[{text 要点, points 分值}, …]；都不写分值则平均分配权重",
+    "gate": "前提要点序号（从 0 起数），不满足则本项 0 分；null 表示无",
+    "per": "每次（人）扣分",
+    "map": "{等级: 分值}",
+    "default": "不在对照表中的等级的分值（可省略）",
+    "full_at": "满分满意度（默认 95）",
+    "per_point_share": "每降低 1 个百分点扣权重分的百分比（默认 3）",
+    "no_survey_deduct": "未开展调查扣分（默认 1）",
+    "complaint_limit": "投诉率上限（默认 5）",
+}
+
+
+def rule_reference() -> list[dict]:
+    """Each rule kind with its parameters and an example, for the editor's help panel and its script."""
+    return [
+        {
+            "kind": kind,
+            "label": spec.label,
+            "params": [(name, PARAM_HELP.get(name, "")) for name in spec.params],
+            "example": json.dumps(RULE_EXAMPLES.get(kind, {}), ensure_ascii=False),
+        }
+        for kind, spec in RULE_KINDS.items()
+    ]
+
+
+RULE_CHOICES = [("", "请选择计分规则"), *((kind, f"{spec.label}（{kind}）") for kind, spec in RULE_KINDS.items())]
+
+
+def params_text(params) -> str:
+    return json.dumps(params or {}, ensure_ascii=False, indent=1) if params else ""
+
+
+class IndicatorTextsForm(forms.Form):
+    name = forms.CharField(label="指标名称", max_length=200)
+    benchmark = forms.CharField(label="标杆值", max_length=200, required=False)
+    unit = forms.CharField(label="计量单位", max_length=30, required=False)
+    explanation = forms.CharField(label="指标解释", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    standard = forms.CharField(label="评分标准", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    evidence_required = forms.CharField(label="所需佐证材料", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class IndicatorRuleForm(forms.Form):
+    rule_kind = forms.ChoiceField(label="计分规则", required=False, choices=RULE_CHOICES)
+    rule_params = forms.CharField(
+        label="规则参数（JSON）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace", "spellcheck": "false"}),
+        help_text="参数名称与示例见下方“计分规则参数说明”。",
+    )
+
+
+class IndicatorEditForm(IndicatorTextsForm, IndicatorRuleForm):
+    """Texts of any indicator; the rule only for a leaf (inner indicators are scored from their children)."""
+
+    def __init__(self, *args, is_leaf: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not is_leaf:
+            del self.fields["rule_kind"]
+            del self.fields["rule_params"]
+
+
+class IndicatorAddForm(IndicatorTextsForm, IndicatorRuleForm):
+    ORIGINS = [("library", "从模板库选择指标（连同评分标准和计分规则）"), ("scratch", "自行新建")]
+    origin = forms.ChoiceField(label="新增方式", choices=ORIGINS, initial="library", widget=forms.RadioSelect)
+    source = forms.TypedChoiceField(label="模板指标", required=False, coerce=int, empty_value=None)
+    weight = forms.CharField(
+        label="权重（分）",
+        required=False,
+        max_length=12,
+        help_text="从模板库选择时可不填，沿用模板中的权重。",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    field_order = ["origin", "source", "name", "weight", "rule_kind", "rule_params"]
+
+    def __init__(self, *args, library: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = False
+        self.fields["source"].choices = [("", "请选择模板指标"), *library]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("origin") == "library" and not data.get("source"):
+            self.add_error("source", "请选择要复制的模板指标。")
+        if data.get("origin") == "scratch":
+            if not data.get("name"):
+                self.add_error("name", "请填写指标名称。")
+            if not data.get("weight"):
+                self.add_error("weight", "请填写权重。")
+        return data
+
+
+def template_library(kind: str | None = None) -> list:
+    """The indicators of every template as grouped choices: (模板名, [(pk, "一级 / 二级 / 指标（4 分）"), …])."""
+    nodes = list(
+        TemplateIndicator.objects.select_related("template").order_by("template__kind", "template__name", "order", "pk")
+    )
+    by_pk = {node.pk: node for node in nodes}
+    groups: dict[str, list] = {}
+    ordered: dict[int, list] = {}
+    for node in nodes:
+        ordered.setdefault(node.parent_id, []).append(node)
+
+    def path(node) -> str:
+        names = []
+        while node is not None and len(names) < 6:
+            names.append(node.name)
+            node = by_pk.get(node.parent_id)
+        return " / ".join(reversed(names))
+
+    def walk(parent_id):
+        for node in ordered.get(parent_id, []):
+            rule = RULE_KINDS[node.rule_kind].label if node.rule_kind in RULE_KINDS else "下级汇总"
+            label = f"{path(node)}（{node.weight.normalize():f} 分，{rule}）"
+            template = node.template
+            group = f"{template.name}（{template.get_kind_display()}）"
+            groups.setdefault(group, []).append((node.pk, label))
+            walk(node.pk)
+
+    walk(None)
+    if kind:
+        own = [label for label in groups if label.endswith(f"（{EvaluationKind(kind).label}）")]
+        return [(label, groups[label]) for label in own] + [
+            (label, items) for label, items in groups.items() if label not in own
+        ]
+    return list(groups.items())

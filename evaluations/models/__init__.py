@@ -1,0 +1,86 @@
+"""The evaluation domain's data, one module per aggregate; import models from here."""
+
+from evaluations.models.content import (
+    Evidence,
+    Experience,
+    Finding,
+    NarrativeItem,
+    NarrativeSection,
+    Recommendation,
+)
+from evaluations.models.datatables import DataTable, TableRow
+from evaluations.models.evaluation import (
+    EDITABLE_STATES,
+    FROZEN_STATES,
+    SCORE,
+    SHARED_WITH_UNIT_STATES,
+    UNIT_FILLING_STATES,
+    Evaluation,
+    EvaluationState,
+    StateChange,
+    TeamMember,
+    TeamRole,
+    Transition,
+)
+from evaluations.models.indicators import EvaluationIndicator
+from evaluations.models.organisations import (
+    MONEY,
+    BudgetFigure,
+    FundingSource,
+    Organisation,
+    OrganisationKind,
+    Project,
+    SubItem,
+    User,
+)
+from evaluations.models.review import (
+    CommentTarget,
+    ConsultationComment,
+    ConsultationDecision,
+    RectificationItem,
+    RectificationStatus,
+    ReviewComment,
+    Submission,
+)
+from evaluations.models.roles import ROLE_DESCRIPTIONS, Role, has_role, roles_of
+
+__all__ = [
+    "EDITABLE_STATES",
+    "FROZEN_STATES",
+    "MONEY",
+    "ROLE_DESCRIPTIONS",
+    "SCORE",
+    "SHARED_WITH_UNIT_STATES",
+    "UNIT_FILLING_STATES",
+    "BudgetFigure",
+    "CommentTarget",
+    "ConsultationComment",
+    "ConsultationDecision",
+    "DataTable",
+    "Evaluation",
+    "EvaluationIndicator",
+    "EvaluationState",
+    "Evidence",
+    "Experience",
+    "Finding",
+    "FundingSource",
+    "NarrativeItem",
+    "NarrativeSection",
+    "Organisation",
+    "OrganisationKind",
+    "Project",
+    "Recommendation",
+    "RectificationItem",
+    "RectificationStatus",
+    "ReviewComment",
+    "Role",
+    "StateChange",
+    "SubItem",
+    "TableRow",
+    "TeamMember",
+    "TeamRole",
+    "Transition",
+    "User",
+    "has_role",
+    "roles_of",
+]

@@ -1,0 +1,71 @@
+"""An evaluation's own indicator tree: copied from a template, then independent of it.
+
+Scores are Decimal with 2 decimals, written only by the scoring service (evaluations.domain.scoring).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from evaluations.models.evaluation import SCORE, Evaluation
+from rubrics.models import IndicatorFields
+
+
+class EvaluationIndicator(IndicatorFields):
+    """An evaluation's own indicator: copied from a template, then independent of it."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="indicators", verbose_name="评价")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="上级指标",
+    )
+    source = models.ForeignKey(
+        "rubrics.TemplateIndicator",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="来源模板指标",
+    )
+    is_custom = models.BooleanField("个性指标", default=False)
+    inputs = models.JSONField("计分输入", default=dict, blank=True)
+    actual_display = models.CharField("实际完成值", max_length=200, blank=True)
+    computed_score = models.DecimalField("计算得分", null=True, blank=True, **SCORE)
+    score_explanation = models.TextField("计分说明", blank=True)
+    awarded_score = models.DecimalField(
+        "评定得分", null=True, blank=True, **SCORE, help_text="仅在与计算得分不同时填写，并须说明理由。"
+    )
+    override_reason = models.TextField("调整理由", blank=True)
+    analysis = models.TextField("指标分析", blank=True)
+    evidence_obtained = models.TextField(
+        "现场调研取得的资料", blank=True, help_text="现场调研记录（附件 3）的“现场调研资料”"
+    )
+    research_start = models.DateField("现场调研开始日期", null=True, blank=True)
+    research_end = models.DateField("现场调研结束日期", null=True, blank=True)
+    version = models.PositiveIntegerField("版本号", default=1, editable=False)
+    history = HistoricalRecords(verbose_name="评价指标修改记录")
+
+    class Meta:
+        verbose_name = "评价指标"
+        verbose_name_plural = "评价指标"
+        ordering = ["evaluation", "order", "pk"]
+
+    @property
+    def score(self):
+        """The score that counts: the awarded one where given, else the computed one."""
+        return self.awarded_score if self.awarded_score is not None else self.computed_score
+
+    def clean(self) -> None:
+        if self.parent_id is not None and self.evaluation_id is None:
+            self.evaluation = self.parent.evaluation  # a child added under a node joins its evaluation
+        if self.parent_id is not None and self.parent.evaluation_id != self.evaluation_id:
+            raise ValidationError({"parent": "上级指标必须属于同一项评价。"})
+        if self.awarded_score is not None and not self.override_reason.strip():
+            raise ValidationError({"override_reason": "调整得分必须填写理由。"})
+        self.clean_rule()

@@ -1,0 +1,167 @@
+"""Comments in consultation and bureau review, submissions, and rectification items."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from evaluations.models.content import Finding
+from evaluations.models.evaluation import Evaluation, StateChange
+from evaluations.models.indicators import EvaluationIndicator
+from evaluations.models.organisations import Organisation
+from evaluations.sections import SECTIONS
+
+
+class CommentTarget(models.Model):
+    """Where a comment points: a finding, a report section, an indicator, or the evaluation as a whole."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="+", verbose_name="评价")
+    finding = models.ForeignKey(
+        Finding, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="针对的问题"
+    )
+    indicator = models.ForeignKey(
+        EvaluationIndicator,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="针对的指标",
+    )
+    section_key = models.CharField("针对的章节", max_length=50, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="提出人"
+    )
+    text = models.TextField("意见")
+    created_at = models.DateTimeField("提出时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["evaluation", "created_at", "pk"]
+
+    def target_label(self) -> str:
+        if self.finding_id:
+            return f"问题「{self.finding.title}」"
+        if self.indicator_id:
+            return f"指标「{self.indicator.name}」"
+        if self.section_key:
+            titles = {s.key: s.title for s in SECTIONS.get(self.evaluation.kind, ())}
+            return f"章节「{titles.get(self.section_key, self.section_key)}」"
+        return "报告整体"
+
+
+class ConsultationDecision(models.TextChoices):
+    ADOPTED = "adopted", "采纳"
+    REJECTED = "rejected", "不予采纳"
+
+
+class ConsultationComment(CommentTarget):
+    """征求意见 (财监〔2021〕4号 第十八条): the unit's or bureau's comment and the team's answer."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="consultation_comments", verbose_name="评价"
+    )
+    decision = models.CharField("处理结果", max_length=20, choices=ConsultationDecision.choices, blank=True)
+    reason = models.TextField("采纳或不予采纳的理由", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="答复人",
+    )
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+
+    class Meta(CommentTarget.Meta):
+        verbose_name = "征求意见"
+        verbose_name_plural = "征求意见台账"
+
+    def __str__(self) -> str:
+        return f"{self.target_label()}：{self.text[:30]}"
+
+
+class ReviewComment(CommentTarget):
+    """A finance-bureau reviewer's comment when returning an evaluation, attached where it applies."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="review_comments", verbose_name="评价"
+    )
+    state_change = models.ForeignKey(
+        StateChange, on_delete=models.CASCADE, related_name="review_comments", verbose_name="退回记录"
+    )
+
+    class Meta(CommentTarget.Meta):
+        verbose_name = "审核意见"
+        verbose_name_plural = "审核意见"
+
+    def __str__(self) -> str:
+        return f"{self.target_label()}：{self.text[:30]}"
+
+
+class Submission(models.Model):
+    """What was submitted to the bureau: the whole evaluation as a perf-eval/1 document, to compare later."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="submissions", verbose_name="评价"
+    )
+    state_change = models.OneToOneField(
+        StateChange, on_delete=models.CASCADE, related_name="submission", verbose_name="提交记录"
+    )
+    document = models.JSONField("提交时的评价数据")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "提交版本"
+        verbose_name_plural = "提交版本"
+        ordering = ["evaluation", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} 提交于 {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RectificationStatus(models.TextChoices):
+    PENDING = "pending", "未开始"
+    IN_PROGRESS = "in_progress", "整改中"
+    DONE = "done", "已完成"
+
+
+class RectificationItem(models.Model):
+    """A finding of an approved evaluation turned into a rectification item the bureau follows up."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="rectification_items", verbose_name="评价"
+    )
+    finding = models.ForeignKey(
+        Finding, on_delete=models.PROTECT, related_name="rectification_items", verbose_name="问题"
+    )
+    responsible_unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="rectification_items", verbose_name="责任单位"
+    )
+    deadline = models.DateField("整改期限")
+    status = models.CharField(
+        "状态", max_length=20, choices=RectificationStatus.choices, default=RectificationStatus.PENDING
+    )
+    measures = models.TextField("整改措施及完成情况", blank=True)
+    completion_file = models.FileField("整改完成佐证", upload_to="rectification/%Y/%m/", blank=True)
+    completion_file_name = models.CharField("佐证原文件名", max_length=255, blank=True)
+    completion_sha256 = models.CharField("佐证 SHA-256", max_length=64, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="最后更新人",
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    version = models.PositiveIntegerField("版本号", default=1, editable=False)
+    history = HistoricalRecords(verbose_name="整改事项修改记录")
+
+    class Meta:
+        verbose_name = "整改事项"
+        verbose_name_plural = "整改事项"
+        ordering = ["evaluation", "deadline", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.finding.title}（{self.get_status_display()}）"

@@ -1,0 +1,370 @@
+"""The consistency check (体检, DESIGN.md §7): every problem the data lets us find.
+
+One service for the evaluation page, the commands, the report and the submission step.
+Each problem says where it is and which two figures disagree. Errors block submission;
+warnings are shown but do not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from evaluations.datatables.figures import Figure, compute_figures, num, total
+from evaluations.domain.datatables import evaluation_tables
+from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.sections import SECTIONS
+from rubrics import tree
+from rubrics.engine import round_score
+
+ERROR, WARNING = "error", "warning"
+TOLERANCE = Decimal("0.005")  # figures are compared as printed, to 2 decimals
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str
+    where: str
+    message: str
+    anchor: str = ""  # "indicator-12", "table-funds_use", "section-background": the place to fix it
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "where": self.where, "message": self.message, "anchor": self.anchor}
+
+
+def cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def check_evaluation(evaluation: Evaluation) -> list[Problem]:
+    indicators = list(evaluation.indicators.all())
+    tables = evaluation_tables(evaluation)
+    figures = compute_figures(evaluation.kind, tables)
+    texts = _texts(evaluation, indicators)
+    problems: list[Problem] = []
+    problems += indicator_problems(indicators)
+    problems += binding_problems(indicators, figures)
+    problems += table_problems(evaluation, tables)
+    problems += date_problems(evaluation, tables, texts)
+    problems += narrative_figure_problems(texts, figures, tables)
+    problems += unit_problems(texts)
+    problems += review_comment_problems(evaluation)
+    return problems
+
+
+def review_comment_problems(evaluation: Evaluation) -> list[Problem]:
+    """The bureau's return comments, shown as hints where they apply until the evaluation is resubmitted."""
+    from evaluations.domain.review import open_review_comments
+
+    problems = []
+    for comment in open_review_comments(evaluation):
+        if comment.indicator_id:
+            anchor = f"indicator-{comment.indicator_id}"
+        elif comment.section_key:
+            anchor = f"section-{comment.section_key}"
+        elif comment.finding_id:
+            anchor = f"问题-{comment.finding_id}"
+        else:
+            anchor = ""
+        problems.append(Problem(WARNING, comment.target_label(), f"财政局审核意见（退回修改）：{comment.text}", anchor))
+    return problems
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    return any(problem.severity == ERROR for problem in problems)
+
+
+# --- indicators -------------------------------------------------------------------------------
+
+
+def indicator_problems(indicators: list[EvaluationIndicator]) -> list[Problem]:
+    problems = [
+        Problem(ERROR, "指标体系", message, "indicators")
+        for message in tree.tree_errors(tree.Node(n.pk, n.parent_id, n.name, n.weight) for n in indicators)
+    ]
+    parents = {node.parent_id for node in indicators}
+    for node in indicators:
+        if node.pk in parents:
+            continue
+        where, anchor = f"指标「{node.name}」", f"indicator-{node.pk}"
+        if node.awarded_score is None and node.computed_score is None:
+            problems.append(Problem(ERROR, where, f"尚不能计分：{node.score_explanation or '缺少计分输入'}", anchor))
+            continue
+        if node.awarded_score is not None:
+            problems += _award_problems(node, where, anchor)
+        problems += _actual_display_problems(node, where, anchor)
+    return problems
+
+
+def binding_problems(indicators: list[EvaluationIndicator], figures: dict[str, Figure]) -> list[Problem]:
+    """A bound input whose figure the data cannot give yet is scored from the value typed earlier."""
+    problems = []
+    for node in indicators:
+        for name, key in (node.bindings or {}).items():
+            figure = figures.get(key)
+            if figure is None:
+                reason = f"没有名为「{key}」的派生数据"
+            elif figure.value is None:
+                reason = figure.formula
+            else:
+                continue
+            typed = (node.inputs or {}).get(name)
+            fallback = f"暂按填写的 {typed} 计分" if typed is not None else "该输入暂无数值"
+            problems.append(
+                Problem(
+                    WARNING,
+                    f"指标「{node.name}」",
+                    f"绑定的派生数据无法取得：{reason}{fallback}。",
+                    f"indicator-{node.pk}",
+                )
+            )
+    return problems
+
+
+def _award_problems(node: EvaluationIndicator, where: str, anchor: str) -> list[Problem]:
+    awarded = node.awarded_score
+    problems = []
+    if awarded < 0 or awarded > node.weight:
+        problems.append(
+            Problem(ERROR, where, f"评定得分 {num(awarded)} 分超出 0～{num(node.weight)} 分的范围。", anchor)
+        )
+    computed = node.computed_score
+    if computed is not None and round_score(awarded) != computed and not node.override_reason.strip():
+        problems.append(
+            Problem(
+                ERROR,
+                where,
+                f"评定得分 {num(awarded)} 分与按评分标准计算的 {num(computed)} 分不一致，且未说明理由"
+                f"（{node.score_explanation}）。",
+                anchor,
+            )
+        )
+    return problems
+
+
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_MAIN_INPUT = {
+    "ratio": "actual",
+    "threshold_deduct": "actual",
+    "bands": "actual",
+    "threshold_else_rate": "actual",
+    "rate_penalty": "rate",
+    "satisfaction": "complaint_rate",
+    "change_rate": "rate",
+}
+
+
+def _actual_display_problems(node: EvaluationIndicator, where: str, anchor: str) -> list[Problem]:
+    """The printed 实际完成值 must agree with the figure the score was computed from."""
+    name = _MAIN_INPUT.get(node.rule_kind)
+    if node.rule_kind == "satisfaction" and (node.inputs or {}).get("survey"):
+        name = "satisfaction"
+    match = _PERCENT.fullmatch((node.actual_display or "").strip())
+    value = (node.inputs or {}).get(name) if name else None
+    if not match or value is None or node.unit not in ("", "%"):
+        return []
+    try:
+        scored = Decimal(str(value))
+    except ArithmeticError:
+        return []
+    shown = Decimal(match.group(1))
+    if abs(shown - scored) > TOLERANCE and abs(shown - scored.quantize(Decimal("0.01"))) > TOLERANCE:
+        return [
+            Problem(
+                WARNING, where, f"实际完成值写作「{node.actual_display}」，而计分所用的数值为 {num(scored)}%。", anchor
+            )
+        ]
+    return []
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def _money_mismatch(where, anchor, label_a, a, label_b, b, unit="万元") -> list[Problem]:
+    if a is None or b is None or abs(a - b) <= TOLERANCE:
+        return []
+    return [Problem(ERROR, where, f"{label_a} {num(a)} {unit} 与{label_b} {num(b)} {unit} 不一致。", anchor)]
+
+
+def table_problems(evaluation: Evaluation, tables: dict[str, list[dict]]) -> list[Problem]:
+    problems: list[Problem] = []
+    if evaluation.kind == "project":
+        funds = (tables.get("project_funds") or [{}])[0]
+        sub_items = tables.get("sub_item_budgets") or []
+        problems += _money_mismatch(
+            "表3-2 预算编制情况表",
+            "table-sub_item_budgets",
+            "年初下达金额合计",
+            total(sub_items, "initial"),
+            "项目资金情况表的年初预算",
+            funds.get("initial_budget"),
+        )
+        problems += _money_mismatch(
+            "表3-2 预算编制情况表",
+            "table-sub_item_budgets",
+            "指标金额合计",
+            total(sub_items, "adjusted"),
+            "项目资金情况表的调整后预算",
+            funds.get("adjusted_budget"),
+        )
+        problems += _disbursement_vs_funds_use(tables)
+        problems += _money_mismatch(
+            "表1-1 项目资金使用情况表",
+            "table-funds_use",
+            "实际支付金额合计",
+            total(tables.get("funds_use") or [], "amount"),
+            "项目资金情况表的实际支出",
+            funds.get("actual_expenditure"),
+        )
+    else:
+        summary = tables.get("dept_budget_summary") or []
+        problems += _money_mismatch(
+            "收支预算总表",
+            "table-dept_budget_summary",
+            "收入合计",
+            total([r for r in summary if r.get("side") == "收入"], "budget"),
+            "支出合计",
+            total([r for r in summary if r.get("side") == "支出"], "budget"),
+        )
+        compare = tables.get("dept_budget_vs_final") or []
+        for column, label in (("budget", "预算支出"), ("final", "决算支出")):
+            problems += _money_mismatch(
+                "预、决算支出对比表",
+                "table-dept_budget_vs_final",
+                f"功能分类{label}小计",
+                total([r for r in compare if r.get("classification") == "功能分类科目"], column),
+                f"经济分类{label}小计",
+                total([r for r in compare if r.get("classification") == "经济分类科目"], column),
+            )
+    return problems
+
+
+def _disbursement_vs_funds_use(tables: dict) -> list[Problem]:
+    """An item paid in batches must add up to the amount 表1-1 reports for it."""
+    batches = tables.get("disbursements") or []
+    problems = []
+    for row in tables.get("funds_use") or []:
+        paid = [batch for batch in batches if batch.get("item") == row.get("item")]
+        if paid:
+            problems += _money_mismatch(
+                f"表1-1「{row['item']}」",
+                "table-disbursements",
+                "资金发放批次表中该事项的发放金额合计",
+                total(paid, "amount"),
+                "表1-1 的实际支付金额",
+                row.get("amount"),
+            )
+    return problems
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+_DATE_IN_TEXT = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def date_problems(evaluation: Evaluation, tables: dict, texts: list[tuple[str, str, str]]) -> list[Problem]:
+    start, end = evaluation.period_start, evaluation.period_end
+    problems = []
+    for number, row in enumerate(tables.get("disbursements") or [], start=1):
+        paid = row.get("paid_on")
+        if paid and not start <= paid <= end:
+            problems.append(
+                Problem(
+                    ERROR,
+                    f"资金发放批次表 第{number}行",
+                    f"发放日期 {cn_date(paid)} 不在评价期间（{cn_date(start)}至{cn_date(end)}）内。",
+                    "table-disbursements",
+                )
+            )
+    # Analysis of what happened in the period may cite dates up to the report (决算 is published
+    # the next year), but nothing before the period began.
+    latest = max(evaluation.report_date or end, end + timedelta(days=366))
+    for where, anchor, text in texts:
+        if not anchor.startswith("indicator-"):
+            continue
+        for match in _DATE_IN_TEXT.finditer(text):
+            try:
+                when = date(*(int(part) for part in match.groups()))
+            except ValueError:
+                problems.append(Problem(WARNING, where, f"「{match.group(0)}」不是有效日期。", anchor))
+                continue
+            if not start <= when <= latest:
+                problems.append(
+                    Problem(
+                        WARNING,
+                        where,
+                        f"分析文字中的日期「{match.group(0)}」不在评价期间"
+                        f"（{cn_date(start)}至{cn_date(end)}）内，请核对。",
+                        anchor,
+                    )
+                )
+    return problems
+
+
+# --- narrative ------------------------------------------------------------------------------------
+
+
+def _texts(evaluation: Evaluation, indicators: list[EvaluationIndicator]) -> list[tuple[str, str, str]]:
+    """(where, anchor, text) of every piece of prose the users wrote."""
+    titles = {section.key: section.title for section in SECTIONS[evaluation.kind]}
+    texts = [(f"章节「{titles.get(s.key, s.key)}」", f"section-{s.key}", s.text) for s in evaluation.narrative.all()]
+    texts += [(f"指标「{n.name}」的分析", f"indicator-{n.pk}", n.analysis) for n in indicators if n.analysis]
+    for label, items in (
+        ("问题", evaluation.findings.all()),
+        ("建议", evaluation.recommendations.all()),
+        ("经验做法", evaluation.experiences.all()),
+    ):
+        texts += [(f"{label}「{item.title}」", f"{label}-{item.pk}", f"{item.title}\n{item.text}") for item in items]
+    return texts
+
+
+def narrative_figure_problems(texts, figures: dict[str, Figure], tables: dict) -> list[Problem]:
+    """A derived figure quoted in the prose (「预算执行率为 99.71%」) must equal the data."""
+    problems = []
+    for figure in figures.values():
+        if figure.value is None or ":" in figure.key:
+            continue
+        pattern = re.compile(re.escape(figure.label) + r"[^0-9，。；\n]{0,6}?(-?\d+(?:\.\d+)?)\s*%")
+        for where, anchor, text in texts:
+            for match in pattern.finditer(text):
+                quoted = Decimal(match.group(1))
+                if abs(quoted - figure.value.quantize(Decimal("0.01"))) > TOLERANCE:
+                    problems.append(
+                        Problem(
+                            ERROR,
+                            where,
+                            f"文中「{match.group(0).strip()}」与基础数据计算的{figure.label} {figure.display} 不一致"
+                            f"（{figure.formula}）。",
+                            anchor,
+                        )
+                    )
+    return problems
+
+
+_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万元|元)")
+
+
+def unit_problems(texts) -> list[Problem]:
+    """The same amount written once in 元 and once in 万元 is almost always a unit slip."""
+    seen: dict[Decimal, dict[str, tuple[str, str]]] = {}
+    for where, anchor, text in texts:
+        for match in _AMOUNT.finditer(text):
+            value = Decimal(match.group(1).replace(",", ""))
+            if value >= 100:  # small round numbers (标准 50 元, 0.1 万元) recur legitimately
+                seen.setdefault(value, {}).setdefault(match.group(2), (where, anchor))
+    problems = []
+    for value, units in seen.items():
+        if len(units) > 1:
+            where, anchor = units["元"]
+            problems.append(
+                Problem(
+                    WARNING,
+                    where,
+                    f"金额 {num(value)} 在此写作「{num(value)} 元」，"
+                    f"在{units['万元'][0]}写作「{num(value)} 万元」，单位可能混用。",
+                    anchor,
+                )
+            )
+    return problems

@@ -1,0 +1,65 @@
+"""The finance bureau's overview: evaluations by year, state, unit and grade; score rates; overdue items."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from evaluations.domain.review import overdue_items
+from evaluations.models import EvaluationIndicator, RectificationItem
+from evaluations.queries.access import evaluations_for_user
+
+
+@dataclass
+class Overview:
+    by_year: Counter = field(default_factory=Counter)
+    by_state: Counter = field(default_factory=Counter)
+    by_unit: Counter = field(default_factory=Counter)
+    by_grade: Counter = field(default_factory=Counter)
+    score_rates: list[tuple[str, Decimal, int]] = field(default_factory=list)  # level-1 name, average rate %, count
+    overdue: list[RectificationItem] = field(default_factory=list)
+
+
+def bureau_overview(user) -> Overview:
+    evaluations = list(evaluations_for_user(user).select_related("evaluated_unit"))
+    overview = Overview()
+    for evaluation in evaluations:
+        overview.by_year[evaluation.year] += 1
+        overview.by_state[evaluation.get_state_display()] += 1
+        overview.by_unit[evaluation.evaluated_unit.name] += 1
+        overview.by_grade[evaluation.grade or "未评分"] += 1
+    overview.score_rates = level_one_score_rates([e.pk for e in evaluations if e.total_score is not None])
+    overview.overdue = list(
+        overdue_items(RectificationItem.objects.filter(evaluation__in=[e.pk for e in evaluations]))
+        .select_related("evaluation", "finding", "responsible_unit")
+        .order_by("deadline")
+    )
+    return overview
+
+
+def level_one_score_rates(evaluation_ids: list[int]) -> list[tuple[str, Decimal, int]]:
+    """Average 得分率 per level-1 indicator name over the evaluations (sum of leaf scores ÷ weight)."""
+    nodes = list(
+        EvaluationIndicator.objects.filter(evaluation_id__in=evaluation_ids).only(
+            "pk", "parent_id", "name", "weight", "computed_score", "awarded_score", "evaluation_id"
+        )
+    )
+    children = defaultdict(list)
+    for node in nodes:
+        children[node.parent_id].append(node)
+
+    def score(node):
+        kids = children.get(node.pk)
+        if not kids:
+            return node.score or Decimal(0)
+        return sum((score(kid) for kid in kids), Decimal(0))
+
+    rates: dict[str, list[Decimal]] = defaultdict(list)
+    for node in children.get(None, []):
+        if node.weight:
+            rates[node.name].append(score(node) / node.weight * 100)
+    return [
+        (name, (sum(values) / len(values)).quantize(Decimal("0.01")), len(values))
+        for name, values in sorted(rates.items())
+    ]

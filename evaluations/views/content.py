@@ -1,0 +1,530 @@
+"""Views of the workspace's content: evidence, report text (sections, analysis, findings …), field research.
+
+Thin: each view fetches the evaluation through evaluations.queries.access (another organisation's → 404), checks
+the named permission (→ 403), and calls a service inside a transaction. Scores, drafts and the research
+record stay hidden from the evaluated unit until the report is shared with it (access.can_view_scores).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from evaluations.datatables import tables_for_kind
+from evaluations.datatables.figures import compute_figures
+from evaluations.domain import evidence as evidence_service
+from evaluations.domain import narrative as narrative_service
+from evaluations.domain.datatables import evaluation_tables
+from evaluations.domain.locking import StaleObjectError
+from evaluations.domain.research import (
+    ResearchConflict,
+    ResearchEntry,
+    ResearchInputError,
+    research_rows,
+    save_research,
+)
+from evaluations.models import Evaluation, EvaluationIndicator, Evidence
+from evaluations.queries import access
+from evaluations.queries.consistency import check_evaluation
+from evaluations.queries.tree import indicator_rows
+
+NARRATIVE_ANCHOR_PREFIXES = ("section-", "问题-", "建议-", "经验做法-")
+LEVEL_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _evaluation(request, pk: int) -> Evaluation:
+    evaluation = access.get_evaluation_for_user(request.user, pk)
+    return Evaluation.objects.select_related("evaluated_unit", "project").get(pk=evaluation.pk)
+
+
+def _require_scores(request, evaluation: Evaluation) -> None:
+    """Narrative, analysis, findings and the research record are drafts: not for the unit before 征求意见."""
+    if not access.can_view_scores(request.user, evaluation):
+        raise PermissionDenied("评价报告草稿在征求意见后才向被评价单位开放。")
+
+
+def _require_narrative_editor(request, evaluation: Evaluation) -> None:
+    if not access.can_edit_narrative(request.user, evaluation):
+        raise PermissionDenied("只有评价小组的评价人员可以在评价可编辑时修改报告内容。")
+
+
+def _version(request, name: str = "version") -> int:
+    try:
+        return int(request.POST.get(name, ""))
+    except ValueError:
+        return -1  # never a stored version: the save is refused as stale, nothing is lost
+
+
+def _context(request, evaluation: Evaluation, **extra) -> dict:
+    return {
+        "evaluation": evaluation,
+        "show_scores": access.can_view_scores(request.user, evaluation),
+        "can_edit": access.can_edit_narrative(request.user, evaluation),
+        **extra,
+    }
+
+
+def _problems_by_anchor(evaluation: Evaluation, prefixes=None) -> dict[str, list]:
+    problems: dict[str, list] = {}
+    for problem in check_evaluation(evaluation):
+        if prefixes is None or problem.anchor.startswith(prefixes):
+            problems.setdefault(problem.anchor, []).append(problem)
+    return problems
+
+
+# --- evidence -------------------------------------------------------------------------------------
+
+
+def _indicator_filter(request, evaluation: Evaluation) -> EvaluationIndicator | None:
+    value = request.GET.get("indicator")
+    if not value:
+        return None
+    try:
+        return evaluation.indicators.get(pk=int(value))
+    except (ValueError, EvaluationIndicator.DoesNotExist):
+        return None
+
+
+@login_required
+def evidence(request, pk: int):
+    evaluation = _evaluation(request, pk)
+    can_upload = access.can_upload_evidence(request.user, evaluation)
+    form = {"description": "", "indicators": set(), "tables": set()}
+    if request.method == "POST":
+        if not can_upload:
+            raise PermissionDenied("您不能为这项评价上传佐证材料。")
+        form = {
+            "description": request.POST.get("description", ""),
+            "indicators": set(request.POST.getlist("indicators")),
+            "tables": set(request.POST.getlist("tables")),
+        }
+        try:
+            with transaction.atomic():
+                created = evidence_service.store_evidence(
+                    evaluation=evaluation,
+                    uploads=request.FILES.getlist("files"),
+                    user=request.user,
+                    description=form["description"],
+                    indicator_ids=form["indicators"],
+                    table_keys=form["tables"],
+                )
+        except evidence_service.EvidenceRejected as error:
+            messages.error(request, f"上传未成功：{error}")
+        else:
+            names = "、".join(f"「{item.original_name}」" for item in created)
+            messages.success(request, f"已上传 {len(created)} 个文件：{names}。")
+            return redirect("evaluation-evidence", pk=evaluation.pk)
+    chosen = _indicator_filter(request, evaluation)
+    preselect = request.GET.get("for")
+    if preselect and not form["indicators"]:
+        form["indicators"] = {preselect}
+    items = list(evidence_service.evidence_list(evaluation, chosen))
+    requests_ = evidence_service.evidence_requests(evaluation)
+    may_delete_any = can_upload and access.can_edit_evaluation(request.user, evaluation)
+    for item in items:
+        item.can_delete = can_upload and (may_delete_any or item.uploaded_by_id == request.user.pk)
+        item.size_display = evidence_service.format_size(item.size)
+    options = indicator_rows(evaluation)
+    for row in options:
+        row.label = "\u3000" * (row.level - 1) + row.indicator.name  # indented by level in the <select>
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "evaluations/content/evidence.html",
+        _context(
+            request,
+            evaluation,
+            items=items,
+            requests=requests_,
+            provided=sum(1 for r in requests_ if r.evidence),
+            chosen=chosen,
+            can_upload=can_upload,
+            indicator_options=options,
+            table_options=tables_for_kind(evaluation.kind),
+            form=form,
+            accept=evidence_service.ACCEPT_ATTRIBUTE,
+            accepted_text=evidence_service.ACCEPTED_TEXT,
+            # The evaluated unit comes here for the list of what to provide; the team, for the files.
+            open_requests=request.GET.get("tab") == "requests"
+            or (not request.GET.get("indicator") and access.is_evaluated_unit_user(request.user, evaluation)),
+        ),
+        status=status,
+    )
+
+
+def _evidence_of(evaluation: Evaluation, evidence_pk: int) -> Evidence:
+    item = evaluation.evidence.filter(pk=evidence_pk).select_related("evaluation").first()
+    if item is None:
+        raise Http404("未找到该佐证材料，或您无权查看。")
+    return item
+
+
+@login_required
+def evidence_download(request, pk: int, evidence_pk: int):
+    evaluation = _evaluation(request, pk)
+    item = _evidence_of(evaluation, evidence_pk)
+    if not access.can_download_evidence(request.user, item):
+        raise Http404("未找到该佐证材料，或您无权查看。")
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, ValueError, OSError):
+        raise Http404("该佐证材料的文件已不在存储中，请联系系统管理员。") from None
+    content_type = item.content_type if item.content_type in evidence_service.SERVED_TYPES else None
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream", as_attachment=True)
+    response["Content-Disposition"] = evidence_service.content_disposition(item.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_delete(request, pk: int, evidence_pk: int):
+    evaluation = _evaluation(request, pk)
+    item = _evidence_of(evaluation, evidence_pk)
+    if not access.can_delete_evidence(request.user, item):
+        raise PermissionDenied("只有上传人或评价小组的评价人员可以在评价可编辑时删除佐证材料。")
+    with transaction.atomic():
+        evidence_service.delete_evidence(item)
+    messages.success(request, f"已删除佐证材料「{item.original_name}」。")
+    return redirect("evaluation-evidence", pk=evaluation.pk)
+
+
+# --- narrative: the outline and its sections ------------------------------------------------------
+
+
+@login_required
+def narrative(request, pk: int):
+    evaluation = _evaluation(request, pk)
+    _require_scores(request, evaluation)
+    rows = indicator_rows(evaluation)
+    problems = _problems_by_anchor(evaluation, NARRATIVE_ANCHOR_PREFIXES)
+    return render(
+        request,
+        "evaluations/content/narrative.html",
+        _context(
+            request,
+            evaluation,
+            blocks=narrative_service.report_blocks(evaluation, problems),
+            analysed=sum(1 for row in rows if row.indicator.analysis.strip()),
+            indicator_count=len(rows),
+        ),
+    )
+
+
+@login_required
+def narrative_section(request, pk: int, key: str):
+    evaluation = _evaluation(request, pk)
+    _require_scores(request, evaluation)
+    section = narrative_service.section_for(evaluation, key)
+    if section is None:
+        raise Http404("本类评价的报告没有这个章节。")
+    stored = evaluation.narrative.filter(key=key).first()
+    text, version, conflict = (stored.text, stored.version, None) if stored else ("", 0, None)
+    sections = [state.section for chapter in narrative_service.outline(evaluation) for state in chapter.sections]
+    index = sections.index(section)
+    previous = sections[index - 1] if index > 0 else None
+    following = sections[index + 1] if index + 1 < len(sections) else None
+    if request.method == "POST":
+        _require_narrative_editor(request, evaluation)
+        text = request.POST.get("text", "")
+        try:
+            with transaction.atomic():
+                narrative_service.save_section(
+                    evaluation=evaluation, key=key, text=text, expected_version=_version(request)
+                )
+        except StaleObjectError as error:
+            conflict = {"message": narrative_service.conflict_message(error, section.title), "error": error}
+            version = error.current
+        except narrative_service.NarrativeInputError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"已保存「{section.title}」。")
+            if request.POST.get("next") and following:
+                return redirect("evaluation-narrative-section", pk=evaluation.pk, key=following.key)
+            return redirect("evaluation-narrative-section", pk=evaluation.pk, key=key)
+    problems = _problems_by_anchor(evaluation, ("section-",)).get(f"section-{key}", [])
+    return render(
+        request,
+        "evaluations/content/section_edit.html",
+        _context(
+            request,
+            evaluation,
+            section=section,
+            text=text,
+            version=version,
+            conflict=conflict,
+            problems=problems,
+            previous=previous,
+            following=following,
+        ),
+        status=409 if conflict else 200,
+    )
+
+
+# --- per-indicator analysis -----------------------------------------------------------------------
+
+
+@login_required
+def analysis(request, pk: int):
+    evaluation = _evaluation(request, pk)
+    _require_scores(request, evaluation)
+    problems = _problems_by_anchor(evaluation, ("indicator-",))
+    rows = indicator_rows(evaluation)
+    for row in rows:
+        row.heading = narrative_service.analysis_heading(row.indicator, leaf=row.is_leaf, score=row.score)
+        row.problems = [p for p in problems.get(f"indicator-{row.indicator.pk}", []) if "分析" in p.where]
+    return render(request, "evaluations/content/analysis.html", _context(request, evaluation, rows=rows))
+
+
+@login_required
+def analysis_indicator(request, pk: int, indicator_pk: int):
+    evaluation = _evaluation(request, pk)
+    _require_scores(request, evaluation)
+    rows = indicator_rows(evaluation)
+    index = next((i for i, row in enumerate(rows) if row.indicator.pk == indicator_pk), None)
+    if index is None:
+        raise Http404("本评价没有这个指标。")
+    row = rows[index]
+    indicator = row.indicator
+    children = [
+        narrative_service.ChildScore(other.indicator, other.score)
+        for other in rows
+        if other.indicator.parent_id == indicator.pk
+    ]
+    figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
+    text, version, conflict, drafted = indicator.analysis, indicator.version, None, False
+    if request.method == "POST":
+        _require_narrative_editor(request, evaluation)
+        text = request.POST.get("text", "")
+        version = _version(request)
+        if request.POST.get("action") == "draft":
+            text = narrative_service.draft_body(indicator, figures, children or None)
+            drafted = True
+        else:
+            try:
+                with transaction.atomic():
+                    narrative_service.save_analysis(indicator=indicator, text=text, expected_version=version)
+            except StaleObjectError as error:
+                conflict = {"message": narrative_service.conflict_message(error, indicator.name), "error": error}
+                version = error.current
+            else:
+                messages.success(request, f"已保存「{indicator.name}」的分析。")
+                following = rows[index + 1] if index + 1 < len(rows) else None
+                target = following.indicator.pk if request.POST.get("next") and following else indicator.pk
+                return redirect("evaluation-analysis-indicator", pk=evaluation.pk, indicator_pk=target)
+    problems = [
+        p
+        for p in _problems_by_anchor(evaluation, ("indicator-",)).get(f"indicator-{indicator.pk}", [])
+        if "分析" in p.where
+    ]
+    bound = [
+        figures[key] for key in (indicator.bindings or {}).values() if key in figures and figures[key].value is not None
+    ]
+    return render(
+        request,
+        "evaluations/content/analysis_edit.html",
+        _context(
+            request,
+            evaluation,
+            row=row,
+            indicator=indicator,
+            heading=narrative_service.analysis_heading(indicator, leaf=row.is_leaf, score=row.score),
+            level_name=f"{LEVEL_NAMES.get(row.level, row.level)}级指标",
+            children=children,
+            bound=bound,
+            text=text,
+            version=version,
+            drafted=drafted,
+            conflict=conflict,
+            problems=problems,
+            previous=rows[index - 1].indicator if index > 0 else None,
+            following=rows[index + 1].indicator if index + 1 < len(rows) else None,
+        ),
+        status=409 if conflict else 200,
+    )
+
+
+# --- findings, recommendations, experiences -------------------------------------------------------
+
+
+@login_required
+def findings(request, pk: int):
+    evaluation = _evaluation(request, pk)
+    _require_scores(request, evaluation)
+    lost, others = narrative_service.leaves_by_lost_points(evaluation)
+    problems = _problems_by_anchor(evaluation, ("问题-", "建议-", "经验做法-"))
+    groups = narrative_service.item_groups(evaluation, problems)
+    return render(
+        request,
+        "evaluations/content/findings.html",
+        _context(
+            request,
+            evaluation,
+            groups=groups,
+            lost=lost,
+            others=others,
+            finding_options=groups["finding"].items,
+        ),
+    )
+
+
+def _findings_url(evaluation: Evaluation, kind: str, item_pk=None) -> str:
+    anchor = f"#{kind}-{item_pk}" if item_pk else f"#list-{kind}"
+    return reverse("evaluation-findings", kwargs={"pk": evaluation.pk}) + anchor
+
+
+def _item_kind(kind: str) -> str:
+    if kind not in narrative_service.ITEM_KINDS:
+        raise Http404("没有这类内容。")
+    return kind
+
+
+@login_required
+@require_POST
+def item_save(request, pk: int, kind: str):
+    evaluation = _evaluation(request, pk)
+    kind = _item_kind(kind)
+    _require_narrative_editor(request, evaluation)
+    raw_pk = request.POST.get("item")
+    try:
+        item_pk = int(raw_pk) if raw_pk else None
+    except ValueError:
+        raise Http404("没有这一项。") from None
+    label = narrative_service.ITEM_LABELS[kind]
+    try:
+        with transaction.atomic():
+            item = narrative_service.save_item(
+                evaluation=evaluation,
+                kind=kind,
+                item_pk=item_pk,
+                title=request.POST.get("title", ""),
+                text=request.POST.get("text", ""),
+                expected_version=_version(request),
+                indicator_ids=request.POST.getlist("indicators"),
+                finding_pk=request.POST.get("finding"),
+            )
+    except StaleObjectError as error:
+        messages.error(request, narrative_service.conflict_message(error))
+        return redirect(_findings_url(evaluation, kind, item_pk))
+    except (narrative_service.NarrativeInputError, narrative_service.DeletedError) as error:
+        messages.error(request, f"{label}未保存：{error}")
+        return redirect(_findings_url(evaluation, kind, item_pk))
+    messages.success(request, f"已保存{label}「{item.title}」。")
+    return redirect(_findings_url(evaluation, kind, item.pk))
+
+
+@login_required
+@require_POST
+def item_delete(request, pk: int, kind: str, item_pk: int):
+    evaluation = _evaluation(request, pk)
+    kind = _item_kind(kind)
+    _require_narrative_editor(request, evaluation)
+    try:
+        with transaction.atomic():
+            narrative_service.delete_item(
+                evaluation=evaluation, kind=kind, item_pk=item_pk, expected_version=_version(request)
+            )
+    except StaleObjectError as error:
+        messages.error(request, narrative_service.conflict_message(error).replace("本次保存", "本次删除"))
+        return redirect(_findings_url(evaluation, kind, item_pk))
+    messages.success(request, f"已删除该{narrative_service.ITEM_LABELS[kind]}。")
+    return redirect(_findings_url(evaluation, kind))
+
+
+@login_required
+@require_POST
+def item_move(request, pk: int, kind: str, item_pk: int):
+    evaluation = _evaluation(request, pk)
+    kind = _item_kind(kind)
+    _require_narrative_editor(request, evaluation)
+    direction = "up" if request.POST.get("direction") == "up" else "down"
+    try:
+        with transaction.atomic():
+            narrative_service.move_item(
+                evaluation=evaluation,
+                kind=kind,
+                item_pk=item_pk,
+                expected_version=_version(request),
+                direction=direction,
+            )
+    except StaleObjectError as error:
+        messages.error(request, narrative_service.conflict_message(error).replace("本次保存", "本次调整顺序"))
+    except narrative_service.DeletedError as error:
+        messages.error(request, str(error))
+    return redirect(_findings_url(evaluation, kind, item_pk))
+
+
+# --- the field-research record --------------------------------------------------------------------
+
+
+def _research_entries(request) -> list[ResearchEntry]:
+    entries = []
+    for raw in request.POST.getlist("rows"):
+        try:
+            indicator_pk = int(raw)
+        except ValueError:
+            continue
+        entries.append(
+            ResearchEntry(
+                indicator_pk=indicator_pk,
+                version=_version(request, f"version-{indicator_pk}"),
+                obtained=request.POST.get(f"obtained-{indicator_pk}", ""),
+                start=request.POST.get(f"start-{indicator_pk}", ""),
+                end=request.POST.get(f"end-{indicator_pk}", ""),
+            )
+        )
+    return entries
+
+
+@login_required
+def research(request, pk: int):
+    evaluation = _evaluation(request, pk)
+    _require_scores(request, evaluation)
+    editing = request.GET.get("edit") == "1"
+    errors: list[str] = []
+    posted: dict[int, ResearchEntry] = {}
+    if request.method == "POST":
+        _require_narrative_editor(request, evaluation)
+        entries = _research_entries(request)
+        try:
+            with transaction.atomic():
+                changed = save_research(evaluation, entries)
+        except ResearchInputError as error:
+            errors, editing = error.problems, True
+            posted = {entry.indicator_pk: entry for entry in entries}
+        except ResearchConflict as conflict:
+            errors, editing = [narrative_service.conflict_message(e) for e in conflict.errors], True
+            stale = {e.obj.pk for e in conflict.errors}
+            # Keep what the user typed, except in the rows someone else changed: those show the stored values.
+            posted = {entry.indicator_pk: entry for entry in entries if entry.indicator_pk not in stale}
+        else:
+            messages.success(request, f"已保存现场调研记录（修改 {changed} 行）。")
+            return redirect("evaluation-research", pk=evaluation.pk)
+    rows = research_rows(evaluation)
+    for row in rows:
+        entry = posted.get(row.indicator.pk)
+        node = row.indicator
+        row.form = {
+            "obtained": entry.obtained if entry else node.evidence_obtained,
+            "start": entry.start if entry else (node.research_start.isoformat() if node.research_start else ""),
+            "end": entry.end if entry else (node.research_end.isoformat() if node.research_end else ""),
+            "version": node.version if not entry else entry.version,
+        }
+    can_edit = access.can_edit_narrative(request.user, evaluation)
+    return render(
+        request,
+        "evaluations/content/research.html",
+        _context(request, evaluation, rows=rows, editing=editing and can_edit, errors=errors),
+        status=400 if errors else 200,
+    )

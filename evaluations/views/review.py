@@ -1,0 +1,478 @@
+"""Workflow, consultation, the bureau's review, audit trail, rectification and overview pages (issue 6).
+
+Thin views: every write goes through evaluations.domain.workflow or services.review, which check role,
+organisation and state on the server; a refusal comes back as a Chinese message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+import django_tables2 as tables
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from evaluations.domain import review as review_service
+from evaluations.domain.editions import VersionError, open_new_version
+from evaluations.domain.freezing import is_frozen
+from evaluations.domain.locking import StaleObjectError
+from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform, timeline
+from evaluations.interfaces.charts import Section, score_rate_chart
+from evaluations.models import (
+    ConsultationComment,
+    ConsultationDecision,
+    Evaluation,
+    EvaluationState,
+    RectificationItem,
+    RectificationStatus,
+)
+from evaluations.models.roles import Role, roles_of
+from evaluations.queries import access
+from evaluations.queries.audit import evaluation_audit, indicator_audit
+from evaluations.queries.consistency import check_evaluation
+from evaluations.queries.inbox import inbox
+from evaluations.queries.overview import bureau_overview
+from evaluations.queries.tree import indicator_rows
+from evaluations.sections import sections_for
+
+
+def _workspace(request, pk):
+    evaluation = access.get_evaluation_for_user(request.user, pk)
+    return evaluation, access.can_view_scores(request.user, evaluation)
+
+
+# --- transitions and timeline ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def transition(request, pk: int, name: str):
+    evaluation, _ = _workspace(request, pk)
+    if name not in TRANSITIONS:
+        raise Http404("未知的操作。")
+    try:
+        perform(evaluation, name, user=request.user, comment=request.POST.get("comment", ""))
+    except TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        evaluation.refresh_from_db()
+        messages.success(request, f"已执行“{TRANSITIONS[name].label}”，评价现处于“{evaluation.get_state_display()}”。")
+    return redirect("evaluation-detail", pk=evaluation.pk)
+
+
+@login_required
+def audit(request, pk: int):
+    evaluation, show_scores = _workspace(request, pk)
+    if not show_scores:
+        raise PermissionDenied("评价报告共享前，被评价单位不能查看修改记录。")
+    entries = evaluation_audit(evaluation)
+    return render(
+        request,
+        "evaluations/review/audit.html",
+        {
+            "evaluation": evaluation,
+            "show_scores": show_scores,
+            "timeline": timeline(evaluation),
+            "entries": entries[:500],
+            "truncated": len(entries) > 500,
+        },
+    )
+
+
+@login_required
+def indicator_history(request, pk: int, indicator_pk: int):
+    evaluation, show_scores = _workspace(request, pk)
+    if not show_scores:
+        raise PermissionDenied("评价报告共享前，被评价单位不能查看修改记录。")
+    indicator = get_object_or_404(evaluation.indicators, pk=indicator_pk)
+    return render(
+        request,
+        "evaluations/review/audit.html",
+        {
+            "evaluation": evaluation,
+            "show_scores": show_scores,
+            "indicator": indicator,
+            "entries": indicator_audit(indicator),
+            "timeline": [],
+        },
+    )
+
+
+# --- consultation (征求意见) ----------------------------------------------------------------------------
+
+
+@login_required
+def consultation(request, pk: int):
+    evaluation, show_scores = _workspace(request, pk)
+    if not show_scores:
+        raise PermissionDenied("征求意见开始后，被评价单位才能查看评价报告初稿和问题清单。")
+    if request.method == "POST":
+        return _consultation_post(request, evaluation)
+    comments = evaluation.consultation_comments.select_related("finding", "indicator", "author", "answered_by")
+    return render(
+        request,
+        "evaluations/review/consultation.html",
+        {
+            "evaluation": evaluation,
+            "show_scores": show_scores,
+            "comments": comments,
+            "findings": evaluation.findings.all(),
+            "sections": sections_for(evaluation.kind),
+            "leaves": [row.indicator for row in indicator_rows(evaluation) if row.is_leaf],
+            "can_comment": review_service.can_comment_in_consultation(request.user, evaluation),
+            "can_answer": evaluation.state == EvaluationState.CONSULTATION
+            and access.is_on_team(request.user, evaluation, access.EVALUATOR_TEAM_ROLES)
+            and Role.EVALUATOR in roles_of(request.user),
+            "decisions": ConsultationDecision.choices,
+        },
+    )
+
+
+def _pk(value) -> int:
+    """A posted object id, or 404 for anything that is not one (never a 500 on garbage input)."""
+    text = str(value or "")
+    if not text.isdigit():
+        raise Http404("未找到该对象。")
+    return int(text)
+
+
+def _target(evaluation, value: str) -> dict:
+    """'finding-3' / 'indicator-12' / 'section-background' / '' → keyword arguments of the services."""
+    kind, _, key = (value or "").partition("-")
+    if kind == "finding":
+        return {"finding": get_object_or_404(evaluation.findings, pk=_pk(key))}
+    if kind == "indicator":
+        return {"indicator": get_object_or_404(evaluation.indicators, pk=_pk(key))}
+    if kind == "section":
+        return {"section_key": key}
+    return {}
+
+
+def _consultation_post(request, evaluation):
+    try:
+        with transaction.atomic():
+            if request.POST.get("action") == "answer":
+                comment = get_object_or_404(
+                    ConsultationComment, pk=_pk(request.POST.get("comment")), evaluation=evaluation
+                )
+                review_service.answer_consultation_comment(
+                    comment=comment,
+                    user=request.user,
+                    decision=request.POST.get("decision", ""),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, "已答复。")
+            else:
+                review_service.add_consultation_comment(
+                    evaluation=evaluation,
+                    user=request.user,
+                    text=request.POST.get("text", ""),
+                    **_target(evaluation, request.POST.get("target", "")),
+                )
+                messages.success(request, "意见已提交，评价小组将逐条答复。")
+    except review_service.ReviewError as error:
+        messages.error(request, str(error))
+    return redirect("evaluation-consultation", pk=evaluation.pk)
+
+
+@login_required
+def consultation_ledger(request, pk: int):
+    """The ledger of comments and answers, printable as an annex (财监〔2021〕4号 第十八条)."""
+    evaluation, show_scores = _workspace(request, pk)
+    if not show_scores:
+        raise PermissionDenied("征求意见开始后才能查看意见台账。")
+    comments = evaluation.consultation_comments.select_related("finding", "indicator", "author", "answered_by")
+    return render(request, "evaluations/review/ledger.html", {"evaluation": evaluation, "comments": comments})
+
+
+# --- the bureau's queue and review ----------------------------------------------------------------------
+
+
+class QueueTable(tables.Table):
+    title = tables.LinkColumn("evaluation-review", args=[tables.A("pk")], verbose_name="评价名称")
+    evaluated_unit = tables.Column(verbose_name="被评价单位", order_by=("evaluated_unit__name",))
+    evaluating_firm = tables.Column(verbose_name="评价机构", order_by=("evaluating_firm__name",))
+    state = tables.Column(verbose_name="状态")
+    total_score = tables.Column(verbose_name="总分", attrs={"td": {"class": "text-end"}})
+    updated_at = tables.DateTimeColumn(verbose_name="最近更新", format="Y-m-d H:i")
+
+    class Meta:
+        model = Evaluation
+        fields = (
+            "title",
+            "kind",
+            "year",
+            "evaluated_unit",
+            "evaluating_firm",
+            "state",
+            "total_score",
+            "grade",
+            "updated_at",
+        )
+        order_by = ("-updated_at",)
+        empty_text = "没有待审核的评价。"
+        attrs = {"class": "table table-hover align-middle"}
+
+
+@login_required
+def review_queue(request):
+    if Role.BUREAU not in roles_of(request.user) and Role.ADMIN not in roles_of(request.user):
+        raise PermissionDenied("只有财政局审核人员可以查看审核队列。")
+    evaluations = access.evaluations_for_user(request.user).select_related("evaluated_unit", "evaluating_firm")
+    state = request.GET.get("state", EvaluationState.SUBMITTED)
+    if state in EvaluationState.values:
+        evaluations = evaluations.filter(state=state)
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        evaluations = evaluations.filter(year=int(year))
+    unit = request.GET.get("unit", "").strip()
+    if unit:
+        evaluations = evaluations.filter(evaluated_unit__name__icontains=unit)
+    table = QueueTable(evaluations)
+    RequestConfig(request, paginate={"per_page": 20}).configure(table)
+    return render(
+        request,
+        "evaluations/review/queue.html",
+        {
+            "table": table,
+            "states": EvaluationState.choices,
+            "state": state,
+            "year": year,
+            "unit": unit,
+        },
+    )
+
+
+@login_required
+def review(request, pk: int):
+    evaluation, _ = _workspace(request, pk)
+    is_bureau = review_service.is_commissioning_bureau_user(request.user, evaluation)
+    if not is_bureau and Role.ADMIN not in roles_of(request.user):
+        raise PermissionDenied("只有委托单位的财政局审核人员可以审核本评价。")
+    if request.method == "POST" and request.POST.get("action") == "return":
+        return _return(request, evaluation)
+    rows = indicator_rows(evaluation)
+    return render(
+        request,
+        "evaluations/review/review.html",
+        {
+            "evaluation": evaluation,
+            "show_scores": True,
+            "rows": rows,
+            "problems": check_evaluation(evaluation),
+            "changes": review_service.changes_since_last_review(evaluation),
+            "transitions": available_transitions(request.user, evaluation),
+            "sections": sections_for(evaluation.kind),
+            "leaves": [row.indicator for row in rows if row.is_leaf],
+            "previous_comments": evaluation.review_comments.select_related("finding", "indicator", "author"),
+            "timeline": timeline(evaluation),
+        },
+    )
+
+
+def _return(request, evaluation):
+    texts, targets = request.POST.getlist("item_text"), request.POST.getlist("item_target")
+    try:
+        items = [
+            {**_target(evaluation, target), "text": text}
+            for target, text in zip(targets, texts, strict=False)
+            if text.strip()
+        ]
+        review_service.return_with_comments(
+            evaluation=evaluation, user=request.user, comment=request.POST.get("comment", ""), items=items
+        )
+    except (review_service.ReviewError, TransitionError) as error:
+        messages.error(request, str(error))
+        return redirect("evaluation-review", pk=evaluation.pk)
+    messages.success(request, "已退回评价小组修改，审核意见将显示在相应章节和指标处。")
+    return redirect("review-queue")
+
+
+# --- rectification --------------------------------------------------------------------------------------
+
+
+@login_required
+def rectification(request, pk: int):
+    evaluation, show_scores = _workspace(request, pk)
+    items = evaluation.rectification_items.select_related("finding", "responsible_unit", "updated_by")
+    if request.method == "POST":
+        item = get_object_or_404(RectificationItem, pk=_pk(request.POST.get("item")), evaluation=evaluation)
+        try:
+            deadline = request.POST.get("deadline") or None
+            review_service.update_rectification(
+                item=item,
+                user=request.user,
+                expected_version=int(request.POST.get("version", "0") or 0),
+                status=request.POST.get("status", ""),
+                measures=request.POST.get("measures", ""),
+                deadline=_parse_date(deadline) if deadline else None,
+                upload=request.FILES.get("file"),
+            )
+        except (review_service.ReviewError, StaleObjectError, ValueError) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "整改事项已更新。")
+        return redirect("evaluation-rectification", pk=evaluation.pk)
+    return render(
+        request,
+        "evaluations/review/rectification.html",
+        {
+            "evaluation": evaluation,
+            "show_scores": show_scores,
+            "items": items,
+            "statuses": RectificationStatus.choices,
+            "editable": {item.pk for item in items if review_service.can_update_rectification(request.user, item)},
+            "bureau": review_service.is_commissioning_bureau_user(request.user, evaluation),
+            "overdue": set(review_service.overdue_items(items).values_list("pk", flat=True)),
+        },
+    )
+
+
+def _parse_date(text: str):
+    from evaluations.datatables.spec import CellError, parse_date
+
+    try:
+        return parse_date(text)
+    except CellError as error:
+        raise ValueError(f"整改期限：{error}") from None
+
+
+@login_required
+def rectification_file(request, pk: int, item_pk: int):
+    evaluation, _ = _workspace(request, pk)
+    item = get_object_or_404(evaluation.rectification_items, pk=item_pk)
+    if not item.completion_file:
+        raise Http404("该整改事项没有上传佐证。")
+    from django.http import FileResponse
+
+    response = FileResponse(item.completion_file.open("rb"), as_attachment=True, filename=item.completion_file_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- overview, verification, archive, new version ---------------------------------------------------------
+
+
+@login_required
+def overview(request):
+    if not roles_of(request.user) & {Role.BUREAU, Role.ADMIN}:
+        raise PermissionDenied("只有财政局审核人员和管理员可以查看评价总览。")
+    data = bureau_overview(request.user)
+    chart = (
+        score_rate_chart(
+            [Section(name, Decimal(100), rate) for name, rate, _ in data.score_rates], title="各一级指标平均得分率"
+        )
+        if data.score_rates
+        else ""
+    )
+    # Counters become lists here: in a template, `counter.items` would look up the key "items".
+    groups = [
+        ("按年度", [(f"{year} 年", n) for year, n in sorted(data.by_year.items(), reverse=True)]),
+        ("按状态", data.by_state.most_common()),
+        ("按被评价单位", data.by_unit.most_common()),
+        ("按评价等级", sorted(data.by_grade.items())),
+    ]
+    return render(request, "evaluations/review/overview.html", {"data": data, "groups": groups, "chart": chart})
+
+
+@login_required
+def verify(request, pk: int):
+    """Anyone with access can check a downloaded PDF against the SHA-256 stored at approval."""
+    evaluation, show_scores = _workspace(request, pk)
+    if not show_scores:
+        raise PermissionDenied("评价报告共享前不能核验。")
+    final = _final_report(evaluation)
+    result = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要核验的 PDF 文件。")
+        elif final is None:
+            messages.error(request, "本评价尚无已批准的最终报告。")
+        else:
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            result = {"name": upload.name, "sha256": digest.hexdigest(), "matches": digest.hexdigest() == final.sha256}
+    return render(
+        request,
+        "evaluations/review/verify.html",
+        {
+            "evaluation": evaluation,
+            "show_scores": show_scores,
+            "final": final,
+            "result": result,
+        },
+    )
+
+
+def _final_report(evaluation):
+    from reports.archive import final_report_version
+
+    return final_report_version(evaluation)
+
+
+@login_required
+def archive(request, pk: int):
+    evaluation, show_scores = _workspace(request, pk)
+    if not show_scores or not is_frozen(evaluation):
+        raise PermissionDenied("只有已批准的评价可以下载归档包。")
+    from reports.archive import build_archive
+
+    data, filename = build_archive(evaluation)
+    response = HttpResponse(data, content_type="application/zip")
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+@require_POST
+def new_version(request, pk: int):
+    evaluation, _ = _workspace(request, pk)
+    try:
+        new = open_new_version(evaluation, user=request.user)
+    except VersionError as error:
+        messages.error(request, str(error))
+        return redirect("evaluation-detail", pk=evaluation.pk)
+    messages.success(request, f"已开启新版本“{new.title}”；已批准的版本保持不变。")
+    return redirect("evaluation-detail", pk=new.pk)
+
+
+@login_required
+def my_inbox(request):
+    return render(request, "evaluations/review/inbox.html", {"items": inbox(request.user)})
+
+
+def workflow_context(request, evaluation, show_scores: bool) -> dict:
+    """What templates/evaluations/review/_workflow_panel.html needs (the evaluation page includes it)."""
+    from evaluations.domain.workflow import LEVEL_LABELS, prepared_by
+
+    states_with_consultation = {
+        EvaluationState.CONSULTATION,
+        EvaluationState.SUBMITTED,
+        EvaluationState.RETURNED,
+        EvaluationState.APPROVED,
+        EvaluationState.RECTIFICATION,
+    }
+    return {
+        "transitions": available_transitions(request.user, evaluation),
+        "timeline": timeline(evaluation)[-5:] if show_scores else [],
+        "show_scores": show_scores,
+        "level_label": LEVEL_LABELS.get(evaluation.review_level, ""),
+        "consultation": show_scores and (evaluation.state in states_with_consultation),
+        "open_comments": review_service.unanswered_comments(evaluation).count(),
+        "is_bureau": review_service.is_commissioning_bureau_user(request.user, evaluation),
+        "rectification": evaluation.state == EvaluationState.RECTIFICATION,
+        "frozen": show_scores and is_frozen(evaluation),
+        "can_new_version": is_frozen(evaluation) and prepared_by(request.user, evaluation),
+        "review_comments": review_service.open_review_comments(evaluation) if show_scores else [],
+    }
