@@ -1,7 +1,7 @@
 """Scoring throughput: ``.venv/bin/python bench/scoring.py``.
 
 1. 1,000 random perf-eval/1 documents of 60 leaves (every rule kind, 3–4 levels, weights adding up to 100,
-   fixed seed) scored with ``rubrics.interchange.score_document``: documents and leaves per second.
+   fixed seed) scored with ``evaluations.interchange.scoring.score_document``: documents and leaves per second.
 2. The built-in department document imported into a throw-away SQLite database, then
    ``recompute_scores`` of that evaluation timed (median of 20 runs).
 
@@ -23,8 +23,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from evaluations.interchange.scoring import score_document  # noqa: E402
 from rubrics.engine import RULE_KINDS  # noqa: E402 - needs the path above
-from rubrics.interchange import score_document  # noqa: E402
 
 SEED = 20231001
 DOCUMENTS = 1000
@@ -155,9 +155,9 @@ def bench_recompute(workdir: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from evaluations.domain.interchange import import_document
+    from evaluations.domain.importing import import_document
     from evaluations.domain.scoring import recompute_scores
-    from rubrics.interchange import parse_document
+    from rubrics.document import parse_document
 
     call_command("migrate", verbosity=0)
     doc = parse_document(BUILTIN.read_text(encoding="utf-8"))

@@ -1,4 +1,7 @@
-from evaluations.models.roles import Role, roles_of
+"""What every page's navigation bar shows: the user's roles and how much waits for them."""
+
+from evaluations.models import Role, roles_of
+from evaluations.queries.inbox import inbox
 
 
 def navigation(request):
@@ -6,8 +9,6 @@ def navigation(request):
     roles = roles_of(request.user)
     if not roles:
         return {"user_roles": [], "is_admin_user": False, "inbox_count": 0, "is_bureau_user": False}
-    from evaluations.queries.inbox import inbox
-
     return {
         "user_roles": sorted(role.value for role in roles),
         "is_admin_user": Role.ADMIN in roles or getattr(request.user, "is_staff", False),

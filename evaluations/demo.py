@@ -13,8 +13,8 @@ from pathlib import Path
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from evaluations.domain.interchange import import_document
-from evaluations.domain.templates import BUILTIN_DIR, load_builtin_templates
+from evaluations.domain.importing import import_document
+from evaluations.domain.templates import load_builtin_templates
 from evaluations.domain.upsert import upsert
 from evaluations.models import (
     BudgetFigure,
@@ -27,7 +27,9 @@ from evaluations.models import (
     User,
 )
 from evaluations.models.roles import Role
-from rubrics.interchange import DocumentError, parse_document, read_document_file
+from rubrics.builtin import BUILTIN_DIR
+from rubrics.document import DocumentError, parse_document, read_document_file
+from rubrics.numbers import round_half_up
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo password, printed by the start script
 
@@ -72,7 +74,7 @@ WAN = Decimal(10000)
 
 def yuan(wan: str) -> Decimal:
     """万元 as printed in the seeds → yuan, the unit the database stores."""
-    return (Decimal(wan) * WAN).quantize(Decimal("0.01"))
+    return round_half_up(Decimal(wan) * WAN, 2)
 
 
 # Seed 003 表 3-2 (万元): sub-item, 年初下达金额, 指标金额.

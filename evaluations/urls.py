@@ -40,6 +40,7 @@ urlpatterns = [
     path(E + "narrative/findings/<slug:kind>/<int:item_pk>/move/", content.item_move, name="narrative-item-move"),
     path(E + "research/", content.research, name="evaluation-research"),
     # review.py: workflow, consultation, bureau review, audit, rectification, overview, new edition
+    # (the report, its verification and the archive are the reports app's: reports/urls.py)
     path("inbox/", review.my_inbox, name="inbox"),
     path("review/", review.review_queue, name="review-queue"),
     path("overview/", review.overview, name="bureau-overview"),
@@ -51,7 +52,5 @@ urlpatterns = [
     path(E + "review/", review.review, name="evaluation-review"),
     path(E + "rectification/", review.rectification, name="evaluation-rectification"),
     path(E + "rectification/<int:item_pk>/file/", review.rectification_file, name="rectification-file"),
-    path(E + "verify/", review.verify, name="evaluation-verify"),
-    path(E + "archive/", review.archive, name="evaluation-archive"),
     path(E + "new-version/", review.new_version, name="evaluation-new-version"),
 ]

@@ -6,7 +6,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "评价报告"
 
     def ready(self):
-        from evaluations.domain.signals import evaluation_transitioned
-        from reports.services import on_transition
+        # Imported here, not at the top: Django loads models only after every app's module is imported.
+        from evaluations.domain.signals import evaluation_handed_off
+        from reports.requests import on_hand_off
 
-        evaluation_transitioned.connect(on_transition, dispatch_uid="reports-final-render-on-approval")
+        evaluation_handed_off.connect(on_hand_off, dispatch_uid="reports-final-report-on-approval")

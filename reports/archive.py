@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from evaluations.datatables import tables_for_kind
-from evaluations.models import Evaluation
+from evaluations.interchange.export import export_document
+from evaluations.interfaces.excel import build_workbook
+from evaluations.models import FROZEN_STATES, Evaluation
+from evaluations.queries.datatables import evaluation_tables
+from reports.jobs import final_report
+
+
+class ArchiveNotReady(ValueError):
+    """The package cannot be built (yet); the message says why, in Chinese. Never a package with a part missing."""
 
 
 @dataclass(frozen=True)
@@ -27,13 +35,15 @@ class ArchiveFile:
     data: bytes
 
 
-def final_report_version(evaluation: Evaluation):
-    """The report version stored at approval (reports app), or None when there is none."""
-    try:
-        from reports.services import final_report
-    except ImportError:
+def verify_pdf(evaluation: Evaluation, upload) -> dict | None:
+    """The SHA-256 of an uploaded PDF against the final report's stored at approval (None: no final report)."""
+    final = final_report(evaluation)
+    if final is None:
         return None
-    return final_report(evaluation)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    return {"name": upload.name, "sha256": digest.hexdigest(), "matches": digest.hexdigest() == final.sha256}
 
 
 def _csv(rows: list[list]) -> bytes:
@@ -43,15 +53,18 @@ def _csv(rows: list[list]) -> bytes:
 
 
 def archive_files(evaluation: Evaluation) -> list[ArchiveFile]:
-    from evaluations.domain.datatables import evaluation_tables
-    from evaluations.domain.interchange import export_document
-    from evaluations.interfaces.excel import build_workbook
-
+    """Every file of the package; ArchiveNotReady while the evaluation is not approved or its final PDF is missing."""
+    if evaluation.state not in FROZEN_STATES:
+        raise ArchiveNotReady("只有已批准的评价可以下载归档包。")
+    final = final_report(evaluation)
+    if final is None:
+        raise ArchiveNotReady(
+            "最终报告尚未生成完毕，归档包须包含最终报告，暂不能下载。请在“评价报告”页查看最终报告的生成进度"
+            "（生成失败时可在该页重试），完成后再下载归档包。"
+        )
     files: list[ArchiveFile] = []
-    final = final_report_version(evaluation)
-    if final is not None and final.file:
-        with final.file.open("rb") as handle:
-            files.append(ArchiveFile("01_评价报告（最终版）.pdf", handle.read()))
+    with final.file.open("rb") as handle:
+        files.append(ArchiveFile("01_评价报告（最终版）.pdf", handle.read()))
     files.append(
         ArchiveFile(
             "02_基础数据采集表.xlsx", build_workbook(tables_for_kind(evaluation.kind), evaluation_tables(evaluation))
@@ -87,7 +100,7 @@ def archive_files(evaluation: Evaluation) -> list[ArchiveFile]:
             [
                 timezone.localtime(change.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                 str(change.actor),
-                change.transition,
+                change.get_transition_display(),
                 change.get_from_state_display(),
                 change.get_to_state_display(),
                 change.review_level or "",

@@ -1,7 +1,7 @@
 """assemble_report(evaluation, outline) → ReportContent: the report's text, tables and scores from the data.
 
 Nothing here knows HTML or PDF. Every figure comes from the data: narrative sections (NarrativeSection),
-tables (services.tables.evaluation_tables with the declared specs), scores (the indicators), the team,
+tables (evaluations.queries.datatables with the declared specs), scores (the indicators), the team,
 findings, recommendations and experiences. Sentences that restate weights and scores are generated here,
 so they always agree with the score tables.
 """
@@ -16,13 +16,17 @@ from django.utils import timezone
 
 from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.figures import compute_figures
-from evaluations.domain.datatables import evaluation_tables
 from evaluations.models import Evaluation
 from evaluations.queries.consistency import ERROR, check_evaluation, has_errors
-from reports import tables as tb
+from evaluations.queries.datatables import evaluation_tables
+from evaluations.queries.research import research_rows
+from evaluations.queries.tree import indicator_tree
+from reports import base_tables, indicator_tables
 from reports.content import CoverField, Paragraph, Problem, ReportContent, Section, Table
-from reports.numbering import cn_number, cn_year_month, heading_number, plain, rate
+from reports.numbering import heading_number
 from reports.outlines import Node, OutlineSpec, Part
+from rubrics.numbers import cn_year_month, percent, percent_of, plain
+from rubrics.tree import TreeNode
 
 SUBHEAD = re.compile(r"^(（[一二三四五六七八九十\d]{1,3}）|\(\d{1,2}\)|\d{1,2}\s*[.、．]|[①-⑳])\s*\S")
 SENTENCE_END = ("。", "；", "，", "：", ":", ";")
@@ -73,7 +77,7 @@ class Context:
     spec: OutlineSpec
     narrative: dict[str, str]
     tables: dict[str, list[dict]]
-    roots: list[tb.IndicatorNode]
+    roots: list[TreeNode]
     total: Decimal | None
     grade: str
     grade_footnote: str
@@ -90,10 +94,10 @@ class Context:
 def _table(ctx: Context, key: str) -> Table:
     spec = spec_for(key)
     rows = ctx.tables.get(key) or []
-    builder = tb.SPECIAL_TABLES.get(key)
+    builder = base_tables.SPECIAL_TABLES.get(key)
     title = spec.title if ctx.spec.table_numbering == "chapter" else f"{ctx.year_prefix}{spec.title}"
     ctx.placed_tables.add(key)
-    return builder(rows, title) if builder else tb.data_table(spec, rows, title)
+    return builder(rows, title) if builder else base_tables.data_table(spec, rows, title)
 
 
 def _text(ctx: Context, key: str) -> list[Paragraph]:
@@ -116,7 +120,7 @@ def _conclusion(ctx: Context) -> list:
 
 def _team_text(ctx: Context, key: str) -> list:
     paragraphs = _text(ctx, key)
-    table = tb.team_table(ctx.evaluation.team.all())
+    table = base_tables.team_table(ctx.evaluation.team.all())
     for index, paragraph in enumerate(paragraphs):
         if "人员及分工" in paragraph.text:
             return [*paragraphs[: index + 1], table, *paragraphs[index + 1 :]]
@@ -132,13 +136,13 @@ def _items(kind: str, ctx: Context, level: int) -> list[Section]:
     return [Section("", item.title, level, blocks=text_paragraphs(item.text)) for item in items]
 
 
-def _score_sentence(node: tb.IndicatorNode) -> str:
+def _score_sentence(node: TreeNode) -> str:
     if node.score is None:
         return f"权重分为 {plain(node.weight)} 分，尚未计分。"
     return f"权重分为 {plain(node.weight)} 分，实际得分为 {plain(node.score)} 分。"
 
 
-def _leaf_blocks(ctx: Context, leaf: tb.IndicatorNode) -> list:
+def _leaf_blocks(ctx: Context, leaf: TreeNode) -> list:
     indicator = leaf.indicator
     sentence = _score_sentence(leaf)
     if indicator.awarded_score is not None and indicator.override_reason.strip():
@@ -149,7 +153,7 @@ def _leaf_blocks(ctx: Context, leaf: tb.IndicatorNode) -> list:
     return [Paragraph(sentence, label=f"{leaf.name}："), *_after_intro(analysis, _mapped_tables(ctx, leaf))]
 
 
-def _mapped_tables(ctx: Context, node: tb.IndicatorNode) -> list[Table]:
+def _mapped_tables(ctx: Context, node: TreeNode) -> list[Table]:
     keys = ctx.spec.indicator_tables.get(node.name, ())
     return [_table(ctx, key) for key in keys if key in ctx.tables and key not in ctx.placed_tables]
 
@@ -162,29 +166,30 @@ def _after_intro(paragraphs: list[Paragraph], tables: list[Table]) -> list:
     return [*paragraphs, *tables]
 
 
-def _inner_blocks(ctx: Context, node: tb.IndicatorNode) -> list:
+def _inner_blocks(ctx: Context, node: TreeNode) -> list:
     """An inner node inside a section: its analysis and tables, then its children."""
     paragraphs = text_paragraphs(node.indicator.analysis)
     tables = _mapped_tables(ctx, node)
     announces = any(TABLE_INTRO.search(p.text) for p in paragraphs)
-    if not tables and announces and any(tb.completion_rate(leaf.indicator) is not None for leaf in node.leaves()):
-        tables = [tb.completion_table(node)]
+    completion = any(indicator_tables.completion_rate(leaf.indicator) is not None for leaf in node.leaves())
+    if not tables and announces and completion:
+        tables = [indicator_tables.completion_table(node)]
     blocks = _after_intro(paragraphs, tables)
     for child in node.children:
         if child.is_leaf:
             blocks += _leaf_blocks(ctx, child)
         else:
-            label = f"{child.name}（满分 {plain(child.weight)} 分，得分 {tb.score_text(child.score)} 分）"
+            label = f"{child.name}（满分 {plain(child.weight)} 分，得分 {indicator_tables.score_text(child.score)} 分）"
             blocks.append(Paragraph(label, style="subhead"))
             blocks += _inner_blocks(ctx, child)
     return blocks
 
 
-def _level1_sentence(ctx: Context, node: tb.IndicatorNode) -> str:
-    weight, score = plain(node.weight), tb.score_text(node.score)
+def _level1_sentence(ctx: Context, node: TreeNode) -> str:
+    weight, score = plain(node.weight), indicator_tables.score_text(node.score)
     if ctx.spec.analysis_style == "department":
-        share = rate(node.score, node.weight)
-        tail = f"，得分率为 {plain(share)}%" if share is not None else ""
+        share = percent_of(node.score, node.weight)
+        tail = f"，得分率为 {percent(share, trim=True)}" if share is not None else ""
         return f"指标分值为 {weight} 分，实际得分 {score} 分{tail}。"
     return f"指标权重分 {weight} 分，得分 {score} 分。"
 
@@ -202,7 +207,7 @@ def _analysis(ctx: Context, level: int) -> list[Section]:
         section.blocks.append(paragraphs[0])
         rest = paragraphs[1:]
         if ctx.spec.analysis_style == "department":
-            section.blocks.append(tb.leaf_score_table(root))
+            section.blocks.append(indicator_tables.leaf_score_table(root))
             for child in root.children:
                 section.blocks += _leaf_blocks(ctx, child) if child.is_leaf else _inner_blocks(ctx, child)
             section.blocks += rest
@@ -212,7 +217,8 @@ def _analysis(ctx: Context, level: int) -> list[Section]:
                 if child.is_leaf:
                     section.blocks += _leaf_blocks(ctx, child)
                     continue
-                title = f"{child.name}（满分 {plain(child.weight)} 分，得分 {tb.score_text(child.score)} 分）"
+                score = indicator_tables.score_text(child.score)
+                title = f"{child.name}（满分 {plain(child.weight)} 分，得分 {score} 分）"
                 section.children.append(Section("", title, level + 1, blocks=_inner_blocks(ctx, child), toc=False))
         section.blocks += _mapped_tables(ctx, root)
         sections.append(section)
@@ -229,56 +235,17 @@ def _base_tables(ctx: Context) -> list:
     blocks: list = []
     for spec in tables_for_kind(ctx.evaluation.kind):
         title = spec.title if spec.code == spec.title else f"{spec.code} {spec.title}"
-        blocks.append(tb.data_table(spec, ctx.tables.get(spec.key) or [], title, wide=True))
+        blocks.append(base_tables.data_table(spec, ctx.tables.get(spec.key) or [], title, wide=True))
     figures = compute_figures(ctx.evaluation.kind, ctx.tables).values()
-    blocks.append(tb.figures_table([figure for figure in figures if figure.value is not None]))
+    blocks.append(base_tables.figures_table([figure for figure in figures if figure.value is not None]))
     return blocks
 
 
-def _research_rows(evaluation: Evaluation, roots: list[tb.IndicatorNode]) -> list:
-    try:
-        from evaluations.domain.research import research_rows
-    except ImportError:  # built here from the indicators when the research module is not installed
-        return _own_research_rows(roots)
-    return research_rows(evaluation)
-
-
-@dataclass
-class _ResearchRow:
-    number: int
-    name: str
-    content: str
-    required: str
-    obtained: str
-    period: str
-
-
-def _own_research_rows(roots: list[tb.IndicatorNode]) -> list[_ResearchRow]:
-    from reports.numbering import cn_date
-
-    rows = []
-    for number, leaf in enumerate(tb.all_leaves(roots), start=1):
-        indicator = leaf.indicator
-        start, end = indicator.research_start, indicator.research_end
-        period = f"{cn_date(start)}—{cn_date(end)}" if start and end and start != end else cn_date(start or end)
-        rows.append(
-            _ResearchRow(
-                number,
-                leaf.name,
-                indicator.explanation,
-                indicator.evidence_required,
-                indicator.evidence_obtained,
-                period,
-            )
-        )
-    return rows
-
-
 def _field_research(ctx: Context) -> list:
-    rows = _research_rows(ctx.evaluation, ctx.roots)
+    rows = research_rows(ctx.evaluation)
     if not any(row.required or row.obtained or row.period for row in rows):
         return []
-    return [tb.field_research_table(rows)]
+    return [base_tables.field_research_table(rows)]
 
 
 def _part(ctx: Context, part: Part, level: int) -> tuple[list, list[Section]]:
@@ -293,17 +260,17 @@ def _part(ctx: Context, part: Part, level: int) -> tuple[list, list[Section]]:
     if kind == "conclusion":
         return _conclusion(ctx), []
     if kind == "score_full":
-        return [tb.score_full_table(ctx.roots, ctx.total)], []
+        return [indicator_tables.score_full_table(ctx.roots, ctx.total)], []
     if kind == "score_summary":
-        return [tb.score_summary_table(ctx.roots, ctx.total, "绩效得分整体情况表")], []
+        return [indicator_tables.score_summary_table(ctx.roots, ctx.total, "绩效得分整体情况表")], []
     if kind == "analysis":
         return [], _analysis(ctx, level + 1)
     if kind == "items":
         return [], _items(part.key, ctx, level + 1)
     if kind == "indicator_system":
-        return [tb.indicator_system_table(ctx.roots, f"{ctx.year_prefix}绩效评价指标体系")], []
+        return [indicator_tables.indicator_system_table(ctx.roots, f"{ctx.year_prefix}绩效评价指标体系")], []
     if kind == "indicator_annex":
-        return [tb.indicator_annex_table(ctx.roots)], []
+        return [indicator_tables.indicator_annex_table(ctx.roots)], []
     if kind == "base_tables":
         return _base_tables(ctx), []
     if kind == "field_research":
@@ -358,9 +325,9 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
     evaluation = Evaluation.objects.select_related(
         "evaluated_unit", "project", "commissioning_bureau", "evaluating_firm"
     ).get(pk=evaluation.pk)
-    roots = tb.build_tree(evaluation.indicators.all())
-    leaves = tb.all_leaves(roots)
-    total = evaluation.total_score if leaves and all(leaf.score is not None for leaf in leaves) else None
+    scored = indicator_tree(evaluation)
+    roots = scored.roots
+    total = evaluation.total_score if scored.total is not None else None
     ctx = Context(
         evaluation=evaluation,
         spec=spec,
@@ -424,4 +391,4 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
     )
 
 
-__all__ = ["assemble_report", "cn_number", "default_title", "grade_note", "text_paragraphs"]
+__all__ = ["assemble_report", "default_title", "grade_note", "text_paragraphs"]

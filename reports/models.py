@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from reports.outlines import OUTLINES, get_spec
 from rubrics.models import EvaluationKind
 
 
@@ -33,13 +34,9 @@ class ReportOutline(models.Model):
 
     @property
     def spec(self):
-        from reports.outlines import get_spec
-
         return get_spec(self.key, self.version)
 
     def clean(self) -> None:
-        from reports.outlines import OUTLINES
-
         spec = OUTLINES.get((self.key, self.version))
         if spec is None:
             known = "、".join(f"{key} 第 {version} 版" for key, version in OUTLINES)

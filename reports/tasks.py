@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from reports.jobs import run_render
+
 
 @task()
 def render_report_task(version_id: int) -> None:
     """Render one report version; its progress and outcome are recorded on the ReportVersion row."""
-    from reports.services import run_render
-
     run_render(version_id)

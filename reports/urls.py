@@ -15,4 +15,7 @@ urlpatterns = [
         name="evaluation-report-download",
     ),
     path("evaluations/<int:pk>/reports/<int:number>/retry/", views.report_retry, name="evaluation-report-retry"),
+    path("evaluations/<int:pk>/reports/final/", views.report_final, name="evaluation-report-final"),
+    path("evaluations/<int:pk>/verify/", views.report_verify, name="evaluation-verify"),
+    path("evaluations/<int:pk>/archive/", views.report_archive, name="evaluation-archive"),
 ]

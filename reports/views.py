@@ -2,7 +2,8 @@
 
 Every view fetches the evaluation through evaluations.queries.access (another organisation's evaluation → 404);
 reading reports needs can_view_scores (unit users only once the draft is shared → 403 before),
-requesting a render needs services.can_request (team evaluators while editable, and admins).
+requesting a render needs requests.can_request (team evaluators while editable, and admins); once approved,
+the final report can be requested again by the team, the commissioning bureau and admins (requests.can_request_final).
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from evaluations.domain.locking import StaleObjectError, save_versioned
 from evaluations.models.roles import Role, roles_of
 from evaluations.queries import access
 from evaluations.queries.consistency import ERROR, check_evaluation
-from reports import services
+from reports import requests as report_requests
+from reports.archive import ArchiveNotReady, build_archive, verify_pdf
+from reports.jobs import can_retry, final_report
 from reports.models import ReportSettings, ReportStatus, ReportVersion
+from reports.selection import outline_for, outlines_for, report_title, settings_for
 
 LIST_FIELDS = (
     "pk",
@@ -74,7 +79,7 @@ class ReportSettingsForm(forms.Form):
 
     def __init__(self, *args, evaluation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["outline"].queryset = services.outlines_for(evaluation.kind)
+        self.fields["outline"].queryset = outlines_for(evaluation.kind)
 
 
 def _status_row(version: ReportVersion, evaluation) -> dict:
@@ -98,7 +103,7 @@ def _status_row(version: ReportVersion, evaluation) -> dict:
 def report_list(request, pk: int):
     evaluation = _evaluation(request, pk)
     versions = list(_versions(evaluation))
-    chosen = services.settings_for(evaluation)
+    chosen = settings_for(evaluation)
     problems = check_evaluation(evaluation)
     errors = sum(problem.severity == ERROR for problem in problems)
     form = None
@@ -112,7 +117,7 @@ def report_list(request, pk: int):
             },
         )
     for version in versions:
-        version.retryable = services.can_retry(version)
+        version.retryable = can_retry(version)
     return render(
         request,
         "reports/versions.html",
@@ -120,9 +125,11 @@ def report_list(request, pk: int):
             "evaluation": evaluation,
             "show_scores": True,
             "versions": versions,
-            "outline": services.outline_for(evaluation),
-            "report_title": services.report_title(evaluation),
-            "can_request": services.can_request(request.user, evaluation),
+            "outline": outline_for(evaluation),
+            "report_title": report_title(evaluation),
+            "can_request": report_requests.can_request(request.user, evaluation),
+            "can_request_final": report_requests.can_request_final(request.user, evaluation),
+            "final": final_report(evaluation),
             "error_count": errors,
             "problem_count": len(problems),
             "settings_form": form,
@@ -143,12 +150,12 @@ def report_status(request, pk: int):
 @require_POST
 def report_generate(request, pk: int):
     evaluation = _evaluation(request, pk)
-    if not services.can_request(request.user, evaluation):
+    if not report_requests.can_request(request.user, evaluation):
         raise PermissionDenied("只有评价小组的评价人员（在可编辑阶段）和系统管理员可以生成报告。")
     try:
         with transaction.atomic():
-            version, created = services.request_render(evaluation, request.user)
-    except services.ReportRequestError as error:
+            version, created = report_requests.request_render(evaluation, request.user)
+    except report_requests.ReportRequestError as error:
         messages.error(request, str(error))
         return redirect("evaluation-reports", pk=evaluation.pk)
     if created:
@@ -164,13 +171,17 @@ def report_generate(request, pk: int):
 @require_POST
 def report_retry(request, pk: int, number: int):
     evaluation = _evaluation(request, pk)
-    if not services.can_request(request.user, evaluation):
-        raise PermissionDenied("只有评价小组的评价人员（在可编辑阶段）和系统管理员可以重新生成报告。")
     version = get_object_or_404(ReportVersion, evaluation=evaluation, number=number)
+    final = version.is_final and report_requests.can_request_final(request.user, evaluation)
+    if not final and not report_requests.can_request(request.user, evaluation):
+        raise PermissionDenied("只有评价小组的评价人员（在可编辑阶段）和系统管理员可以重新生成报告。")
     try:
         with transaction.atomic():
-            services.retry(version)
-    except services.ReportRequestError as error:
+            if final and not version.content:  # assembled again from the approved data
+                version = report_requests.request_final_render(evaluation, request.user)
+            else:
+                report_requests.retry(version)
+    except report_requests.ReportRequestError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"已重新提交第 {version.number} 版报告的生成。")
@@ -217,3 +228,57 @@ def report_settings(request, pk: int):
     else:
         messages.success(request, "报告设置已保存，下次生成报告时生效。")
     return redirect("evaluation-reports", pk=evaluation.pk)
+
+
+@login_required
+@require_POST
+def report_final(request, pk: int):
+    """An approved evaluation without a finished final report: request it (again) from the approved data."""
+    evaluation = _evaluation(request, pk)
+    if not report_requests.can_request_final(request.user, evaluation):
+        raise PermissionDenied("评价批准后，评价小组、委托的财政局和系统管理员可以生成最终报告。")
+    try:
+        with transaction.atomic():
+            version = report_requests.request_final_render(evaluation, request.user)
+    except Exception as error:  # shown on the report page, never a traceback; the approval stands
+        report_requests.request_final_after_failure(evaluation, request.user, error)
+        messages.error(request, "最终报告未能生成，原因见下方列表；可稍后重试。")
+    else:
+        messages.success(request, f"已提交生成最终报告（第 {version.number} 版），完成后可下载并归档。")
+    return redirect("evaluation-reports", pk=evaluation.pk)
+
+
+@login_required
+def report_verify(request, pk: int):
+    """Anyone who may read the report can check a downloaded PDF against the SHA-256 stored at approval."""
+    evaluation = _evaluation(request, pk)
+    final = final_report(evaluation)
+    result = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要核验的 PDF 文件。")
+        elif final is None:
+            messages.error(request, "本评价尚无已批准的最终报告。")
+        else:
+            result = verify_pdf(evaluation, upload)
+    return render(
+        request,
+        "reports/verify.html",
+        {"evaluation": evaluation, "show_scores": True, "final": final, "result": result},
+    )
+
+
+@login_required
+@require_GET
+def report_archive(request, pk: int):
+    """The archive ZIP of an approved evaluation; refused with the reason until its final report exists."""
+    evaluation = _evaluation(request, pk)
+    try:
+        data, filename = build_archive(evaluation)
+    except ArchiveNotReady as error:
+        messages.error(request, str(error))
+        return redirect("evaluation-reports", pk=evaluation.pk)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

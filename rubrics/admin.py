@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from rubrics.admin_tree import LevelOneInlineBase, TreeFormSet, tree_outline
+from rubrics.checks import template_warnings
 from rubrics.models import IndicatorTemplate, TemplateIndicator
 
 INDICATOR_FIELDS = (
@@ -52,8 +53,6 @@ class IndicatorTemplateAdmin(admin.ModelAdmin):
 
     @admin.display(description="提示")
     def warnings(self, obj):
-        from rubrics.checks import template_warnings
-
         messages = template_warnings(obj) if obj.pk else []
         if not messages:
             return "无"

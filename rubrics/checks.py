@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from rubrics import tree
 from rubrics.models import EvaluationKind, EvaluationMode
+from rubrics.numbers import plain
 
 SELF_EVALUATION_WEIGHTS = {"预算执行率": 10, "产出": 50, "效益": 30, "满意度": 10}
 
@@ -21,7 +22,9 @@ def _level_one_weight(level_one: list, keyword: str) -> Decimal:
 def template_warnings(template) -> list[str]:
     nodes = list(template.indicators.all())
     parents = {node.parent_id for node in nodes}
-    warnings = [
+    records = [tree.Node(node.pk, node.parent_id, node.name, node.weight) for node in nodes]
+    warnings = tree.tree_errors(records)  # a template imported from a document may not add up
+    warnings += [
         f"末级指标「{node.name}」尚未设置计分规则。" for node in nodes if node.pk not in parents and not node.rule_kind
     ]
     if template.kind != EvaluationKind.PROJECT:
@@ -32,7 +35,7 @@ def template_warnings(template) -> list[str]:
         share = (_level_one_weight(level_one, "产出") + _level_one_weight(level_one, "效益")) / total * 100
         if share < 60:
             warnings.append(
-                f"产出、效益指标权重合计占 {tree.fmt(share.quantize(Decimal('0.01')))}%，"
+                f"产出、效益指标权重合计占 {plain(share)}%，"
                 "财预〔2020〕10号第十四条要求部门评价、财政评价原则上不低于 60%。"
             )
     if template.mode == EvaluationMode.SELF:

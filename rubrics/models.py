@@ -9,12 +9,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from rubrics import tree
+from rubrics.engine import RULE_KINDS, validate_grades, validate_rule
 
 
 def rule_kind_choices() -> list[tuple[str, str]]:
-    # Imported lazily: the engine is pure Python and owns the list of rule kinds.
-    from rubrics.engine import RULE_KINDS
-
     return [(kind, spec.label) for kind, spec in RULE_KINDS.items()]
 
 
@@ -69,8 +67,6 @@ class IndicatorFields(models.Model):
 
     def clean_rule(self) -> None:
         """Refuse rule parameters the engine cannot score (bands without bands, …)."""
-        from rubrics.engine import validate_rule
-
         if not self.rule_kind:
             if self.rule_params:
                 raise ValidationError({"rule_kind": f"指标「{self.name}」填写了规则参数，但未选择计分规则。"})
@@ -112,8 +108,6 @@ class IndicatorTemplate(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from rubrics.engine import validate_grades
-
         messages = validate_grades(self.grades or [])
         if messages:
             raise ValidationError({"grades": messages})
@@ -150,8 +144,9 @@ class TemplateIndicator(IndicatorFields):
         ordering = ["template", "order", "pk"]
 
     def level(self) -> int:
-        depth, node = 1, self.parent
-        while node is not None and depth <= tree.MAX_DEPTH:
+        depth, node, seen = 1, self.parent, {self.pk}
+        while node is not None and node.pk not in seen:  # a cycle (refused on save) must not loop forever
+            seen.add(node.pk)
             depth, node = depth + 1, node.parent
         return depth
 

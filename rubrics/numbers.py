@@ -38,7 +38,7 @@ def _bounded(number: Fraction) -> Fraction | None:
 def _from_decimal(number: Decimal) -> Fraction | None:
     if not number.is_finite():
         return None
-    sign, digits, exponent = number.as_tuple()
+    _sign, digits, exponent = number.as_tuple()
     # Checked on the tuple, before anything expands "1e1000000" into a million digits.
     if len(digits) > MAX_DIGITS or not -MAX_DIGITS - 10 <= exponent <= 18:
         return None if any(digits) else Fraction(0)
@@ -152,20 +152,30 @@ def plain(value: Any, places: int = 2, *, none: str = "—") -> str:
     return "0" if text in ("-0", "") else text
 
 
-def written(value: Any) -> str:
-    """A given number as people wrote it (no rounding): 3, 1.5, 0.1, 99.707871; 2 decimals if it has no end."""
+def written(value: Any, *, min_places: int = 0, grouping: bool = False) -> str:
+    """A given number as people wrote it (no rounding): 3, 1.5, 0.1, 99.707871; 2 decimals if it has no end.
+
+    ``min_places`` pads (36 → 36.00 for money typed in a form), ``grouping`` adds thousands separators.
+    """
     number = exact(value)
     if number is None:
         return str(value)
     text = exact_text(number)
-    return plain(number, 2) if "/" in text else text
+    if "/" in text:
+        return plain(number, 2) if not grouping else format(Decimal(plain(number, 2)), ",f")
+    whole, _, decimals = text.partition(".")
+    decimals = decimals.ljust(min_places, "0")
+    if grouping:
+        whole = format(int(whole), ",") if whole not in ("-0",) else whole
+    return f"{whole}.{decimals}" if decimals else whole
 
 
-def percent(value: Any, places: int = 2, *, none: str = "—") -> str:
-    """A percent number (99.71 means 99.71 %) with exactly ``places`` decimals: 12.35%, 100.00%."""
+def percent(value: Any, places: int = 2, *, none: str = "—", trim: bool = False) -> str:
+    """A percent number (99.71 means 99.71 %): 12.35%, 100.00%; with ``trim``, no trailing zeros (100%, 82.38%)
+    as report prose writes rates."""
     if value is None:
         return none
-    return f"{fixed(value, places)}%"
+    return f"{plain(value, places) if trim else fixed(value, places)}%"
 
 
 def money(value: Any, *, none: str = "") -> str:

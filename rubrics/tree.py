@@ -1,17 +1,205 @@
-"""Integrity rules for indicator trees, shared by templates and evaluations.
+"""Indicator trees: the one read model, and the integrity rules every writer applies.
 
-Pure functions over plain node records, so the admin, forms, imports and the
-consistency check all apply exactly the same rules (weights add up, depth, no cycles).
+``IndicatorTree`` is how every page, the report, the consistency check, the overview and the ``score`` command
+see a tree: levels, leaves in order, subtotals (sums of the rounded leaf scores) and the merged cells of a
+score table. The integrity rules (children's weights add up to their parent, level 1 to 100, no cycles) are
+pure functions over plain node records, so the admin, the editors, imports and the check apply the same rules.
+Indicators nest as deep as an evaluation needs: there is no depth limit.
+Pure Python: no Django, no database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Generic, TypeVar
 
-MAX_DEPTH = 4
+from rubrics.numbers import round_score, written
+
 TOTAL_WEIGHT = Decimal(100)
+T = TypeVar("T")
+
+
+# --- the read model --------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class TreeNode(Generic[T]):
+    """One indicator in its tree: the row it came from, where it sits, its weight and its score."""
+
+    item: T
+    key: Hashable
+    name: str
+    weight: Decimal | None
+    level: int  # 1 for 一级指标
+    parent: TreeNode[T] | None = None
+    children: list[TreeNode[T]] = field(default_factory=list)
+    score: Decimal | None = None  # a leaf's counting score (rounded); an inner node's sum of its leaves
+    leaf_count: int = 0  # leaves under it (1 for a leaf): the rows a merged level cell spans
+
+    @property
+    def indicator(self) -> T:
+        """The indicator row itself (the item the tree was built from)."""
+        return self.item
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    def leaves(self) -> list[TreeNode[T]]:
+        """The leaves under this node (itself for a leaf), in order; iterative, so any depth works."""
+        found: list[TreeNode[T]] = []
+        stack: list[TreeNode[T]] = [self]
+        while stack:
+            node = stack.pop()
+            if node.is_leaf:
+                found.append(node)
+            else:
+                stack.extend(reversed(node.children))
+        return found
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        names: list[str] = []
+        node: TreeNode[T] | None = self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return tuple(reversed(names))
+
+    @property
+    def rate(self) -> Decimal | None:
+        """得分率 in percent, exact to the Decimal context (format it with rubrics.numbers)."""
+        if self.score is None or not self.weight:
+            return None
+        return self.score / self.weight * 100
+
+    def ancestors(self) -> list[TreeNode[T]]:
+        """From the level-1 indicator down to the parent."""
+        chain: list[TreeNode[T]] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+@dataclass(frozen=True)
+class Cell(Generic[T]):
+    """A level cell of a score-table row: printed on the first row of its indicator, spanning its leaves."""
+
+    node: TreeNode[T]
+    rowspan: int
+
+
+@dataclass(frozen=True)
+class Row(Generic[T]):
+    """One row per leaf: the leaf, and the level cells that start on this row (merged cells, as 表3-1)."""
+
+    leaf: TreeNode[T]
+    cells: list[Cell[T]]
+
+
+def _attr(name: str) -> Callable[[Any], Any]:
+    return lambda item: getattr(item, name)
+
+
+_PK, _PARENT_ID, _NAME, _WEIGHT, _SCORE = (_attr(name) for name in ("pk", "parent_id", "name", "weight", "score"))
+
+
+class IndicatorTree(Generic[T]):
+    """A tree of indicator rows (model instances, parsed document nodes …), read once.
+
+    ``score`` gives a leaf's counting score (None when not scored); inner scores are sums of the rounded leaf
+    scores, None as long as any leaf below is unscored. Rows whose parent is missing or who sit on a cycle
+    are left out (the integrity rules report them).
+    """
+
+    def __init__(
+        self,
+        items: Iterable[T],
+        *,
+        key: Callable[[T], Hashable] = _PK,
+        parent: Callable[[T], Hashable | None] = _PARENT_ID,
+        order: Callable[[T], Any] | None = None,
+        name: Callable[[T], str] = _NAME,
+        weight: Callable[[T], Decimal | None] = _WEIGHT,
+        score: Callable[[T], Any] = _SCORE,
+    ) -> None:
+        rows = list(items)
+        if order is None:
+            order = lambda item: (getattr(item, "order", 0), key(item))  # noqa: E731 - a default sort key
+        by_parent: dict[Hashable | None, list[T]] = {}
+        for item in sorted(rows, key=order):
+            by_parent.setdefault(parent(item), []).append(item)
+        self.nodes: list[TreeNode[T]] = []  # pre-order
+        self._by_key: dict[Hashable, TreeNode[T]] = {}
+        stack: list[tuple[T, TreeNode[T] | None]] = [(item, None) for item in reversed(by_parent.get(None, []))]
+        while stack:
+            item, up = stack.pop()
+            node = TreeNode(item, key(item), name(item), weight(item), up.level + 1 if up else 1, up)
+            if node.key in self._by_key:  # a cycle through the root set cannot happen; a repeated key can
+                continue
+            self._by_key[node.key] = node
+            self.nodes.append(node)
+            if up is not None:
+                up.children.append(node)
+            stack.extend((child, node) for child in reversed(by_parent.get(node.key, [])))
+        self.roots = [node for node in self.nodes if node.parent is None]
+        self.leaves = [node for node in self.nodes if node.is_leaf]
+        for node in reversed(self.nodes):  # children before parents
+            if node.is_leaf:
+                raw = score(node.item)
+                node.score = None if raw is None else round_score(raw)
+                node.leaf_count = 1
+            else:
+                scores = [child.score for child in node.children]
+                node.score = None if None in scores else sum(scores, Decimal(0))
+                node.leaf_count = sum(child.leaf_count for child in node.children)
+        self.depth = max((node.level for node in self.nodes), default=0)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def node(self, key: Hashable) -> TreeNode[T] | None:
+        return self._by_key.get(key)
+
+    @property
+    def total(self) -> Decimal | None:
+        """The sum of the level-1 subtotals (of every rounded leaf), or None while a leaf is unscored."""
+        scores = [root.score for root in self.roots]
+        if not scores or None in scores:
+            return None
+        return sum(scores, Decimal(0))
+
+    def rows(self) -> list[Row[T]]:
+        """The score table: one row per leaf; each level cell on the first row of its indicator with its rowspan."""
+        rows: list[Row[T]] = []
+        for leaf in self.leaves:
+            cells = []
+            for node in [*leaf.ancestors(), leaf]:
+                first = node.is_leaf or _first_leaf(node) is leaf
+                if first:
+                    cells.append(Cell(node, node.leaf_count))
+            rows.append(Row(leaf, cells))
+        return rows
+
+    def records(self) -> list[Node]:
+        """The integrity records of this tree (for weight_errors and friends)."""
+        return [Node(n.key, n.parent.key if n.parent else None, n.name, n.weight) for n in self.nodes]
+
+
+def _first_leaf(node: TreeNode[T]) -> TreeNode[T]:
+    while node.children:
+        node = node.children[0]
+    return node
+
+
+# --- integrity rules -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -24,19 +212,16 @@ class Node:
 
 def fmt(value: Decimal | None) -> str:
     """A weight as people write it: 20, 1.5, 0.25 (no trailing zeros)."""
-    if value is None:
-        return "未填"
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return "未填" if value is None else written(value)
 
 
-def depth_errors(nodes: Iterable[Node], max_depth: int = MAX_DEPTH) -> list[str]:
-    """Cycles, dangling parents and nesting deeper than max_depth."""
+def depth_errors(nodes: Iterable[Node]) -> list[str]:
+    """Cycles and dangling parents (any depth is allowed)."""
     by_key = {node.key: node for node in nodes}
     errors: list[str] = []
     for node in by_key.values():
         seen = {node.key}
-        depth, parent = 1, node.parent
+        parent = node.parent
         while parent is not None:
             if parent in seen:
                 errors.append(f"指标「{node.name}」的上级指标形成循环，请重新选择上级指标。")
@@ -45,11 +230,7 @@ def depth_errors(nodes: Iterable[Node], max_depth: int = MAX_DEPTH) -> list[str]
                 errors.append(f"指标「{node.name}」的上级指标不在本指标体系中。")
                 break
             seen.add(parent)
-            depth += 1
             parent = by_key[parent].parent
-        else:
-            if depth > max_depth:
-                errors.append(f"指标「{node.name}」位于第 {depth} 级，指标体系最多 {max_depth} 级。")
     return errors
 
 
@@ -86,3 +267,11 @@ def tree_errors(nodes: Iterable[Node], require_total: bool = True) -> list[str]:
     if structural:  # weights of a broken tree would only add noise
         return structural
     return weight_errors(nodes, require_total=require_total)
+
+
+def subtotal(scores: Iterable[Any]) -> Decimal | None:
+    """A sum of leaf scores as every page prints it: each rounded half-up first; None if any is missing."""
+    values = list(scores)
+    if any(value is None for value in values):
+        return None
+    return sum((round_score(value) for value in values), Decimal(0))

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from evaluations.domain.indicators import copy_template
+from evaluations.domain.indicator_tree import copy_template
 from rubrics.models import TemplateIndicator
 from tests.factories import EvaluationFactory, three_level_template
 

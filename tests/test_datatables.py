@@ -4,9 +4,11 @@ from decimal import Decimal
 import pytest
 
 from evaluations.datatables import TABLES, spec_for, tables_for_kind
+from evaluations.datatables.rows import TableInputError
 from evaluations.datatables.spec import CellError
-from evaluations.domain.datatables import StaleTableError, TableInputError, evaluation_tables, save_table
+from evaluations.domain.datatables import StaleTableError, save_table
 from evaluations.models import DataTable
+from evaluations.queries.datatables import evaluation_tables
 from rubrics.models import EvaluationKind
 from tests.factories import EvaluationFactory
 

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from evaluations.domain import editing
+from evaluations.domain import creation as creation_service
+from evaluations.domain import indicator_tree, prefill, scoring_inputs, team
 from evaluations.domain.datatables import save_table
-from evaluations.domain.editing import EditError
+from evaluations.domain.errors import EditError
 from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.scoring import recompute_scores
 from evaluations.models import (
@@ -26,6 +27,8 @@ from evaluations.models import (
 )
 from evaluations.models.roles import Role
 from evaluations.queries import access
+from evaluations.queries.consistency import check_evaluation
+from evaluations.queries.tree import indicator_tree as indicator_tree_of
 from rubrics.engine import compute_score
 from tests.factories import (
     EvaluationIndicatorFactory,
@@ -154,7 +157,7 @@ def creation(world):
 
 
 def test_create_copies_template_and_makes_the_creator_manager(world, creation):
-    evaluation = editing.create_evaluation(**creation)
+    evaluation = creation_service.create_evaluation(**creation)
     assert evaluation.evaluating_firm == world["evaluator_a"].organisation
     assert evaluation.period_start == date(2023, 1, 1) and evaluation.period_end == date(2023, 12, 31)
     assert evaluation.indicators.count() == creation["template"].indicators.count()
@@ -179,7 +182,7 @@ def test_create_copies_template_and_makes_the_creator_manager(world, creation):
 )
 def test_create_refuses_bad_input_in_chinese(world, creation, change, field, words):
     with pytest.raises(EditError) as caught:
-        editing.create_evaluation(**{**creation, **change})
+        creation_service.create_evaluation(**{**creation, **change})
     assert field in caught.value.errors
     assert words in "".join(caught.value.errors[field])
     assert not Evaluation.objects.filter(title=creation["title"]).exists()
@@ -188,30 +191,30 @@ def test_create_refuses_bad_input_in_chinese(world, creation, change, field, wor
 def test_create_refuses_project_of_another_unit(world, creation):
     other = ProjectFactory(unit=world["b"].evaluated_unit)
     with pytest.raises(EditError) as caught:
-        editing.create_evaluation(**{**creation, "project": other})
+        creation_service.create_evaluation(**{**creation, "project": other})
     assert "不属于被评价单位" in caught.value.errors["project"][0]
 
 
 def test_create_refuses_template_of_the_other_kind(world, creation):
     with pytest.raises(EditError) as caught:
-        editing.create_evaluation(**{**creation, "template": three_level_template(kind="department")})
+        creation_service.create_evaluation(**{**creation, "template": three_level_template(kind="department")})
     assert "与评价类型" in caught.value.errors["template"][0]
 
 
 def test_create_refuses_a_bureau_that_is_not_a_bureau_and_a_duplicate(world, creation):
     with pytest.raises(EditError) as caught:
-        editing.create_evaluation(**{**creation, "commissioning_bureau": world["a"].evaluated_unit})
+        creation_service.create_evaluation(**{**creation, "commissioning_bureau": world["a"].evaluated_unit})
     assert "不是财政局" in caught.value.errors["commissioning_bureau"][0]
-    editing.create_evaluation(**creation)
+    creation_service.create_evaluation(**creation)
     with pytest.raises(EditError) as caught:
-        editing.create_evaluation(**creation)
+        creation_service.create_evaluation(**creation)
     assert "已有名为" in caught.value.errors["title"][0]
 
 
 @pytest.mark.parametrize("persona", ["reviewer_a", "unit_a", "bureau_a", "admin", "nobody"])
 def test_only_evaluators_of_a_firm_create(world, creation, persona):
     with pytest.raises(EditError, match="评价人员"):
-        editing.create_evaluation(**{**creation, "user": world[persona]})
+        creation_service.create_evaluation(**{**creation, "user": world[persona]})
 
 
 def test_prefill_project_tables_from_budget_figures_in_wan(world, creation):
@@ -236,7 +239,7 @@ def test_prefill_project_tables_from_budget_figures_in_wan(world, creation):
             adjusted_budget=Decimal(adjusted),
         )
     BudgetFigure.objects.create(organisation=unit, project=project, year=2022, initial_budget=Decimal(1))
-    evaluation = editing.create_evaluation(**creation)
+    evaluation = creation_service.create_evaluation(**creation)
     funds = DataTable.objects.get(evaluation=evaluation, key="project_funds").rows.get().values
     assert Decimal(funds["initial_budget"]) == Decimal("433.53")
     assert Decimal(funds["actual_expenditure"]) == Decimal("293.53")
@@ -260,11 +263,11 @@ def test_prefill_department_projects_in_yuan_and_never_overwrites(world):
             adjusted_budget=Decimal(budget),
             actual_expenditure=Decimal(paid),
         )
-    assert editing.prefill_tables(evaluation) == ["dept_projects"]
+    assert prefill.prefill_tables(evaluation) == ["dept_projects"]
     row = DataTable.objects.get(evaluation=evaluation, key="dept_projects").rows.get().values
     assert row["source"] == "区级资金" and row["name"] == "社会救助经费"
     assert Decimal(row["budget"]) == Decimal("50000.00")
-    assert editing.prefill_tables(evaluation) == []  # a table with rows is left alone
+    assert prefill.prefill_tables(evaluation) == []  # a table with rows is left alone
 
 
 # --- team ---------------------------------------------------------------------------------------------
@@ -273,14 +276,14 @@ def test_prefill_department_projects_in_yuan_and_never_overwrites(world):
 def test_manager_adds_and_edits_members(world):
     evaluation, manager = world["a"], world["evaluator_a"]
     colleague = UserFactory(organisation=evaluation.evaluating_firm, role=Role.EVALUATOR)
-    member = editing.save_member(
+    member = team.save_member(
         evaluation=evaluation,
         actor=manager,
         values={"name": "李四", "role": TeamRole.MEMBER, "user": colleague, "qualification": "注册会计师"},
     )
     assert member.user == colleague and member.order > 0
-    snapshot = editing.member_snapshot(member)
-    editing.save_member(
+    snapshot = team.member_snapshot(member)
+    team.save_member(
         evaluation=evaluation,
         actor=manager,
         member=member,
@@ -294,13 +297,13 @@ def test_manager_adds_and_edits_members(world):
 def test_linked_account_must_belong_to_the_firm_and_join_once(world):
     evaluation, manager = world["a"], world["evaluator_a"]
     with pytest.raises(EditError) as caught:
-        editing.save_member(evaluation=evaluation, actor=manager, values={"name": "外人", "user": world["evaluator_b"]})
+        team.save_member(evaluation=evaluation, actor=manager, values={"name": "外人", "user": world["evaluator_b"]})
     assert "不属于本评价的评价机构" in caught.value.errors["user"][0]
     with pytest.raises(EditError) as caught:
-        editing.save_member(evaluation=evaluation, actor=manager, values={"name": "重复", "user": manager})
+        team.save_member(evaluation=evaluation, actor=manager, values={"name": "重复", "user": manager})
     assert "只能加入一次" in caught.value.errors["user"][0]
     with pytest.raises(EditError) as caught:
-        editing.save_member(
+        team.save_member(
             evaluation=evaluation,
             actor=manager,
             values={"name": "复核", "role": TeamRole.REVIEW_1, "user": UserFactory(organisation=manager.organisation)},
@@ -311,26 +314,26 @@ def test_linked_account_must_belong_to_the_firm_and_join_once(world):
 @pytest.mark.parametrize("persona", ["reviewer_a", "unit_a", "bureau_a", "evaluator_b"])
 def test_only_the_manager_or_an_admin_changes_the_team(world, persona):
     with pytest.raises(EditError, match="项目经理"):
-        editing.save_member(evaluation=world["a"], actor=world[persona], values={"name": "某人"})
-    editing.save_member(evaluation=world["a"], actor=world["admin"], values={"name": "某人"})
+        team.save_member(evaluation=world["a"], actor=world[persona], values={"name": "某人"})
+    team.save_member(evaluation=world["a"], actor=world["admin"], values={"name": "某人"})
 
 
 def test_last_manager_stays_and_stale_member_edit_is_refused(world):
     evaluation, manager = world["a"], world["evaluator_a"]
     own = TeamMember.objects.get(evaluation=evaluation, user=manager)
     with pytest.raises(EditError, match="唯一的项目经理"):
-        editing.remove_member(evaluation=evaluation, actor=manager, member=own)
+        team.remove_member(evaluation=evaluation, actor=manager, member=own)
     with pytest.raises(EditError, match="唯一的项目经理"):
-        editing.save_member(
+        team.save_member(
             evaluation=evaluation,
             actor=manager,
             member=own,
             values={"name": own.name, "role": TeamRole.MEMBER, "user": manager},
         )
-    snapshot = editing.member_snapshot(own)
+    snapshot = team.member_snapshot(own)
     TeamMember.objects.filter(pk=own.pk).update(duty="他人改过")
     with pytest.raises(EditError, match="已被他人修改") as caught:
-        editing.save_member(
+        team.save_member(
             evaluation=evaluation,
             actor=manager,
             member=own,
@@ -350,7 +353,7 @@ def _versions(*nodes):
 def test_weights_that_do_not_add_up_are_refused_naming_both_figures(world, tree):
     ratio = tree["ratio"]
     with pytest.raises(EditError) as caught:
-        editing.set_weights(evaluation=world["a"], weights={ratio.pk: ("25", ratio.version)})
+        indicator_tree.set_weights(evaluation=world["a"], weights={ratio.pk: ("25", ratio.version)})
     message = str(caught.value)
     assert "「数量」权重 70 分，其下级指标权重合计 75 分" in message
     ratio.refresh_from_db()
@@ -360,7 +363,7 @@ def test_weights_that_do_not_add_up_are_refused_naming_both_figures(world, tree)
 def test_batch_weights_rebalance_a_parent_and_its_children(world, tree):
     ratio, penalty = tree["ratio"], tree["penalty"]
     version = ratio.version
-    changed = editing.set_weights(
+    changed = indicator_tree.set_weights(
         evaluation=world["a"],
         weights={ratio.pk: ("25", ratio.version), penalty.pk: ("15", penalty.version)},
     )
@@ -370,43 +373,46 @@ def test_batch_weights_rebalance_a_parent_and_its_children(world, tree):
     assert ratio.computed_score == Decimal("22.50")  # recomputed: 25 × 90%
 
 
-def test_weight_below_a_checklist_total_is_refused_with_the_rule_message(world, tree):
+def test_weight_below_a_checklist_total_is_clamped_and_reported_not_refused(world, tree):
+    # DESIGN §4: items worth more than the weight are clamped to the weight and reported as a problem.
     checklist, binary = tree["checklist"], tree["binary"]
-    with pytest.raises(EditError) as caught:
-        editing.set_weights(
-            evaluation=world["a"],
-            weights={checklist.pk: ("8", checklist.version), binary.pk: ("12", binary.version)},
-        )
-    assert "分值合计 10 分，超过权重 8 分" in str(caught.value)
+    indicator_tree.set_weights(
+        evaluation=world["a"],
+        weights={checklist.pk: ("8", checklist.version), binary.pk: ("12", binary.version)},
+    )
+    checklist.refresh_from_db()
+    assert checklist.weight == Decimal(8) and checklist.computed_score <= Decimal(8)
+    messages = [p.message for p in check_evaluation(world["a"]) if p.anchor == f"indicator-{checklist.pk}"]
+    assert any("分值合计 10 分，超过权重 8 分" in message for message in messages)
 
 
 def test_bad_weight_text_is_refused(world, tree):
     with pytest.raises(EditError, match="权重必须是数字"):
-        editing.set_weights(evaluation=world["a"], weights={tree["ratio"].pk: ("二十", 1)})
+        indicator_tree.set_weights(evaluation=world["a"], weights={tree["ratio"].pk: ("二十", 1)})
 
 
-def test_depth_five_is_refused(world, tree):
+def test_indicators_nest_deeper_than_four_levels(world, tree):
     parent = tree["ratio"]
     # 产出 > 数量 > 完成率 (level 3) > level 4 > level 5
-    level4 = editing.add_indicator(
+    level4 = indicator_tree.add_indicator(
         evaluation=world["a"],
         parent_id=parent.pk,
         parent_version=parent.version,
         values={"name": "四级", "weight": "20", "rule_kind": "ratio", "rule_params": "{}"},
     )
     assert level4.is_custom
-    with pytest.raises(EditError, match="位于第 5 级，指标体系最多 4 级"):
-        editing.add_indicator(
-            evaluation=world["a"],
-            parent_id=level4.pk,
-            parent_version=level4.version,
-            values={"name": "五级", "weight": "20", "rule_kind": "binary", "rule_params": ""},
-        )
+    level5 = indicator_tree.add_indicator(
+        evaluation=world["a"],
+        parent_id=level4.pk,
+        parent_version=level4.version,
+        values={"name": "五级", "weight": "20", "rule_kind": "binary", "rule_params": ""},
+    )
+    assert indicator_tree_of(world["a"]).node(level5.pk).level == 5
 
 
 def test_add_under_a_leaf_turns_it_into_a_parent(world, tree):
     parent = tree["ratio"]
-    child = editing.add_indicator(
+    child = indicator_tree.add_indicator(
         evaluation=world["a"],
         parent_id=parent.pk,
         parent_version=parent.version,
@@ -427,7 +433,7 @@ def test_add_under_a_leaf_turns_it_into_a_parent(world, tree):
 def test_bad_rule_params_are_refused(world, tree, params, words):
     ratio = tree["ratio"]
     with pytest.raises(EditError) as caught:
-        editing.update_indicator(
+        indicator_tree.update_indicator(
             evaluation=world["a"],
             indicator_id=ratio.pk,
             expected_version=ratio.version,
@@ -440,7 +446,7 @@ def test_bad_rule_params_are_refused(world, tree, params, words):
 
 def test_edit_rule_recomputes_and_drops_foreign_inputs(world, tree):
     ratio = tree["ratio"]
-    editing.update_indicator(
+    indicator_tree.update_indicator(
         evaluation=world["a"],
         indicator_id=ratio.pk,
         expected_version=ratio.version,
@@ -461,8 +467,8 @@ def test_add_from_the_template_library_with_rebalancing(world, tree):
     )
     quantity, penalty = tree["quantity"], tree["penalty"]
     with pytest.raises(EditError, match="合计 74 分"):
-        editing.add_indicator(evaluation=world["a"], parent_id=quantity.pk, source=source)
-    node = editing.add_indicator(
+        indicator_tree.add_indicator(evaluation=world["a"], parent_id=quantity.pk, source=source)
+    node = indicator_tree.add_indicator(
         evaluation=world["a"],
         parent_id=quantity.pk,
         source=source,
@@ -476,7 +482,7 @@ def test_add_from_the_template_library_with_rebalancing(world, tree):
 
 def test_duplicate_sibling_name_is_refused(world, tree):
     with pytest.raises(EditError, match="已有名为「完成率」"):
-        editing.add_indicator(
+        indicator_tree.add_indicator(
             evaluation=world["a"],
             parent_id=tree["quantity"].pk,
             values={"name": "完成率", "weight": "0", "rule_kind": "binary"},
@@ -486,8 +492,8 @@ def test_duplicate_sibling_name_is_refused(world, tree):
 def test_remove_with_redistribution_and_move(world, tree):
     quantity, manual, penalty = tree["quantity"], tree["manual"], tree["penalty"]
     with pytest.raises(EditError, match="合计 60 分"):
-        editing.remove_indicator(evaluation=world["a"], indicator_id=manual.pk, expected_version=manual.version)
-    editing.remove_indicator(
+        indicator_tree.remove_indicator(evaluation=world["a"], indicator_id=manual.pk, expected_version=manual.version)
+    indicator_tree.remove_indicator(
         evaluation=world["a"],
         indicator_id=manual.pk,
         expected_version=manual.version,
@@ -495,14 +501,14 @@ def test_remove_with_redistribution_and_move(world, tree):
     )
     assert not EvaluationIndicator.objects.filter(pk=manual.pk).exists()
     penalty.refresh_from_db()
-    editing.move_indicator(
+    indicator_tree.move_indicator(
         evaluation=world["a"], indicator_id=penalty.pk, expected_version=penalty.version, direction="up"
     )
     names = list(quantity.children.order_by("order", "pk").values_list("name", flat=True))
     assert names == ["完成率", "政府采购执行率", "超标率", "满意度"]
     with pytest.raises(EditError, match="已经在最前"):
         first = quantity.children.order_by("order", "pk").first()
-        editing.move_indicator(
+        indicator_tree.move_indicator(
             evaluation=world["a"], indicator_id=first.pk, expected_version=first.version, direction="up"
         )
 
@@ -511,7 +517,7 @@ def test_editing_an_outdated_version_is_refused(world, tree):
     ratio = tree["ratio"]
     EvaluationIndicator.objects.filter(pk=ratio.pk).update(name="他人改名", version=ratio.version + 1)
     with pytest.raises(StaleObjectError):
-        editing.update_indicator(
+        indicator_tree.update_indicator(
             evaluation=world["a"],
             indicator_id=ratio.pk,
             expected_version=ratio.version,
@@ -524,7 +530,9 @@ def test_editing_an_outdated_version_is_refused(world, tree):
 
 
 def _score(world, node, data):
-    return editing.save_scoring(evaluation=world["a"], indicator_id=node.pk, expected_version=node.version, data=data)
+    return scoring_inputs.save_scoring(
+        evaluation=world["a"], indicator_id=node.pk, expected_version=node.version, data=data
+    )
 
 
 def _engine(node):
@@ -558,7 +566,6 @@ def test_ratio_grade_binary_satisfaction_manual(world, tree):
     [
         ("ratio", {"in-actual": "九", "in-target": "10"}, "in-actual", "「实际值」必须是数字"),
         ("ratio", {"in-actual": "9", "in-target": "0"}, "in-target", "「目标值」为 0"),
-        ("grade", {"in-grade": "差"}, "in-grade", "不在对照表中"),
         ("manual", {"in-score": "12", "in-reason": "x"}, "in-score", "超出 0 到 10 分"),
         ("manual", {"in-score": "5", "in-reason": ""}, "in-reason", "必须填写理由"),
         ("checklist", {"met": [], "partial-0": "2"}, "partial", "0 到 1 之间"),
@@ -582,7 +589,7 @@ def test_override_needs_a_reason(world, tree):
         world, tree["ratio"], {"in-actual": "9", "in-target": "10", "awarded_score": "19", "override_reason": "酌情"}
     )
     assert node.awarded_score == Decimal("19.00") and node.computed_score == Decimal("18.00")
-    with pytest.raises(EditError, match="超出 0～20 分"):
+    with pytest.raises(EditError, match="超出 0 到 20 分"):
         _score(world, node, {"in-actual": "9", "in-target": "10", "awarded_score": "21", "override_reason": "x"})
 
 
@@ -611,5 +618,5 @@ def test_frozen_team_cannot_be_changed(world):
 
 def test_firm_kind_is_required_for_creation(world, creation):
     firm_user = UserFactory(organisation=OrganisationFactory(kind=OrganisationKind.UNIT), role=Role.EVALUATOR)
-    assert not editing.can_create_evaluation(firm_user)
-    assert editing.can_create_evaluation(world["evaluator_a"])
+    assert not access.can_create_evaluation(firm_user)
+    assert access.can_create_evaluation(world["evaluator_a"])

@@ -13,10 +13,13 @@ from rubrics.engine import (
     RuleError,
     compute_score,
     grade_for,
-    round_score,
+    rule_problems,
+    validate_awarded,
     validate_grades,
+    validate_params,
     validate_rule,
 )
+from rubrics.numbers import round_score
 
 D = Decimal
 
@@ -207,8 +210,17 @@ def test_grade_map_lookup_default_and_unknown():
     params = {"map": {"优秀": 4, "良好": 2, "三等": 1}}
     assert score("grade_map", params, {"grade": "良好"}, 4) == D("2.00")
     assert score("grade_map", {**params, "default": 0}, {"grade": "一般"}, 4) == D("0.00")
+    assert score("grade_map", {**params, "default": 1.5}, {"grade": "一般"}, 4) == D("1.50")
+    # Seed 004: "其他不得分": a grade not in the table scores 0 unless the rule has a default.
+    result = compute_score("grade_map", params, {"grade": "一般"}, 4)
+    assert result.score == D("0.00")
+    assert "“一般”，不在对照表中" in result.explanation
+    assert result.explanation.endswith("得 0 分")
     with pytest.raises(InputError) as exc:
-        compute_score("grade_map", params, {"grade": "一般"}, 4)
+        compute_score("grade_map", params, {"grade": "  "}, 4)
+    assert exc.value.field == "grade"
+    with pytest.raises(InputError) as exc:
+        compute_score("grade_map", params, {}, 4)
     assert exc.value.field == "grade"
 
 
@@ -261,7 +273,6 @@ def test_numeric_strings_and_floats_are_read_exactly():
         ("bands", {"bands": [[90, 2], [90, 1]]}, 2, "重复"),
         ("checklist", {"items": []}, 2, "items"),
         ("checklist", {"items": [{"points": -1}, {"points": 1}]}, 2, "负数"),
-        ("checklist", {"items": [{"points": 2}, {"points": 1}]}, 2, "合计 3 分，超过权重 2 分"),
         ("checklist", {"items": [{"points": 1}], "gate": 1}, 2, "gate"),
         ("checklist", {"items": [{"points": 1}, {"text": "b"}]}, 2, "缺少分值"),
         ("threshold_deduct", {"per_point": 0.1}, 5, "threshold"),
@@ -272,6 +283,12 @@ def test_numeric_strings_and_floats_are_read_exactly():
         ("grade_map", {"map": {}}, 4, "map"),
         ("grade_map", {"map": {"优秀": 5}}, 4, "超过权重"),
         ("satisfaction", {"full_at": 120}, 5, "full_at"),
+        ("ratio", {}, 0.125, "权重最多保留 2 位小数，现为 0.125"),
+        ("ratio", {}, "1/3", "权重最多保留 2 位小数"),
+        ("ratio", {"capp": 0.8}, 3, "未知参数 “capp”（ratio 规则可用的参数：cap、label、unit；是否应为 cap？）"),
+        ("satisfaction", {"fullat": 90}, 5, "未知参数 “fullat”"),
+        ("binary", {"points": 2}, 2, "可用的参数：label、unit"),
+        ("checklist", {"items": ["a"], "gates": 0}, 2, "gates"),
     ],
 )
 def test_validate_rule_names_field_and_reason(kind, params, weight, expected):
@@ -286,10 +303,85 @@ def test_validate_rule_names_field_and_reason(kind, params, weight, expected):
 def test_validate_rule_collects_every_problem():
     messages = validate_rule("checklist", {"items": [{"points": -1}, {"points": "x"}], "gate": 9}, -2)
     assert len(messages) == 4
+    messages = validate_rule("ratio", {"cap": 0, "capp": 1, "label": 3}, "0.005")
+    assert len(messages) == 4
 
 
-def test_validate_rule_accepts_valid_rules_and_unknown_extra_params():
-    assert validate_rule("ratio", {"cap": 1, "note": "extension"}, 3) == []
+# --- checklist points above the weight: clamped, reported, not an error ------------------------------
+
+
+def test_checklist_points_above_weight_are_clamped_and_reported():
+    # "各占 1/3 权重分" printed as 2.67 × 3 = 8.01 of 8
+    params = {"items": [{"text": t, "points": 2.67} for t in "abc"]}
+    assert validate_rule("checklist", params, 8) == []
+    problem = "要点分值合计 8.01 分，超过权重 8 分，得分按权重 8 分封顶"
+    assert rule_problems("checklist", params, 8) == [problem]
+    result = compute_score("checklist", params, {"met": [0, 1, 2]}, 8)
+    assert result.score == D("8.00")
+    assert result.exact == 8
+    assert result.problems == (problem,)
+    assert result.explanation == "满足要点①②③：2.67 + 2.67 + 2.67 = 8.01，超过权重，按满分 8 分计"
+    result = compute_score("checklist", params, {"met": [0, 1]}, 8)
+    assert result.score == D("5.34")
+    assert result.problems == (problem,)
+    # the old error case: 3 points of 2
+    two = {"items": [{"points": 2}, {"points": 1}]}
+    assert validate_rule("checklist", two, 2) == []
+    assert rule_problems("checklist", two, 2) == ["要点分值合计 3 分，超过权重 2 分，得分按权重 2 分封顶"]
+    assert score("checklist", two, {"met": [0, 1]}, 2) == D("2.00")
+    assert score("checklist", two, {"met": [1]}, 2) == D("1.00")
+
+
+def test_rule_problems_of_a_sound_or_unusable_rule_are_empty():
+    assert rule_problems("checklist", {"items": [{"points": 1}, {"points": 1}]}, 2) == []
+    assert rule_problems("ratio", {}, 3) == []
+    assert rule_problems("nope", {}, 3) == []
+    assert rule_problems("checklist", {"items": [{"points": 5}]}, None) == []
+    assert compute_score("ratio", {}, {"actual": 1, "target": 2}, 3).problems == ()
+
+
+# --- awarded scores (overrides) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("awarded", "weight", "expected"),
+    [
+        (3, 5, None),
+        (D("4.55"), 5, None),
+        ("0", 5, None),
+        (5, 5, None),
+        (2.5, "2.5", None),
+        (6, 5, "评定得分 6 分超出 0 到 5 分的范围"),
+        (-1, 5, "评定得分 -1 分超出 0 到 5 分的范围"),
+        (-1, None, "评定得分不能为负数"),
+        (7, None, None),
+        (D("5.01"), 5, "超出 0 到 5 分的范围"),
+        ("3.125", 5, "评定得分最多保留 2 位小数，现为 3.125"),
+        ("1/3", 5, "最多保留 2 位小数"),
+        ("abc", 5, "评定得分必须是数字"),
+        (True, 5, "评定得分必须是数字"),
+        (None, 5, "评定得分不能为空"),
+        ("  ", 5, "评定得分不能为空"),
+    ],
+)
+def test_validate_awarded(awarded, weight, expected):
+    message = validate_awarded(awarded, weight)
+    if expected is None:
+        assert message is None
+    else:
+        assert message is not None and expected in message
+
+
+def test_validate_rule_accepts_valid_rules_and_refuses_unknown_params():
+    assert validate_rule("ratio", {"cap": 1, "label": "完成率", "unit": "户"}, 3) == []
+    assert validate_rule("ratio", {}, D("2.50")) == []
+    assert validate_rule("ratio", {}, "1.25") == []
+    assert validate_rule("ratio", {}, 0) == []
+    # an unknown parameter is an error, never silently ignored; every one is named
+    messages = validate_rule("ratio", {"cap": 1, "note": "extension", "capp": 0.8}, 3)
+    assert len(messages) == 2
+    assert "“note”" in messages[0] and "“capp”" in messages[1]
+    assert validate_params("ratio", {"capp": 0.8}) == validate_params("ratio", {"capp": 0.8}, 3)
     assert validate_rule("satisfaction", {}, 5) == []
     assert validate_rule("checklist", {"items": [{"text": "a", "points": 1}], "gate": None}, 1) == []
 
@@ -298,6 +390,42 @@ def test_every_kind_has_a_chinese_label():
     assert len(RULE_KINDS) == 13
     for kind in RULE_KINDS.values():
         assert kind.label and all("\u4e00" <= ch <= "\u9fff" for ch in kind.label[:1])
+
+
+def test_every_input_is_described_for_forms():
+    labels = {
+        (kind, field.name): (field.label, field.type, field.percent, field.unit)
+        for kind, spec in RULE_KINDS.items()
+        for field in spec.fields
+    }
+    assert labels == {
+        ("ratio", "actual"): ("实际值", "number", False, ""),
+        ("ratio", "target"): ("目标值", "number", False, ""),
+        ("inverse_ratio", "actual"): ("实际值", "number", False, ""),
+        ("inverse_ratio", "target"): ("目标值", "number", False, ""),
+        ("threshold_deduct", "actual"): ("实际值", "number", False, ""),
+        ("bands", "actual"): ("实际值", "number", False, ""),
+        ("checklist", "met"): ("满足的要点", "indices", False, ""),
+        ("checklist", "partial"): ("部分满足比例", "shares", False, ""),
+        ("binary", "met"): ("是否达到要求", "flag", False, ""),
+        ("rate_penalty", "rate"): ("超标率", "number", True, "%"),
+        ("per_count", "count"): ("次数", "number", False, ""),
+        ("change_rate", "current"): ("本年数", "number", False, ""),
+        ("change_rate", "previous"): ("上年数", "number", False, ""),
+        ("change_rate", "rate"): ("变动率", "number", True, "%"),
+        ("threshold_else_rate", "actual"): ("实际比率", "number", True, "%"),
+        ("grade_map", "grade"): ("等级", "grade", False, ""),
+        ("satisfaction", "survey"): ("是否开展满意度调查", "flag", False, ""),
+        ("satisfaction", "satisfaction"): ("满意度", "number", True, "%"),
+        ("satisfaction", "complaint_rate"): ("投诉率", "number", True, "%"),
+        ("manual", "score"): ("评定得分", "number", False, "分"),
+        ("manual", "reason"): ("评分理由", "text", False, ""),
+    }
+    for kind in RULE_KINDS.values():
+        assert kind.inputs == tuple(field.name for field in kind.fields)
+        assert len(set(kind.params)) == len(kind.params)
+    assert RULE_KINDS["ratio"].params == ("cap",)
+    assert RULE_KINDS["change_rate"].inputs == ("current", "previous", "rate")
 
 
 # --- rounding and grades ------------------------------------------------------------------------------

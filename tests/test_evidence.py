@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from evaluations.domain import evidence as service
 
+from evaluations.domain import evidence as service
 from evaluations.models import EvaluationState, Evidence
 from tests.factories import EvaluationIndicatorFactory
 

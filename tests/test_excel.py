@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from evaluations.datatables import TABLES, spec_for, tables_for_kind
-from evaluations.domain.templates import BUILTIN_DIR
 from evaluations.interfaces import excel
+from rubrics.builtin import BUILTIN_DIR
 
 SEEDS = {"project": "project_luohu_2023.json", "department": "department_luozhuang_2022.json"}
 

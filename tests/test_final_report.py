@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from evaluations.domain.workflow import perform
 from reports.archive import verify_archive
-from reports.services import final_report
+from reports.jobs import final_report
 
 pytestmark = pytest.mark.slow
 

@@ -12,10 +12,11 @@ from django.urls import reverse
 from evaluations.demo import load_demo
 from evaluations.domain.datatables import save_table
 from evaluations.domain.freezing import FrozenEvaluationError
-from evaluations.domain.interchange import DocumentImportError, export_document, import_document
+from evaluations.domain.importing import DocumentImportError, import_document
 from evaluations.domain.locking import save_versioned
 from evaluations.domain.scoring import recompute_scores
 from evaluations.domain.workflow import perform
+from evaluations.interchange.export import export_document
 from evaluations.models import EvaluationState, Finding, NarrativeSection
 
 

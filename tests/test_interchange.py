@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rubrics.engine import round_score
-from rubrics.interchange import (
+from evaluations.interchange.scoring import score_document
+from rubrics.document import (
     FORMAT,
     DocumentError,
     document_problems,
     dumps,
     parse_document,
-    score_document,
 )
+from rubrics.numbers import round_score
 
 D = Decimal
 SEED = Path(__file__).parent / "data" / "score_seed003.json"
@@ -151,21 +151,18 @@ def test_dumps_writes_plain_numbers_with_at_most_two_decimals():
     assert '"score": 2.9,' in text and "困难群众满意度" in text  # ensure_ascii=False
 
 
-def test_extra_keys_are_ignored():
+def test_unknown_keys_are_ignored_and_known_ones_checked():
     doc = doc_of(
-        leaf(
-            "a",
-            100,
-            explanation="x",
-            benchmark="100%",
-            actual_display="9 家",
-            unit="家",
-            evidence=[1],
-            bind="x",
-        ),
+        leaf("a", 100, explanation="x", benchmark="100%", actual_display="9 家", unit="家", note=[1]),
         extension={"anything": True},
     )
     assert score_document(doc)["total"] == D("100.00")
+    # Keys this product reads are read by the one reader: score refuses what import refuses.
+    doc = doc_of(leaf("a", 100, evidence=[1], bind="x"))
+    assert errors_of(doc) == [
+        "a：evidence 必须是文字，现为 [1]",
+        "a：数据绑定 bind 必须是 {输入名: 派生数据代码} 对象，现为 “x”",
+    ]
 
 
 def test_custom_grades_from_the_evaluation():
@@ -343,13 +340,10 @@ def test_problem_awarded_score_differs_without_reason():
     assert score_document(doc)["problems"] == []
 
 
-def test_problem_awarded_score_outside_weight():
+def test_awarded_score_outside_weight_is_an_error():
+    # DESIGN §4: an awarded score outside 0..weight cannot be scored (it no longer counts in the total).
     doc = doc_of(leaf("a", 50, score=60, reason="加分"), leaf("b", 50, score=-1, reason="扣分"))
-    result = score_document(doc)
-    assert [p["message"] for p in result["problems"]] == [
-        "评定得分 60 分超出 0 到 50 分的范围",
-        "评定得分 -1 分超出 0 到 50 分的范围",
-    ]
+    assert errors_of(doc) == ["a：评定得分 60 分超出 0 到 50 分的范围", "b：评定得分 -1 分超出 0 到 50 分的范围"]
 
 
 def test_document_problems_on_a_document_with_errors_reports_what_it_can():
@@ -368,12 +362,13 @@ leaf_case = st.builds(
         "x",
         weight,
         inputs={"actual": actual, "target": target},
-        **({"score": awarded, "reason": "r"} if awarded is not None else {}),
+        # an awarded score stays within 0..weight (outside it the document is refused, DESIGN §4)
+        **({"score": min(awarded, weight), "reason": "r"} if awarded is not None else {}),
     ),
-    st.decimals(min_value=0, max_value=40, places=3),
+    st.decimals(min_value=0, max_value=40, places=2),  # weights carry at most 2 decimals
     st.decimals(min_value=0, max_value=1000, places=3),
     st.decimals(min_value=1, max_value=1000, places=3),
-    st.none() | st.decimals(min_value=0, max_value=40, places=3),
+    st.none() | st.decimals(min_value=0, max_value=40, places=2),
 )
 trees = st.recursive(
     leaf_case,

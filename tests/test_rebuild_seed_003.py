@@ -8,10 +8,12 @@ import pytest
 
 from evaluations.datatables import tables_for_kind
 from evaluations.demo import load_demo
-from evaluations.domain.datatables import evaluation_tables, save_uploaded_tables
-from evaluations.domain.editing import create_evaluation, save_scoring
+from evaluations.domain.creation import create_evaluation
+from evaluations.domain.datatables import save_uploaded_tables
+from evaluations.domain.scoring_inputs import save_scoring
 from evaluations.interfaces.excel import build_workbook, read_workbook
 from evaluations.models import User
+from evaluations.queries.datatables import evaluation_tables
 
 
 def form_data(leaf) -> dict:

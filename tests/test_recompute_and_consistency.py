@@ -1,4 +1,5 @@
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -7,6 +8,7 @@ from evaluations.domain.scoring import recompute_scores
 from evaluations.models import NarrativeSection
 from evaluations.queries.consistency import ERROR, check_evaluation, has_errors
 from rubrics.models import EvaluationKind
+from rubrics.numbers import exact, round_score
 from tests.factories import EvaluationFactory, EvaluationIndicatorFactory
 
 FUNDS = {
@@ -49,7 +51,9 @@ def test_bound_inputs_follow_the_data_and_scores_are_recomputed(evaluation):
     save_table(evaluation=evaluation, key="project_funds", rows=[FUNDS])
     evaluation.refresh_from_db()
     execution = evaluation.indicators.get(name="预算执行率")
-    assert Decimal(execution.inputs["actual"]).quantize(Decimal("0.01")) == Decimal("99.71")
+    # Bound inputs are stored exactly (29353/294.39 has no finite decimal), rounded only when shown.
+    assert exact(execution.inputs["actual"]) == Fraction(29353, 29439) * 100
+    assert round_score(execution.inputs["actual"]) == Decimal("99.71")
     assert execution.computed_score == Decimal("95.00")
     assert evaluation.total_score == Decimal("100.00")
     assert evaluation.grade == "优"

@@ -20,12 +20,12 @@ from evaluations.demo import load_demo
 from evaluations.domain.scoring import recompute_scores
 from evaluations.models import NarrativeSection
 from evaluations.queries.consistency import check_evaluation, has_errors
+from evaluations.queries.tree import indicator_tree
 from reports.assembly import assemble_report
 from reports.content import Table
-from reports.numbering import plain
 from reports.rendering import render_pdf_document
-from reports.services import outline_for
-from reports.tables import all_leaves, build_tree
+from reports.selection import outline_for
+from rubrics.numbers import plain
 from tests.factories import EvaluationFactory, EvaluationIndicatorFactory
 
 pytestmark = pytest.mark.slow
@@ -59,9 +59,7 @@ def demo_reports(django_db_setup, django_db_blocker):
             content = assemble_report(evaluation, outline_for(evaluation))
             rendered = render_pdf_document(content)
             reader = PdfReader(io.BytesIO(rendered.pdf))
-            leaves = [
-                (leaf.name, leaf.weight, leaf.score) for leaf in all_leaves(build_tree(evaluation.indicators.all()))
-            ]
+            leaves = [(leaf.name, leaf.weight, leaf.score) for leaf in indicator_tree(evaluation).leaves]
             reports[kind] = Rendered(
                 content,
                 rendered.pdf,

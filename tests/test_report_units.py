@@ -7,9 +7,10 @@ import pytest
 
 from reports.assembly import grade_note, insert_before_tail, text_paragraphs
 from reports.content import Cell, content_hash
-from reports.numbering import cn_number, cn_year_month, heading_number, money, percent, plain
+from reports.layout import TreeRow, tree_bodies
+from reports.numbering import heading_number
 from reports.rendering import STATIC_DIR, RefusedURL, read_static, render_html, url_fetcher
-from reports.tables import TreeRow, tree_bodies
+from rubrics.numbers import cn_number, cn_year_month, money, percent, plain
 
 
 @pytest.mark.parametrize(
@@ -34,8 +35,9 @@ def test_numbers_as_reports_write_them():
     assert plain(Decimal("1.80")) == "1.8"
     assert money(Decimal("5653.1")) == "5,653.10"
     assert money(Decimal("51781001.2")) == "51,781,001.20"
-    assert percent(Decimal("100"), fixed=True) == "100.00%"
-    assert percent(Decimal("82.375")) == "82.38%"
+    assert percent(Decimal("100")) == "100.00%"
+    assert percent(Decimal("82.375"), trim=True) == "82.38%"
+    assert percent(Decimal("100"), trim=True) == "100%"
 
 
 def test_grade_note_is_built_from_the_grades():

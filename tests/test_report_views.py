@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from evaluations.domain.scoring import recompute_scores
 from evaluations.models import EvaluationState
-from reports import rendering, services
+from reports import rendering, selection
 from reports.models import ReportOutline, ReportSettings, ReportStatus, ReportVersion
-from reports.services import default_outline
+from reports.selection import default_outline
 from tests.factories import EvaluationIndicatorFactory
 
 
@@ -269,9 +269,9 @@ def test_admin_chooses_the_outline_and_title(client, world):
     assert "报告设置已保存" in response.content.decode()
     chosen = ReportSettings.objects.get(evaluation=evaluation)
     assert (chosen.outline, chosen.title, chosen.version) == (other, "甲区民政局绩效评价报告", 1)
-    assert services.report_title(evaluation) == "甲区民政局绩效评价报告"
+    assert selection.report_title(evaluation) == "甲区民政局绩效评价报告"
     # This outline row has no structure in the code (version 2 does not exist): the default is used, no error.
-    assert services.outline_for(evaluation).version == 1
+    assert selection.outline_for(evaluation).version == 1
     # A form opened before that save is refused and changes nothing.
     response = client.post(urls(evaluation)["settings"], {"outline": "", "title": "旧标题", "version": 0}, follow=True)
     assert "已被他人修改" in response.content.decode()

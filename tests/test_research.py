@@ -9,18 +9,17 @@ import pytest
 from django.urls import reverse
 
 from evaluations.demo import SEED_DOCUMENTS
-from evaluations.domain.interchange import import_document
+from evaluations.domain.importing import import_document
 from evaluations.domain.research import (
     ResearchConflict,
     ResearchEntry,
     ResearchInputError,
-    research_period,
-    research_rows,
     save_research,
 )
-from evaluations.domain.templates import BUILTIN_DIR
 from evaluations.models import EvaluationIndicator, EvaluationState, Evidence
-from rubrics.interchange import parse_document
+from evaluations.queries.research import research_period, research_rows
+from rubrics.builtin import BUILTIN_DIR
+from rubrics.document import parse_document
 from tests.factories import EvaluationIndicatorFactory, OrganisationFactory, UserFactory
 
 FIELD_RESEARCH = json.loads((BUILTIN_DIR / "field_research" / "field_research_004.json").read_text(encoding="utf-8"))

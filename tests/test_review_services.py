@@ -4,20 +4,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from evaluations.domain.rectification import RectificationError, update_rectification
 from evaluations.domain.review import (
     ReviewError,
     add_consultation_comment,
     answer_consultation_comment,
-    changes_since_last_review,
-    open_review_comments,
-    overdue_items,
     return_with_comments,
-    update_rectification,
 )
 from evaluations.domain.scoring import recompute_scores
 from evaluations.domain.workflow import TransitionError, perform
 from evaluations.models import EvaluationState, NarrativeSection, RectificationStatus
 from evaluations.queries.inbox import inbox
+from evaluations.queries.review import changes_since_last_review, open_review_comments, overdue_items
 from tests.factories import EvaluationIndicatorFactory
 
 S = EvaluationState
@@ -114,11 +112,11 @@ def test_rectification_items_follow_findings_and_units_update_them(consultation)
     item = c["e"].rectification_items.get()
     assert item.responsible_unit == c["e"].evaluated_unit
     assert item.deadline == timezone.localdate() + dt.timedelta(days=90)
-    with pytest.raises(ReviewError, match="请填写整改措施"):
+    with pytest.raises(RectificationError, match="请填写整改措施"):
         update_rectification(item=item, user=c["unit_a"], expected_version=1, status="done", measures="")
-    with pytest.raises(ReviewError, match="只有责任单位"):
+    with pytest.raises(RectificationError, match="只有责任单位"):
         update_rectification(item=item, user=c["unit_b"], expected_version=1, status="in_progress", measures="")
-    with pytest.raises(ReviewError, match="整改期限由委托的财政局确定"):
+    with pytest.raises(RectificationError, match="整改期限由委托的财政局确定"):
         update_rectification(
             item=item,
             user=c["unit_a"],

@@ -120,13 +120,17 @@ def test_transitions_through_the_page_and_refusals_as_messages(client, in_consul
     assert [c.text for c in world["a"].review_comments.all()] == ["结论写明扣分原因"]
 
 
-def test_archive_of_an_approved_evaluation_verifies_against_its_manifest(client, in_consultation):
+def test_archive_of_an_approved_evaluation_verifies_against_its_manifest(
+    client, in_consultation, django_capture_on_commit_callbacks
+):
     world = in_consultation
     client.force_login(world["evaluator_a"])
-    assert client.get(reverse("evaluation-archive", args=[world["a"].pk])).status_code == 403
+    refused = client.get(reverse("evaluation-archive", args=[world["a"].pk]), follow=True)
+    assert "只有已批准的评价可以下载归档包" in refused.content.decode()
     world["a"].consultation_comments.all().delete()
     perform(world["a"], "submit", user=world["evaluator_a"])
-    perform(world["a"], "approve", user=world["bureau_a"])
+    with django_capture_on_commit_callbacks(execute=True):  # the final report is requested after commit
+        perform(world["a"], "approve", user=world["bureau_a"])
     response = client.get(reverse("evaluation-archive", args=[world["a"].pk]))
     assert response.status_code == 200
     data = b"".join(response.streaming_content) if response.streaming else response.content

@@ -286,7 +286,7 @@ def test_editor_rebalances_in_one_form(client, world, tree):
     assert EvaluationIndicator.objects.get(pk=tree["ratio"].pk).computed_score == Decimal("27.00")
 
 
-def test_editor_refuses_depth_five_and_bad_params(client, world, tree):
+def test_editor_adds_a_fifth_level_and_refuses_bad_params(client, world, tree):
     client.force_login(world["evaluator_a"])
     editor = url("evaluation-indicators", world["a"])
     leaf = tree["ratio"]
@@ -305,7 +305,7 @@ def test_editor_refuses_depth_five_and_bad_params(client, world, tree):
     )
     assert "已添加个性指标「四级」" in response.content.decode()
     level4 = EvaluationIndicator.objects.get(name="四级")
-    body = client.post(
+    response = client.post(
         editor,
         {
             "action": "add",
@@ -316,21 +316,23 @@ def test_editor_refuses_depth_five_and_bad_params(client, world, tree):
             "weight": "20",
             "rule_kind": "binary",
         },
-    ).content.decode()
-    assert "位于第 5 级，指标体系最多 4 级" in body
+        follow=True,
+    )
+    assert "已添加个性指标「五级」" in response.content.decode()  # any depth (DESIGN §10)
+    level5 = EvaluationIndicator.objects.get(name="五级")
     body = client.post(
         editor,
         {
             "action": "edit",
-            "target": level4.pk,
-            "version": level4.version,
-            "name": "四级",
+            "target": level5.pk,
+            "version": level5.version,
+            "name": "五级",
             "rule_kind": "bands",
             "rule_params": '{"bands": [[90, 30]]}',
         },
     ).content.decode()
     assert "为 30 分，超过权重 20 分" in body
-    assert EvaluationIndicator.objects.get(pk=level4.pk).rule_kind == "binary"
+    assert EvaluationIndicator.objects.get(pk=level5.pk).rule_kind == "binary"
 
 
 def test_editor_pages_render_each_panel(client, world, tree):

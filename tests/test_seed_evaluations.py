@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 
 from evaluations.demo import SEED_DOCUMENTS, load_demo
-from evaluations.domain.datatables import evaluation_tables, save_table
+from evaluations.domain.datatables import save_table
 from evaluations.queries.consistency import ERROR, check_evaluation
+from evaluations.queries.datatables import evaluation_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +51,7 @@ def test_check_names_the_project_seed_errors(demo):
     assert "春节慰问金" in found and "94.18" in found and "94.19" in found
     assert "中秋节慰问金" in found and "159.53" in found and "159.25" in found
     assert "2013 年 2 月 17 日" in found
-    assert "实际完成值写作「99%」，而计分所用的数值为 1%" in found
+    assert "实际完成值写作「99%」，而计分所用的数值为 1.00%" in found
 
 
 def test_check_names_the_department_seed_errors(demo):

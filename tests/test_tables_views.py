@@ -10,11 +10,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from evaluations.datatables import spec_for, tables_for_kind
-from evaluations.domain.datatables import evaluation_tables, save_table
-from evaluations.domain.templates import BUILTIN_DIR
+from evaluations.domain.datatables import save_table
 from evaluations.interfaces import excel
 from evaluations.models import DataTable, EvaluationState, TeamRole
+from evaluations.queries.datatables import evaluation_tables
 from evaluations.views.datatables import XLSX, _group_spans, read_rows, table_figures
+from rubrics.builtin import BUILTIN_DIR
 from rubrics.models import EvaluationKind
 from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, ProjectFactory, TeamMemberFactory
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from evaluations.domain.indicators import copy_template
-from evaluations.domain.templates import DocumentImportError, import_template
+from evaluations.domain.importing import DocumentImportError
+from evaluations.domain.indicator_tree import copy_template
+from evaluations.domain.templates import import_template
+from rubrics.checks import template_warnings
 from rubrics.models import IndicatorTemplate, TemplateIndicator
 from tests.factories import EvaluationFactory, TemplateFactory
 
@@ -131,28 +133,35 @@ def test_evaluations_copy_an_imported_template():
 def test_a_bad_tree_is_refused_and_nothing_written():
     TemplateFactory(name="测试模板")  # an existing template of that name stays as it was
     doc = document()
-    doc["indicators"][1]["weight"] = 50  # 40 + 50 ≠ 100, and 满意度 60 ≠ 50
-    errors = refused(doc)
-    assert errors == [
-        "指标「效益」权重 50 分，其下级指标权重合计 60 分，二者应相等。",
-        "一级指标权重合计 90 分，应为 100 分。",
-    ]
-    doc = document()
     doc["indicators"][1]["children"][0]["children"][0]["rule"] = {"kind": "bands", "bands": [[90, 70]]}
     doc["indicators"][0]["children"][0]["children"][0]["bind"] = {"target": 1}
     errors = refused(doc)
     assert errors[0].startswith("过程 / 资金管理 / 预算执行率：数据绑定 bind 必须是")
     assert errors[1] == "效益 / 满意度 / 满意度：评分规则 bands：参数 bands 第 1 档（分值）为 70 分，超过权重 60 分"
-    doc = document()
-    satisfaction = doc["indicators"][1]["children"][0]["children"][0]
-    satisfaction["children"] = [{"name": "四级", "weight": 60, "children": [{**satisfaction, "name": "五级"}]}]
-    del satisfaction["rule"]
-    assert refused(doc) == ["指标「五级」位于第 5 级，指标体系最多 4 级。"]
     assert refused(document(), kind="program", mode="self-made") == [
         "适用评价类型必须是 project、department 之一，现为 “program”",
         "评价方式必须是 self、department、finance 之一，现为 “self-made”",
     ]
     assert IndicatorTemplate.objects.count() == 1 and TemplateIndicator.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_weights_that_do_not_add_up_and_deep_trees_import_with_warnings():
+    # The one reader accepts what score accepts: weights that do not add up are problems (shown as the
+    # template's warnings, and refused when an evaluation copies the template), and any depth is allowed.
+    doc = document()
+    doc["indicators"][1]["weight"] = 50  # 40 + 50 ≠ 100, and 满意度 60 ≠ 50
+    template = import_template(doc, name="不平衡的模板", kind="project", mode="finance")
+    assert template_warnings(template)[:2] == [
+        "指标「效益」权重 50 分，其下级指标权重合计 60 分，二者应相等。",
+        "一级指标权重合计 90 分，应为 100 分。",
+    ]
+    doc = document()
+    satisfaction = doc["indicators"][1]["children"][0]["children"][0]
+    satisfaction["children"] = [{"name": "四级", "weight": 60, "children": [{**satisfaction, "name": "五级"}]}]
+    del satisfaction["rule"]
+    template = import_template(doc, name="五级模板", kind="project", mode="finance")
+    assert template.indicators.get(name="五级").level() == 5
 
 
 @pytest.mark.django_db
@@ -201,7 +210,8 @@ def test_load_templates_reports_bad_and_missing_documents(tmp_path):
     good = document() | {"template_name": "好模板"}
     (tmp_path / "a_good.json").write_text(json.dumps(good, ensure_ascii=False), encoding="utf-8")
     bad = document()
-    bad["indicators"][0]["weight"] = 30
+    bad["indicators"][0]["weight"] = "三十"
+    bad["indicators"][0]["children"][0]["weight"] = 30.125
     (tmp_path / "b_bad.json").write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
     code, out, err = run("--dir", str(tmp_path))
     assert code == 1

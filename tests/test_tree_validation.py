@@ -35,9 +35,10 @@ def test_level_one_must_add_up_to_100():
     ]
 
 
-def test_depth_above_four_is_refused():
-    nodes = [node(i, i - 1 if i > 1 else None, f"第{i}级", 100) for i in range(1, 6)]
-    assert tree.tree_errors(nodes) == ["指标「第5级」位于第 5 级，指标体系最多 4 级。"]
+def test_any_depth_is_allowed():
+    # DESIGN §10: indicators nest as deep as the evaluation needs.
+    nodes = [node(i, i - 1 if i > 1 else None, f"第{i}级", 100) for i in range(1, 7)]
+    assert tree.tree_errors(nodes) == []
 
 
 def test_cycle_is_refused():
@@ -67,14 +68,15 @@ def test_saved_template_tree_validates_through_the_model():
 
 
 @pytest.mark.django_db
-def test_model_clean_refuses_a_fifth_level():
+def test_model_clean_accepts_a_fifth_level():
     template = TemplateFactory()
     parent = None
     for level in range(1, 5):
         parent = TemplateIndicatorFactory(template=template, parent=parent, weight=100, name=f"L{level}")
     fifth = TemplateIndicator(template=template, parent=parent, name="L5", weight=100)
-    with pytest.raises(ValidationError, match="最多 4 级"):
-        fifth.full_clean()
+    fifth.full_clean()
+    fifth.save()
+    assert fifth.level() == 5
 
 
 @pytest.mark.django_db
@@ -95,14 +97,17 @@ def test_model_clean_refuses_bad_rule_parameters():
 
 
 @pytest.mark.django_db
-def test_model_clean_refuses_checklist_worth_more_than_weight():
+def test_model_clean_accepts_checklist_worth_more_than_weight_and_refuses_unknown_parameters():
+    # DESIGN §4: points above the weight are clamped and reported; a misspelt parameter is an error.
     template = TemplateFactory()
-    bad = TemplateIndicator(
+    generous = TemplateIndicator(
         template=template,
         name="立项依据充分性",
         weight=2,
         rule_kind="checklist",
         rule_params={"items": [{"text": "①", "points": 1.5}, {"text": "②", "points": 1.5}], "gate": None},
     )
-    with pytest.raises(ValidationError):
-        bad.full_clean()
+    generous.full_clean()
+    misspelt = TemplateIndicator(template=template, name="完成率", weight=2, rule_kind="ratio", rule_params={"capp": 1})
+    with pytest.raises(ValidationError, match="capp"):
+        misspelt.full_clean()

@@ -1,8 +1,8 @@
 import pytest
 
 from evaluations.demo import load_demo
-from evaluations.domain.editions import VersionError, open_new_version
-from evaluations.domain.interchange import export_document
+from evaluations.domain.editions import EditionError, open_new_edition
+from evaluations.interchange.export import export_document
 from evaluations.models import EvaluationState, User
 from evaluations.queries.overview import bureau_overview
 
@@ -20,13 +20,13 @@ def approve(evaluation):
 def test_a_new_version_is_a_draft_copy_and_the_approved_one_stays_intact(demo):
     evaluation = demo["department"]
     evaluator = User.objects.get(username="evaluator")
-    with pytest.raises(VersionError, match="直接修改"):
-        open_new_version(evaluation, user=evaluator)
+    with pytest.raises(EditionError, match="直接修改"):
+        open_new_edition(evaluation, user=evaluator)
     approve(evaluation)
     before = export_document(evaluation)
-    with pytest.raises(VersionError, match="只有本评价小组的评价人员"):
-        open_new_version(evaluation, user=User.objects.get(username="bureau"))
-    new = open_new_version(evaluation, user=evaluator)
+    with pytest.raises(EditionError, match="只有本评价小组的评价人员"):
+        open_new_edition(evaluation, user=User.objects.get(username="bureau"))
+    new = open_new_edition(evaluation, user=evaluator)
     assert new.pk != evaluation.pk and new.state == EvaluationState.DRAFT
     assert new.title.endswith("（第2版）") and new.supersedes == evaluation
     assert new.total_score == evaluation.total_score

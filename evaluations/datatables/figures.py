@@ -2,7 +2,9 @@
 
 Never typed twice: an indicator input bound to a figure follows the data. Each figure
 carries the arithmetic as a Chinese sentence, for the scoring page and the report.
-Percentages are percent numbers (99.71 means 99.71 %), kept exact; display rounds.
+Values are exact fractions (a 预算执行率 of 5/24 is 20.8333…%, not 20.83); percentages are percent
+numbers (99.71 means 99.71 %). They are rounded only when shown, by rubrics.numbers, half-up, so the
+tables page, the scoring explanation and the report print the same digits.
 """
 
 from __future__ import annotations
@@ -10,35 +12,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
-HUNDRED = Decimal(100)
+from rubrics.numbers import HUNDRED, exact, percent, plain, with_unit, written
 
 
 @dataclass(frozen=True)
 class Figure:
     key: str
     label: str
-    value: Decimal | None
+    value: Fraction | None
     formula: str  # e.g. "实际支出 293.53 万元 ÷ 实际到位资金 294.39 万元 = 99.71%"
     table: str  # the table the figure comes from, for links
     unit: str = "%"
 
     @property
     def display(self) -> str:
-        """Percentages with 2 decimals (99.71%); counts and amounts as written (18, 36.5)."""
+        """Percentages with 2 decimals (99.71%); counts and amounts rounded to 2 decimals (18, 36.5 户)."""
         if self.value is None:
             return "—"
         if self.unit == "%":
-            return f"{self.value:.2f}%"
-        return f"{num(self.value)}{self.unit}"
+            return percent(self.value)
+        return with_unit(plain(self.value), self.unit)
 
 
-def num(value: Decimal | None) -> str:
-    """A figure as people write it in reports: 2 decimals, no trailing zeros (294.39, 36, 0.1)."""
+def num(value: Decimal | Fraction | None) -> str:
+    """An operand as it was entered (294.39, 36, 0.068): exact, so a formula reproduces its result."""
     if value is None:
         return "未填"
-    text = f"{value.quantize(Decimal('0.01')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return written(value)
 
 
 def total(rows: Iterable[dict], column: str) -> Decimal | None:
@@ -52,8 +54,8 @@ def _ratio(key, label, table, numerator, denominator, num_label, den_label, unit
         return Figure(key, label, None, f"缺少{missing}，无法计算{label}。", table)
     if denominator == 0:
         return Figure(key, label, None, f"{den_label}为 0，无法计算{label}。", table)
-    value = numerator / denominator * HUNDRED
-    formula = f"{num_label} {num(numerator)} {unit} ÷ {den_label} {num(denominator)} {unit} × 100% = {value:.2f}%"
+    value = exact(numerator) / exact(denominator) * HUNDRED
+    formula = f"{num_label} {num(numerator)} {unit} ÷ {den_label} {num(denominator)} {unit} × 100% = {percent(value)}"
     return Figure(key, label, value, formula, table)
 
 
@@ -62,9 +64,9 @@ def _change(key, label, table, current, previous, unit="万元") -> Figure:
         return Figure(key, label, None, f"缺少本年或上年数据，无法计算{label}。", table)
     if previous == 0:
         return Figure(key, label, None, f"上年数为 0，无法计算{label}。", table)
-    value = (current - previous) / previous * HUNDRED
+    value = (exact(current) - exact(previous)) / exact(previous) * HUNDRED
     difference = f"（本年 {num(current)} {unit} − 上年 {num(previous)} {unit}）"
-    formula = f"{difference}÷ 上年 {num(previous)} {unit} × 100% = {value:.2f}%"
+    formula = f"{difference}÷ 上年 {num(previous)} {unit} × 100% = {percent(value)}"
     return Figure(key, label, value, formula, table)
 
 
@@ -126,7 +128,7 @@ def _disbursement_figures(rows: list[dict]) -> list[Figure]:
             Figure(
                 f"late_recipients:{category}",
                 f"{category}逾期发放对象数",
-                Decimal(late_count),
+                Fraction(late_count),
                 f"{len(late)} 个批次晚于应发放截止日期，涉及对象 {late_count} 户（人）。",
                 "disbursements",
                 unit="",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from rubrics.numbers import round_half_up
 
 TEXT, MONEY, NUMBER, INTEGER, PERCENT, DATE = "text", "money", "number", "integer", "percent", "date"
 NUMERIC_KINDS = {MONEY, NUMBER, INTEGER, PERCENT}
 # Money keeps yuan-and-cent precision whatever unit a column is entered in.
-MONEY_QUANTUM = {"元": Decimal("0.01"), "万元": Decimal("0.000001")}
+MONEY_PLACES = {"元": 2, "万元": 6}  # yuan to the fen: 万元 need 6 decimals
 
 
 class CellError(ValueError):
@@ -53,7 +55,7 @@ class Column:
                 raise CellError(f"「{raw}」不是整数")
             return int(value)
         if self.kind == MONEY:
-            return value.quantize(MONEY_QUANTUM.get(self.unit, Decimal("0.01")), rounding=ROUND_HALF_UP)
+            return round_half_up(value, MONEY_PLACES.get(self.unit, 2))
         return value
 
     def to_json(self, value) -> object:

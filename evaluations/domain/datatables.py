@@ -6,30 +6,16 @@ two people never silently overwrite each other. Saving recomputes the scores.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.utils import timezone
 
-from evaluations.datatables import spec_for, tables_for_kind
+from evaluations.datatables import spec_for
+from evaluations.datatables.rows import parse_rows
 from evaluations.datatables.spec import TableSpec
+from evaluations.domain.freezing import assert_editable
+from evaluations.domain.scoring import recompute_scores
 from evaluations.models import DataTable, Evaluation, TableRow
-
-
-@dataclass(frozen=True)
-class CellProblem:
-    row: int  # 1-based, as users count rows
-    column: str  # the column's header
-    message: str
-
-    def __str__(self) -> str:
-        return f"第{self.row}行 {self.column}：{self.message}"
-
-
-class TableInputError(ValueError):
-    def __init__(self, spec: TableSpec, problems: list[CellProblem]):
-        self.spec, self.problems = spec, problems
-        super().__init__("；".join(f"{spec.code} {problem}" for problem in problems))
+from evaluations.queries.datatables import evaluation_tables
 
 
 class StaleTableError(ValueError):
@@ -43,25 +29,6 @@ class StaleTableError(ValueError):
             f"{table} 已被 {who} 于 {when} 修改（版本 {table.version}），您打开的是版本 {expected}。"
             "为避免覆盖，本次保存未生效，请刷新后重新填写。"
         )
-
-
-def parse_rows(spec: TableSpec, raw_rows: list[dict]) -> list[dict]:
-    """Parse every row; raise TableInputError listing every bad cell. Blank rows are skipped."""
-    rows, problems = [], []
-    for number, raw in enumerate(raw_rows, start=1):
-        if all(value is None or str(value).strip() == "" for value in raw.values()):
-            continue
-        unknown = set(raw) - {column.key for column in spec.columns}
-        if unknown:
-            problems.append(CellProblem(number, "、".join(sorted(unknown)), "不是本表的列"))
-        values, errors = spec.parse_row(raw)
-        problems.extend(CellProblem(number, spec.column(key).header, message) for key, message in errors.items())
-        rows.append(values)
-    if spec.single_row and len(rows) > 1:
-        problems.append(CellProblem(2, "整行", f"{spec.title}只有一行"))
-    if problems:
-        raise TableInputError(spec, problems)
-    return rows
 
 
 def get_table(evaluation: Evaluation, key: str) -> DataTable:
@@ -83,8 +50,6 @@ def save_table(
     recompute: bool = True,
 ) -> DataTable:
     """Replace a table's rows after checking every cell and the version the user started from."""
-    from evaluations.domain.freezing import assert_editable
-
     assert_editable(evaluation)  # rows are bulk-written, which bypasses the model guard
     spec = spec_for(key)
     parsed = parse_rows(spec, rows)
@@ -101,21 +66,8 @@ def save_table(
     table._history_user = user  # who, also outside a request (commands, imports)
     table.save()
     if recompute:
-        from evaluations.domain.scoring import recompute_scores
-
         recompute_scores(evaluation)
     return table
-
-
-def evaluation_tables(evaluation: Evaluation) -> dict[str, list[dict]]:
-    """Every table of the evaluation as parsed rows (Decimal, date …), in two queries."""
-    stored: dict[str, list[dict]] = {spec.key: [] for spec in tables_for_kind(evaluation.kind)}
-    rows = TableRow.objects.filter(table__evaluation=evaluation).select_related("table").order_by("order", "pk")
-    for row in rows:
-        key = row.table.key
-        if key in stored:
-            stored[key].append(spec_for(key).load_row(row.values))
-    return stored
 
 
 @transaction.atomic
@@ -142,7 +94,5 @@ def save_uploaded_tables(
         )
         changed.append(spec)
     if changed:
-        from evaluations.domain.scoring import recompute_scores
-
         recompute_scores(evaluation)
     return changed

@@ -1,4 +1,4 @@
-"""Opening a new version of an approved evaluation: deliberate, and the approved one stays intact."""
+"""Opening a new edition (第 N 版) of an approved evaluation: deliberate, and the approved one stays intact."""
 
 from __future__ import annotations
 
@@ -6,25 +6,24 @@ import copy
 
 from django.db import transaction
 
-from evaluations.domain.freezing import is_frozen
-from evaluations.domain.workflow import _preparer
-from evaluations.models import Evaluation
+from evaluations.domain.importing import import_document
+from evaluations.domain.workflow import preparer_refusal
+from evaluations.interchange.export import export_document
+from evaluations.models import FROZEN_STATES, Evaluation
 
 
-class VersionError(ValueError):
-    pass
+class EditionError(ValueError):
+    """A new edition cannot be opened; the message says why, in Chinese."""
 
 
 @transaction.atomic
-def open_new_version(evaluation: Evaluation, *, user) -> Evaluation:
+def open_new_edition(evaluation: Evaluation, *, user) -> Evaluation:
     """Copy an approved evaluation into a new draft (第N版) that the team can change; link it to the original."""
-    from evaluations.domain.interchange import export_document, import_document
-
-    if not is_frozen(evaluation):
-        raise VersionError("只有已批准的评价才需要开启新版本；未批准的评价可以直接修改。")
-    refusal = _preparer(user, evaluation)
+    if evaluation.state not in FROZEN_STATES:
+        raise EditionError("只有已批准的评价才需要开启新版本；未批准的评价可以直接修改。")
+    refusal = preparer_refusal(user, evaluation)
     if refusal:
-        raise VersionError(refusal)
+        raise EditionError(refusal)
     number = evaluation.edition + 1
     document = copy.deepcopy(export_document(evaluation))
     base_title = evaluation.title.split("（第")[0]

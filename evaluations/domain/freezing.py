@@ -3,7 +3,7 @@
 The guard sits on the models (pre_save / pre_delete / m2m_changed signals) so views, forms,
 uploads, admin, imports and commands are all refused; the bulk paths that bypass signals
 (table rows, score recompute) call assert_editable themselves. A new version can only be
-opened deliberately (open_new_version), keeping the approved one intact.
+opened deliberately (open_new_edition), keeping the approved one intact.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 
 from evaluations.models import (
+    FROZEN_STATES,
     DataTable,
     Evaluation,
     EvaluationIndicator,
-    EvaluationState,
     Evidence,
     Experience,
     Finding,
@@ -24,7 +24,6 @@ from evaluations.models import (
     TeamMember,
 )
 
-FROZEN_STATES = {EvaluationState.APPROVED, EvaluationState.RECTIFICATION}
 # The workflow still moves a frozen evaluation (已批准 → 整改跟踪); nothing else on it may change.
 WORKFLOW_FIELDS = {"state", "review_level", "updated_at"}
 

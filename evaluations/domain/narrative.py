@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
-from evaluations.datatables.figures import Figure, num
+from evaluations.datatables.figures import Figure
 from evaluations.domain.locking import FieldChange, StaleObjectError, save_versioned
 from evaluations.models import (
     Evaluation,
@@ -26,6 +26,7 @@ from evaluations.models import (
     Recommendation,
 )
 from evaluations.sections import Section, sections_for
+from rubrics.numbers import plain
 
 TITLE_MAX = 200
 PREVIEW = 120  # characters of a changed value quoted in a conflict message
@@ -122,7 +123,7 @@ _COUNT = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 
 
 
 def _points(value: Decimal | None) -> str:
-    return num(value) if value is not None else "—"
+    return plain(value) if value is not None else "—"
 
 
 def analysis_heading(indicator: EvaluationIndicator, *, leaf: bool = True, score: Decimal | None = None) -> str:
@@ -134,12 +135,12 @@ def analysis_heading(indicator: EvaluationIndicator, *, leaf: bool = True, score
     if leaf:
         score = indicator.score if score is None else score
         if score is None:
-            return f"{indicator.name}：权重分为 {num(indicator.weight)} 分，尚未计分。"
-        return f"{indicator.name}：权重分为 {num(indicator.weight)} 分，实际得分为 {num(score)} 分。"
+            return f"{indicator.name}：权重分为 {plain(indicator.weight)} 分，尚未计分。"
+        return f"{indicator.name}：权重分为 {plain(indicator.weight)} 分，实际得分为 {plain(score)} 分。"
     if score is None:
-        return f"{indicator.name}指标分值为 {num(indicator.weight)} 分，尚未全部计分。"
-    rate = f"，得分率为 {num(score / indicator.weight * 100)}%" if indicator.weight else ""
-    return f"{indicator.name}指标分值为 {num(indicator.weight)} 分，实际得分 {num(score)} 分{rate}。"
+        return f"{indicator.name}指标分值为 {plain(indicator.weight)} 分，尚未全部计分。"
+    rate = f"，得分率为 {plain(score / indicator.weight * 100)}%" if indicator.weight else ""
+    return f"{indicator.name}指标分值为 {plain(indicator.weight)} 分，实际得分 {plain(score)} 分{rate}。"
 
 
 def _sentence(text: str) -> str:
@@ -158,7 +159,8 @@ def _leaf_body(indicator: EvaluationIndicator, figures: dict[str, Figure]) -> st
     awarded = indicator.awarded_score
     if awarded is not None and awarded != indicator.computed_score:
         reason = indicator.override_reason.strip().rstrip("。")
-        parts.append(_sentence(f"经评价小组评定，该指标得 {num(awarded)} 分" + (f"，理由：{reason}" if reason else "")))
+        because = f"，理由：{reason}" if reason else ""
+        parts.append(_sentence(f"经评价小组评定，该指标得 {plain(awarded)} 分{because}"))
     return "".join(parts)
 
 
@@ -177,7 +179,7 @@ def _inner_body(indicator: EvaluationIndicator, children: list[ChildScore]) -> s
     lost = [child for child in children if child.score is not None and child.score < child.indicator.weight]
     if lost:
         listed = "、".join(
-            f"{child.indicator.name}（权重 {num(child.indicator.weight)} 分，得 {num(child.score)} 分）"
+            f"{child.indicator.name}（权重 {plain(child.indicator.weight)} 分，得 {plain(child.score)} 分）"
             for child in lost
         )
         text += f"其中失分的是{listed}。"

@@ -1,8 +1,6 @@
-"""The field-research record (现场调研记录, seed 004 附件 3), built from the data.
+"""Saving the field-research record (现场调研记录): what was obtained per leaf indicator, and when.
 
-One row per leaf indicator, in tree order: 序号, 调研内容 (the indicator's name and 指标解释),
-调研资料说明 (所需佐证材料), 现场调研资料 (what the team recorded as obtained, else the names of the
-evidence files linked to the indicator) and 现场调研时间. Two queries, whatever the number of rows.
+The record itself is read by evaluations.queries.research.
 """
 
 from __future__ import annotations
@@ -12,83 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Prefetch
 
 from evaluations.domain.locking import StaleObjectError, save_versioned
-from evaluations.models import Evaluation, EvaluationIndicator, Evidence
+from evaluations.models import Evaluation, EvaluationIndicator
+from rubrics.numbers import cn_date
 
 OBTAINED_MAX = 5000
-
-
-def cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def research_period(start: dt.date | None, end: dt.date | None) -> str:
-    """ "2023年7月2日—2023年7月20日"; one date when both are the same day; "" when none is known."""
-    if start and end:
-        return cn_date(start) if start == end else f"{cn_date(start)}—{cn_date(end)}"
-    if start:
-        return f"{cn_date(start)}起"
-    if end:
-        return f"至{cn_date(end)}"
-    return ""
-
-
-@dataclass
-class ResearchRow:
-    number: int
-    indicator: EvaluationIndicator
-    path: str  # 一级 / 二级 (the leaf's ancestors), to place it
-    name: str
-    content: str  # 指标解释
-    required: str  # 调研资料说明
-    obtained: str  # 现场调研资料
-    obtained_from_files: bool  # True when `obtained` lists the linked evidence files (nothing typed)
-    period: str  # 现场调研时间
-
-    @property
-    def files(self) -> list[Evidence]:
-        return list(self.indicator.evidence.all())
-
-
-def research_rows(evaluation: Evaluation) -> list[ResearchRow]:
-    """附件 3 as rows: every leaf indicator in tree order, numbered from 1."""
-    nodes = list(
-        evaluation.indicators.order_by("order", "pk").prefetch_related(
-            Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at", "pk").only("pk", "original_name"))
-        )
-    )
-    children: dict[int | None, list[EvaluationIndicator]] = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
-    rows: list[ResearchRow] = []
-
-    def walk(parent_id: int | None, path: list[str]) -> None:
-        for node in children.get(parent_id, []):
-            if node.pk in children:
-                walk(node.pk, [*path, node.name])
-                continue
-            obtained = node.evidence_obtained.strip()
-            from_files = not obtained
-            if from_files:
-                obtained = "；".join(evidence.original_name for evidence in node.evidence.all())
-            rows.append(
-                ResearchRow(
-                    number=len(rows) + 1,
-                    indicator=node,
-                    path=" / ".join(path),
-                    name=node.name,
-                    content=node.explanation,
-                    required=node.evidence_required,
-                    obtained=obtained,
-                    obtained_from_files=from_files and bool(obtained),
-                    period=research_period(node.research_start, node.research_end),
-                )
-            )
-
-    walk(None, [])
-    return rows
 
 
 # --- editing --------------------------------------------------------------------------------------

@@ -1,31 +1,21 @@
-"""征求意见, the bureau's review and rectification: the writes around the workflow transitions."""
+"""征求意见 and the bureau's return with comments: the writes around those workflow steps."""
 
 from __future__ import annotations
-
-import datetime as dt
-import hashlib
 
 from django.db import transaction
 from django.utils import timezone
 
-from evaluations.domain.locking import save_versioned
-from evaluations.domain.workflow import _preparer, perform
+from evaluations.domain.workflow import perform, preparer_refusal
 from evaluations.models import (
     ConsultationComment,
     ConsultationDecision,
     Evaluation,
     EvaluationState,
-    RectificationItem,
-    RectificationStatus,
     ReviewComment,
     StateChange,
-    Submission,
 )
-from evaluations.models.roles import Role, roles_of
-from evaluations.queries.access import is_evaluated_unit_user
+from evaluations.queries.access import can_comment_in_consultation
 from evaluations.sections import section_keys
-
-RECTIFICATION_DAYS = 90
 
 
 class ReviewError(ValueError):
@@ -39,17 +29,6 @@ def _check_target(evaluation: Evaluation, *, finding=None, indicator=None, secti
         raise ReviewError("所选指标不属于本评价。")
     if section_key and section_key not in section_keys(evaluation.kind):
         raise ReviewError(f"本评价没有章节“{section_key}”。")
-
-
-def is_commissioning_bureau_user(user, evaluation: Evaluation) -> bool:
-    return Role.BUREAU in roles_of(user) and user.organisation_id == evaluation.commissioning_bureau_id
-
-
-def can_comment_in_consultation(user, evaluation: Evaluation) -> bool:
-    """财监〔2021〕4号 第十八条: the evaluated unit and the commissioning party are consulted."""
-    return evaluation.state == EvaluationState.CONSULTATION and (
-        is_evaluated_unit_user(user, evaluation) or is_commissioning_bureau_user(user, evaluation)
-    )
 
 
 @transaction.atomic
@@ -73,7 +52,7 @@ def answer_consultation_comment(*, comment: ConsultationComment, user, decision:
     evaluation = comment.evaluation
     if evaluation.state != EvaluationState.CONSULTATION:
         raise ReviewError("征求意见阶段已结束，不能再答复。")
-    refusal = _preparer(user, evaluation)
+    refusal = preparer_refusal(user, evaluation)
     if refusal:
         raise ReviewError(refusal)
     if decision not in ConsultationDecision.values:
@@ -85,10 +64,6 @@ def answer_consultation_comment(*, comment: ConsultationComment, user, decision:
     comment.answered_by, comment.answered_at = user, timezone.now()
     comment.save()
     return comment
-
-
-def unanswered_comments(evaluation: Evaluation):
-    return evaluation.consultation_comments.filter(decision="")
 
 
 @transaction.atomic
@@ -117,102 +92,3 @@ def return_with_comments(*, evaluation: Evaluation, user, comment: str, items: l
         for item in items
     )
     return change
-
-
-def open_review_comments(evaluation: Evaluation):
-    """The comments of the latest return, shown to the team where they apply until resubmission."""
-    latest = evaluation.state_changes.filter(transition="return").order_by("-created_at", "-pk").first()
-    if latest is None or evaluation.state not in {
-        EvaluationState.RETURNED,
-        EvaluationState.SCORING,
-        EvaluationState.INTERNAL_REVIEW,
-        EvaluationState.CONSULTATION,
-    }:
-        return ReviewComment.objects.none()
-    return latest.review_comments.select_related("finding", "indicator", "author")
-
-
-# --- submission snapshots -------------------------------------------------------------------------------
-
-
-def snapshot_submission(change: StateChange) -> Submission:
-    from evaluations.domain.interchange import export_document
-
-    return Submission.objects.create(
-        evaluation=change.evaluation, state_change=change, document=export_document(change.evaluation)
-    )
-
-
-def changes_since_last_review(evaluation: Evaluation) -> list[str] | None:
-    """What changed between the submission the bureau last returned and the latest one (None: no earlier one)."""
-    from evaluations.queries.submissions import document_changes
-
-    submissions = list(evaluation.submissions.order_by("-created_at", "-pk")[:2])
-    if len(submissions) < 2:
-        return None
-    latest, previous = submissions
-    return document_changes(previous.document, latest.document)
-
-
-# --- rectification ----------------------------------------------------------------------------------------
-
-
-def create_rectification_items(evaluation: Evaluation, *, days: int = RECTIFICATION_DAYS) -> list[RectificationItem]:
-    """One item per finding, the evaluated unit responsible, due in `days` days (the bureau may change it)."""
-    deadline = timezone.localdate() + dt.timedelta(days=days)
-    existing = set(evaluation.rectification_items.values_list("finding_id", flat=True))
-    return RectificationItem.objects.bulk_create(
-        RectificationItem(
-            evaluation=evaluation, finding=finding, responsible_unit=evaluation.evaluated_unit, deadline=deadline
-        )
-        for finding in evaluation.findings.all()
-        if finding.pk not in existing
-    )
-
-
-def can_update_rectification(user, item: RectificationItem) -> bool:
-    if item.evaluation.state != EvaluationState.RECTIFICATION:
-        return False
-    unit_user = Role.UNIT in roles_of(user) and user.organisation_id == item.responsible_unit_id
-    return unit_user or is_commissioning_bureau_user(user, item.evaluation)
-
-
-@transaction.atomic
-def update_rectification(
-    *,
-    item: RectificationItem,
-    user,
-    expected_version: int,
-    status: str,
-    measures: str,
-    deadline: dt.date | None = None,
-    upload=None,
-) -> RectificationItem:
-    item.evaluation.refresh_from_db(fields=["state"])  # decide on the stored state, not a cached object
-    if not can_update_rectification(user, item):
-        raise ReviewError("只有责任单位和委托的财政局可以在整改跟踪阶段更新整改事项。")
-    if status not in RectificationStatus.values:
-        raise ReviewError("整改状态无效。")
-    if status == RectificationStatus.DONE and not (measures or "").strip():
-        raise ReviewError("标记为“已完成”前，请填写整改措施及完成情况。")
-    fields = ["status", "measures", "updated_by"]
-    item.status, item.measures, item.updated_by = status, (measures or "").strip(), user
-    if deadline is not None:
-        if not is_commissioning_bureau_user(user, item.evaluation):
-            raise ReviewError("整改期限由委托的财政局确定。")
-        item.deadline = deadline
-        fields.append("deadline")
-    if upload is not None:
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        item.completion_file = upload
-        item.completion_file_name = upload.name
-        item.completion_sha256 = digest.hexdigest()
-        fields += ["completion_file", "completion_file_name", "completion_sha256"]
-    return save_versioned(item, expected_version=expected_version, fields=fields, user=user)
-
-
-def overdue_items(queryset=None):
-    items = queryset if queryset is not None else RectificationItem.objects.all()
-    return items.filter(deadline__lt=timezone.localdate()).exclude(status=RectificationStatus.DONE)

@@ -12,12 +12,12 @@ from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
 from evaluations.datatables.figures import Figure, compute_figures
-from evaluations.domain.datatables import evaluation_tables
 from evaluations.domain.freezing import assert_editable
 from evaluations.models import Evaluation, EvaluationIndicator
-from rubrics.engine import InputError, RuleError, compute_score, grade_for, round_score
-
-BOUND_INPUT_PLACES = Decimal("0.000001")
+from evaluations.queries.datatables import evaluation_tables
+from rubrics.engine import InputError, RuleError, compute_score, grade_for
+from rubrics.numbers import exact_text
+from rubrics.tree import IndicatorTree
 
 
 @dataclass
@@ -28,13 +28,8 @@ class RecomputeResult:
     figures: dict[str, Figure] = field(default_factory=dict)
 
 
-def _leaves(indicators: list[EvaluationIndicator]) -> list[EvaluationIndicator]:
-    parents = {node.parent_id for node in indicators}
-    return [node for node in indicators if node.pk not in parents]
-
-
 def apply_bindings(indicator: EvaluationIndicator, figures: dict[str, Figure]) -> None:
-    """Copy bound figures into the indicator's inputs (exact, to 6 decimals).
+    """Copy bound figures into the indicator's inputs, exactly ("99.71", or "125/6" when no decimal ends).
 
     Where the data do not yet give the figure, the value typed earlier stays (nothing is lost);
     the consistency check says that the figure is missing.
@@ -43,7 +38,7 @@ def apply_bindings(indicator: EvaluationIndicator, figures: dict[str, Figure]) -
     for name, key in (indicator.bindings or {}).items():
         figure = figures.get(key)
         if figure is not None and figure.value is not None:
-            inputs[name] = format(figure.value.quantize(BOUND_INPUT_PLACES).normalize(), "f")  # "90", not "9E+1"
+            inputs[name] = exact_text(figure.value)
     indicator.inputs = inputs
 
 
@@ -70,7 +65,7 @@ def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
     Evaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
     indicators = list(evaluation.indicators.all())
-    leaves = _leaves(indicators)
+    leaves = [node.item for node in IndicatorTree(indicators, score=lambda row: None).leaves]
     unscored: list[str] = []
     changed: list[EvaluationIndicator] = []
     for leaf in leaves:
@@ -83,12 +78,8 @@ def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
             changed.append(leaf)
     if changed:  # only what moved, each change recorded in the indicators' history
         bulk_update_with_history(changed, EvaluationIndicator, ["inputs", "computed_score", "score_explanation"])
-    scores = [leaf.score for leaf in leaves]
-    if leaves and all(score is not None for score in scores):
-        total = sum((round_score(score) for score in scores), Decimal(0))
-        grade = grade_for(total, [(Decimal(str(lower)), label) for lower, label in evaluation.grades])
-    else:
-        total, grade = None, ""
+    total = IndicatorTree(indicators).total  # the sum of the rounded leaf scores that count
+    grade = grade_for(total, evaluation.grades) if total is not None else ""
     if (evaluation.total_score, evaluation.grade) != (total, grade):
         evaluation.total_score, evaluation.grade = total, grade
         evaluation.save(update_fields=["total_score", "grade", "updated_at"])

@@ -2,5 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent after a workflow transition has been performed, inside its transaction: sender=Evaluation, change=StateChange.
-evaluation_transitioned = Signal()
+# Sent after a workflow step has been committed (the evaluation is handed to someone else, or approved):
+# sender=Evaluation, change=StateChange. Receivers' failures are logged; they never undo the step.
+evaluation_handed_off = Signal()

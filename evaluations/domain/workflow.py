@@ -8,41 +8,40 @@ leaves a StateChange row (the timeline). Views, admin actions and commands call 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from evaluations.domain.signals import evaluation_transitioned
-from evaluations.models import Evaluation, EvaluationState, StateChange, TeamRole
-from evaluations.models.roles import Role, roles_of
+from evaluations.domain.rectification import create_rectification_items
+from evaluations.domain.signals import evaluation_handed_off
+from evaluations.domain.submissions import snapshot_submission
+from evaluations.models import (
+    LEVEL_LABELS,
+    REVIEW_ROLES,
+    Evaluation,
+    EvaluationState,
+    Role,
+    StateChange,
+    roles_of,
+)
+from evaluations.models import Transition as Step
+from evaluations.queries.access import is_preparer, prepared_by, team_roles
+from evaluations.queries.consistency import check_evaluation, has_errors
+from evaluations.queries.review import unanswered_comments
 
+logger = logging.getLogger(__name__)
 S = EvaluationState
-PREPARER_ROLES = {TeamRole.MANAGER, TeamRole.LEAD, TeamRole.MEMBER}
-REVIEW_ROLES = {1: TeamRole.REVIEW_1, 2: TeamRole.REVIEW_2, 3: TeamRole.REVIEW_3}
-LEVEL_LABELS = {1: "一级审核", 2: "二级复核", 3: "三级审核"}
 
 
 class TransitionError(ValueError):
     """A transition refused; the message says why, in Chinese."""
 
 
-def _team_roles(user, evaluation: Evaluation) -> set[str]:
-    return set(evaluation.team.filter(user=user).values_list("role", flat=True))
-
-
-PREPARER_TRANSITIONS = {"start_collecting", "start_scoring", "submit_review", "submit"}
-
-
-def prepared_by(user, evaluation: Evaluation) -> bool:
-    """Whether the user took part in preparing the evaluation: a preparer role now, or a preparer step taken."""
-    if _team_roles(user, evaluation) & PREPARER_ROLES:
-        return True
-    return evaluation.state_changes.filter(actor=user, transition__in=PREPARER_TRANSITIONS).exists()
-
-
-def _preparer(user, evaluation: Evaluation) -> str | None:
-    if Role.EVALUATOR not in roles_of(user) or not _team_roles(user, evaluation) & PREPARER_ROLES:
+def preparer_refusal(user, evaluation: Evaluation) -> str | None:
+    """Why the user may not act as a preparer of the evaluation, or None."""
+    if not is_preparer(user, evaluation):
         return "只有本评价小组的评价人员可以执行此操作。"
     return None
 
@@ -50,8 +49,7 @@ def _preparer(user, evaluation: Evaluation) -> str | None:
 def _internal_reviewer(user, evaluation: Evaluation) -> str | None:
     level = evaluation.review_level
     label = LEVEL_LABELS.get(level, f"第{level}级复核")
-    team_roles = _team_roles(user, evaluation)
-    if Role.INTERNAL_REVIEWER not in roles_of(user) or REVIEW_ROLES.get(level) not in team_roles:
+    if Role.INTERNAL_REVIEWER not in roles_of(user) or REVIEW_ROLES.get(level) not in team_roles(user, evaluation):
         return f"只有评价小组中担任{label}的内部复核人员可以执行此操作。"
     if prepared_by(user, evaluation):
         return "您参与了本评价的编制，不能复核自己编制的评价。"
@@ -72,9 +70,7 @@ def _bureau_reviewer(user, evaluation: Evaluation) -> str | None:
 
 def _ready_to_submit(evaluation: Evaluation) -> str | None:
     """Every consultation comment answered, and no error left in the consistency check."""
-    from evaluations.queries.consistency import check_evaluation, has_errors
-
-    open_comments = evaluation.consultation_comments.filter(decision="").count()
+    open_comments = unanswered_comments(evaluation).count()
     if open_comments:
         return f"还有 {open_comments} 条征求意见尚未答复（采纳或不予采纳并说明理由），请先逐条答复。"
     problems = check_evaluation(evaluation)
@@ -121,9 +117,9 @@ TARGETS = {
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("start_collecting", "开始数据采集", frozenset({S.DRAFT}), _preparer),
-        Transition("start_scoring", "开始评分", frozenset({S.COLLECTING}), _preparer),
-        Transition("submit_review", "提交内部复核", frozenset({S.SCORING, S.RETURNED}), _preparer),
+        Transition("start_collecting", "开始数据采集", frozenset({S.DRAFT}), preparer_refusal),
+        Transition("start_scoring", "开始评分", frozenset({S.COLLECTING}), preparer_refusal),
+        Transition("submit_review", "提交内部复核", frozenset({S.SCORING, S.RETURNED}), preparer_refusal),
         Transition("pass_review", "复核通过", frozenset({S.INTERNAL_REVIEW}), _internal_reviewer, style="success"),
         Transition(
             "reject_review",
@@ -133,7 +129,7 @@ TRANSITIONS = {
             comment_required=True,
             style="outline-danger",
         ),
-        Transition("submit", "提交财政局审核", frozenset({S.CONSULTATION}), _preparer, guard=_ready_to_submit),
+        Transition("submit", "提交财政局审核", frozenset({S.CONSULTATION}), preparer_refusal, guard=_ready_to_submit),
         Transition("approve", "批准", frozenset({S.SUBMITTED}), _bureau_reviewer, style="success"),
         Transition(
             "return",
@@ -192,23 +188,23 @@ def perform(evaluation: Evaluation, name: str, *, user, comment: str = "") -> St
     after = AFTER_TRANSITION.get(name)
     if after is not None:
         after(change)
-    evaluation_transitioned.send(sender=Evaluation, change=change)
+    # Whoever receives the evaluation next (the report renderer among them) is told once the step is
+    # committed: a failure there must not undo the step, and it is logged and shown where it matters.
+    transaction.on_commit(lambda: announce_hand_off(change))
     return change
 
 
-def _after_submit(change: StateChange) -> None:
-    from evaluations.domain.review import snapshot_submission
-
-    snapshot_submission(change)  # what the bureau reviews, to show later what changed
-
-
-def _after_rectification(change: StateChange) -> None:
-    from evaluations.domain.review import create_rectification_items
-
-    create_rectification_items(change.evaluation)
+def announce_hand_off(change: StateChange) -> None:
+    for receiver, result in evaluation_handed_off.send_robust(sender=Evaluation, change=change):
+        if isinstance(result, Exception):
+            logger.error("「%s」%s 之后的处理 %r 失败：%s", change.evaluation, change.transition, receiver, result)
 
 
-AFTER_TRANSITION = {"submit": _after_submit, "start_rectification": _after_rectification}
+# What each step does besides moving the state, in the same transaction.
+AFTER_TRANSITION = {
+    Step.SUBMIT: snapshot_submission,  # what the bureau reviews, to show later what changed
+    Step.START_RECTIFICATION: lambda change: create_rectification_items(change.evaluation),
+}
 
 
 def timeline(evaluation: Evaluation) -> list[StateChange]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from rubrics.numbers import percent, plain
 
 HUNDRED = Decimal(100)
 LABEL_WIDTH = 170
@@ -34,11 +36,6 @@ class Section:
         if self.score is None or not self.weight:
             return None
         return self.score / self.weight * HUNDRED
-
-
-def _fmt(value: Decimal) -> str:
-    text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def rate_colour(rate: Decimal) -> str:
@@ -97,13 +94,13 @@ def score_rate_chart(sections: Iterable[Section], title: str = "各一级指标�
         bar = BAR_WIDTH * float(shown) / 100
         parts.append(
             f'<rect x="{x0}" y="{y + 6}" width="{bar:.1f}" height="{ROW_HEIGHT - 12}" rx="2" '
-            f'fill="{rate_colour(rate)}"><title>{escape(section.name)}：得分 {_fmt(section.score)} 分 / '
-            f"权重 {_fmt(section.weight)} 分 = {rate:.2f}%</title></rect>"
+            f'fill="{rate_colour(rate)}"><title>{escape(section.name)}：得分 {plain(section.score)} 分 / '
+            f"权重 {plain(section.weight)} 分 = {percent(rate)}</title></rect>"
         )
         parts.append(
             f'<text x="{x0 + BAR_WIDTH + 8}" y="{middle:.1f}" fill="#212529">'
-            f"{rate:.2f}%"
-            f'<tspan fill="#6c757d" font-size="11">（{_fmt(section.score)}/{_fmt(section.weight)} 分）</tspan></text>'
+            f"{percent(rate)}"
+            f'<tspan fill="#6c757d" font-size="11">（{plain(section.score)}/{plain(section.weight)} 分）</tspan></text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from evaluations.models import Evaluation
+from rubrics.numbers import fixed
 
 GRADE_BADGES = {"优": "text-bg-success", "良": "text-bg-primary", "中": "text-bg-warning", "差": "text-bg-danger"}
 
@@ -48,7 +49,7 @@ class EvaluationTable(tables.Table):
         return format_html('<span class="badge text-bg-light border">{}</span>', record.get_state_display())
 
     def render_total_score(self, value):
-        return f"{value:.2f}"
+        return fixed(value)
 
     def render_grade(self, value):
         return format_html('<span class="badge {}">{}</span>', GRADE_BADGES.get(value, "text-bg-secondary"), value)

@@ -12,6 +12,9 @@ from evaluations.models.datatables import DataTable, TableRow
 from evaluations.models.evaluation import (
     EDITABLE_STATES,
     FROZEN_STATES,
+    LEVEL_LABELS,
+    PREPARER_ROLES,
+    REVIEW_ROLES,
     SCORE,
     SHARED_WITH_UNIT_STATES,
     UNIT_FILLING_STATES,
@@ -47,7 +50,10 @@ from evaluations.models.roles import ROLE_DESCRIPTIONS, Role, has_role, roles_of
 __all__ = [
     "EDITABLE_STATES",
     "FROZEN_STATES",
+    "LEVEL_LABELS",
     "MONEY",
+    "PREPARER_ROLES",
+    "REVIEW_ROLES",
     "ROLE_DESCRIPTIONS",
     "SCORE",
     "SHARED_WITH_UNIT_STATES",
@@ -76,6 +82,7 @@ __all__ = [
     "Role",
     "StateChange",
     "SubItem",
+    "Submission",
     "TableRow",
     "TeamMember",
     "TeamRole",

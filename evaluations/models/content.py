@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from evaluations.models.datatables import DataTable
 from evaluations.models.evaluation import Evaluation
 from evaluations.models.indicators import EvaluationIndicator
 

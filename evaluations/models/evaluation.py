@@ -182,6 +182,12 @@ class TeamRole(models.TextChoices):
     REVIEW_3 = "review_3", "三级审核"
 
 
+# Who prepares the evaluation (and so may not review it), and who signs each internal review level.
+PREPARER_ROLES = frozenset({TeamRole.MANAGER, TeamRole.LEAD, TeamRole.MEMBER})
+REVIEW_ROLES = {1: TeamRole.REVIEW_1, 2: TeamRole.REVIEW_2, 3: TeamRole.REVIEW_3}
+LEVEL_LABELS = {1: "一级审核", 2: "二级复核", 3: "三级审核"}
+
+
 class TeamMember(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="team", verbose_name="评价")
     user = models.ForeignKey(

@@ -1,7 +1,8 @@
-"""Who may see and do what: named checks and one selector per object type.
+"""Who may see and do what: every permission predicate, and one selector per object type.
 
-Every view goes through these. An object the user may not see answers 404, so the
-existence of another organisation's evaluation is not revealed.
+Every view, service and admin path asks here. An object the user may not see answers 404, so the
+existence of another organisation's evaluation is not revealed. The workflow's refusals
+(evaluations.domain.workflow) are built from these predicates and add the state and separation-of-duty rules.
 """
 
 from __future__ import annotations
@@ -9,18 +10,32 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from evaluations.models import Evaluation, EvaluationState, Evidence, TeamRole
-from evaluations.models.roles import Role, roles_of
+from evaluations.models import (
+    EDITABLE_STATES,
+    FROZEN_STATES,
+    PREPARER_ROLES,
+    SHARED_WITH_UNIT_STATES,
+    UNIT_FILLING_STATES,
+    Evaluation,
+    EvaluationState,
+    Evidence,
+    OrganisationKind,
+    RectificationItem,
+    Role,
+    TeamRole,
+    Transition,
+    roles_of,
+)
 
-EDITABLE_STATES = {
-    EvaluationState.DRAFT,
-    EvaluationState.COLLECTING,
-    EvaluationState.SCORING,
-    # 征求意见: the team revises the draft for the comments it adopts before submitting (财监〔2021〕4号 第十八条).
-    EvaluationState.CONSULTATION,
-    EvaluationState.RETURNED,
-}
-EVALUATOR_TEAM_ROLES = {TeamRole.MANAGER, TeamRole.LEAD, TeamRole.MEMBER}
+# Kept under this name for callers that read it as "the evaluators' roles on a team".
+EVALUATOR_TEAM_ROLES = PREPARER_ROLES
+# The workflow steps that prepare an evaluation: whoever took one may not review it.
+PREPARER_TRANSITIONS = frozenset(
+    {Transition.START_COLLECTING, Transition.START_SCORING, Transition.SUBMIT_REVIEW, Transition.SUBMIT}
+)
+
+
+# --- visibility -----------------------------------------------------------------------------------------
 
 
 def evaluations_for_user(user) -> QuerySet[Evaluation]:
@@ -53,12 +68,52 @@ def get_evaluation_for_user(user, pk) -> Evaluation:
         raise Http404("未找到该评价，或您无权查看。") from None
 
 
-SHARED_WITH_UNIT_STATES = {
-    EvaluationState.CONSULTATION,
-    EvaluationState.SUBMITTED,
-    EvaluationState.APPROVED,
-    EvaluationState.RECTIFICATION,
-}
+def evidence_for_user(user) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(evaluation__in=evaluations_for_user(user))
+
+
+# --- who someone is to an evaluation -------------------------------------------------------------------
+
+
+def team_roles(user, evaluation: Evaluation) -> set[str]:
+    """The user's roles on the evaluation's team (项目经理, 一级审核 …); empty when not on it."""
+    return set(evaluation.team.filter(user=user).values_list("role", flat=True))
+
+
+def is_on_team(user, evaluation: Evaluation, roles: set[str] | frozenset[str] | None = None) -> bool:
+    members = evaluation.team.filter(user=user)
+    if roles is not None:
+        members = members.filter(role__in=roles)
+    return members.exists()
+
+
+def prepared_by(user, evaluation: Evaluation) -> bool:
+    """Whether the user took part in preparing the evaluation: a preparer role now, or a preparer step taken."""
+    if team_roles(user, evaluation) & PREPARER_ROLES:
+        return True
+    return evaluation.state_changes.filter(actor=user, transition__in=PREPARER_TRANSITIONS).exists()
+
+
+def is_preparer(user, evaluation: Evaluation) -> bool:
+    """An evaluator of the team (项目经理, 主评人, 成员): the people who prepare the evaluation."""
+    return Role.EVALUATOR in roles_of(user) and bool(team_roles(user, evaluation) & PREPARER_ROLES)
+
+
+def is_evaluated_unit_user(user, evaluation: Evaluation) -> bool:
+    return Role.UNIT in roles_of(user) and user.organisation_id == evaluation.evaluated_unit_id
+
+
+def is_commissioning_bureau_user(user, evaluation: Evaluation) -> bool:
+    return Role.BUREAU in roles_of(user) and user.organisation_id == evaluation.commissioning_bureau_id
+
+
+# --- what someone may do ----------------------------------------------------------------------------------
+
+
+def can_create_evaluation(user) -> bool:
+    """Evaluators of an evaluating firm create evaluations; their firm becomes the evaluating firm."""
+    organisation = getattr(user, "organisation", None)
+    return Role.EVALUATOR in roles_of(user) and organisation is not None and organisation.kind == OrganisationKind.FIRM
 
 
 def can_view_scores(user, evaluation: Evaluation) -> bool:
@@ -71,31 +126,13 @@ def can_view_scores(user, evaluation: Evaluation) -> bool:
     return evaluation.state in SHARED_WITH_UNIT_STATES
 
 
-def is_on_team(user, evaluation: Evaluation, roles: set[str] | None = None) -> bool:
-    members = evaluation.team.filter(user=user)
-    if roles is not None:
-        members = members.filter(role__in=roles)
-    return members.exists()
-
-
 def can_edit_evaluation(user, evaluation: Evaluation) -> bool:
     """Evaluators of the team edit the data while the evaluation is in an editable state."""
     return (
         Role.EVALUATOR in roles_of(user)
         and evaluation.state in EDITABLE_STATES
-        and is_on_team(user, evaluation, EVALUATOR_TEAM_ROLES)
+        and is_on_team(user, evaluation, PREPARER_ROLES)
     )
-
-
-def evidence_for_user(user) -> QuerySet[Evidence]:
-    return Evidence.objects.filter(evaluation__in=evaluations_for_user(user))
-
-
-UNIT_FILLING_STATES = {EvaluationState.DRAFT, EvaluationState.COLLECTING, EvaluationState.RETURNED}
-
-
-def is_evaluated_unit_user(user, evaluation: Evaluation) -> bool:
-    return Role.UNIT in roles_of(user) and user.organisation_id == evaluation.evaluated_unit_id
 
 
 def can_edit_tables(user, evaluation: Evaluation) -> bool:
@@ -125,8 +162,6 @@ def can_download_evidence(user, evidence: Evidence) -> bool:
 
 def can_manage_team(user, evaluation: Evaluation) -> bool:
     """The team's 项目经理 (an evaluator) or an admin, while the evaluation is not frozen."""
-    from evaluations.domain.freezing import FROZEN_STATES
-
     if evaluation.state in FROZEN_STATES:
         return False
     roles = roles_of(user)
@@ -141,3 +176,23 @@ def can_delete_evidence(user, evidence: Evidence) -> bool:
     if not can_upload_evidence(user, evaluation):
         return False
     return evidence.uploaded_by_id == user.pk or can_edit_evaluation(user, evaluation)
+
+
+def can_comment_in_consultation(user, evaluation: Evaluation) -> bool:
+    """财监〔2021〕4号 第十八条: the evaluated unit and the commissioning party are consulted."""
+    return evaluation.state == EvaluationState.CONSULTATION and (
+        is_evaluated_unit_user(user, evaluation) or is_commissioning_bureau_user(user, evaluation)
+    )
+
+
+def can_update_rectification(user, item: RectificationItem) -> bool:
+    """The responsible unit and the commissioning bureau, while the evaluation is in 整改跟踪."""
+    if item.evaluation.state != EvaluationState.RECTIFICATION:
+        return False
+    unit_user = Role.UNIT in roles_of(user) and user.organisation_id == item.responsible_unit_id
+    return unit_user or is_commissioning_bureau_user(user, item.evaluation)
+
+
+def can_open_new_edition(user, evaluation: Evaluation) -> bool:
+    """Someone who prepared an approved evaluation may open its next edition."""
+    return evaluation.state in FROZEN_STATES and prepared_by(user, evaluation)

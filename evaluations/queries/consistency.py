@@ -12,15 +12,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from evaluations.datatables.figures import Figure, compute_figures, num, total
-from evaluations.domain.datatables import evaluation_tables
+from evaluations.datatables.figures import Figure, compute_figures, total
 from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.queries.datatables import evaluation_tables
+from evaluations.queries.review import open_review_comments
 from evaluations.sections import SECTIONS
 from rubrics import tree
-from rubrics.engine import round_score
+from rubrics.engine import InputError, RuleError, compute_score, grade_for, rule_problems
+from rubrics.numbers import cn_date, exact, percent, plain, round_score, written
 
 ERROR, WARNING = "error", "warning"
-TOLERANCE = Decimal("0.005")  # figures are compared as printed, to 2 decimals
+
+
+def same_as_printed(quoted: Decimal, value) -> bool:
+    """A figure quoted in text matches the data when it is the data rounded as pages print it (half-up, 2 places),
+    or the exact value itself."""
+    return quoted == exact(value) or quoted == round_score(value)
 
 
 @dataclass(frozen=True)
@@ -34,10 +41,6 @@ class Problem:
         return {"severity": self.severity, "where": self.where, "message": self.message, "anchor": self.anchor}
 
 
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def check_evaluation(evaluation: Evaluation) -> list[Problem]:
     indicators = list(evaluation.indicators.all())
     tables = evaluation_tables(evaluation)
@@ -45,6 +48,7 @@ def check_evaluation(evaluation: Evaluation) -> list[Problem]:
     texts = _texts(evaluation, indicators)
     problems: list[Problem] = []
     problems += indicator_problems(indicators)
+    problems += stored_score_problems(evaluation, indicators)
     problems += binding_problems(indicators, figures)
     problems += table_problems(evaluation, tables)
     problems += date_problems(evaluation, tables, texts)
@@ -56,8 +60,6 @@ def check_evaluation(evaluation: Evaluation) -> list[Problem]:
 
 def review_comment_problems(evaluation: Evaluation) -> list[Problem]:
     """The bureau's return comments, shown as hints where they apply until the evaluation is resubmitted."""
-    from evaluations.domain.review import open_review_comments
-
     problems = []
     for comment in open_review_comments(evaluation):
         if comment.indicator_id:
@@ -80,21 +82,66 @@ def has_errors(problems: list[Problem]) -> bool:
 
 
 def indicator_problems(indicators: list[EvaluationIndicator]) -> list[Problem]:
+    scored = tree.IndicatorTree(indicators)
     problems = [
         Problem(ERROR, "指标体系", message, "indicators")
         for message in tree.tree_errors(tree.Node(n.pk, n.parent_id, n.name, n.weight) for n in indicators)
     ]
-    parents = {node.parent_id for node in indicators}
-    for node in indicators:
-        if node.pk in parents:
-            continue
+    for leaf in scored.leaves:
+        node = leaf.item
         where, anchor = f"指标「{node.name}」", f"indicator-{node.pk}"
+        if node.rule_kind and node.weight is not None:
+            messages = rule_problems(node.rule_kind, node.rule_params or {}, node.weight)
+            problems += [Problem(WARNING, where, f"{message}。", anchor) for message in messages]
         if node.awarded_score is None and node.computed_score is None:
             problems.append(Problem(ERROR, where, f"尚不能计分：{node.score_explanation or '缺少计分输入'}", anchor))
             continue
         if node.awarded_score is not None:
             problems += _award_problems(node, where, anchor)
         problems += _actual_display_problems(node, where, anchor)
+    return problems
+
+
+def stored_score_problems(evaluation: Evaluation, indicators: list[EvaluationIndicator]) -> list[Problem]:
+    """A stored score that is not what the engine computes from the stored rule, weight and inputs.
+
+    Scores are written only by the scoring service; a difference means the data were changed around it
+    (a database edit, an interrupted save), so the score printed in the report would not follow its rule.
+    """
+    problems = []
+    scored = tree.IndicatorTree(indicators)
+    for leaf in scored.leaves:
+        node = leaf.item
+        try:
+            engine = compute_score(node.rule_kind, node.rule_params or {}, node.inputs or {}, node.weight).score
+        except (InputError, RuleError, KeyError):
+            engine = None
+        if not node.rule_kind:
+            engine = None
+        if engine != node.computed_score:
+            stored = plain(node.computed_score, none="未计分")
+            now = plain(engine, none="无法计分")
+            problems.append(
+                Problem(
+                    ERROR,
+                    f"指标「{node.name}」",
+                    f"保存的计算得分 {stored} 分与按评分规则重新计算的 {now} 分不一致，"
+                    "指标数据在计分之外被修改过；请重新保存该指标的计分输入以重新计分。",
+                    f"indicator-{node.pk}",
+                )
+            )
+    total = scored.total
+    grade = grade_for(total, evaluation.grades) if total is not None else ""
+    if (evaluation.total_score, evaluation.grade) != (total, grade):
+        problems.append(
+            Problem(
+                ERROR,
+                "总分",
+                f"保存的总分 {plain(evaluation.total_score, none='未计分')} 分（{evaluation.grade or '无等级'}）"
+                f"与各末级指标得分之和 {plain(total, none='无法合计')} 分（{grade or '无等级'}）不一致。",
+                "indicators",
+            )
+        )
     return problems
 
 
@@ -109,6 +156,18 @@ def binding_problems(indicators: list[EvaluationIndicator], figures: dict[str, F
             elif figure.value is None:
                 reason = figure.formula
             else:
+                stored = exact((node.inputs or {}).get(name))
+                if stored != figure.value:
+                    problems.append(
+                        Problem(
+                            ERROR,
+                            f"指标「{node.name}」",
+                            f"计分所用的{figure.label} {plain(stored, none='（空）')} "
+                            f"与基础数据计算的 {figure.display} 不一致，得分未随基础数据更新；"
+                            "请重新保存基础数据表以重新计分。",
+                            f"indicator-{node.pk}",
+                        )
+                    )
                 continue
             typed = (node.inputs or {}).get(name)
             fallback = f"暂按填写的 {typed} 计分" if typed is not None else "该输入暂无数值"
@@ -128,7 +187,7 @@ def _award_problems(node: EvaluationIndicator, where: str, anchor: str) -> list[
     problems = []
     if awarded < 0 or awarded > node.weight:
         problems.append(
-            Problem(ERROR, where, f"评定得分 {num(awarded)} 分超出 0～{num(node.weight)} 分的范围。", anchor)
+            Problem(ERROR, where, f"评定得分 {plain(awarded)} 分超出 0～{plain(node.weight)} 分的范围。", anchor)
         )
     computed = node.computed_score
     if computed is not None and round_score(awarded) != computed and not node.override_reason.strip():
@@ -136,7 +195,7 @@ def _award_problems(node: EvaluationIndicator, where: str, anchor: str) -> list[
             Problem(
                 ERROR,
                 where,
-                f"评定得分 {num(awarded)} 分与按评分标准计算的 {num(computed)} 分不一致，且未说明理由"
+                f"评定得分 {plain(awarded)} 分与按评分标准计算的 {plain(computed)} 分不一致，且未说明理由"
                 f"（{node.score_explanation}）。",
                 anchor,
             )
@@ -165,15 +224,16 @@ def _actual_display_problems(node: EvaluationIndicator, where: str, anchor: str)
     value = (node.inputs or {}).get(name) if name else None
     if not match or value is None or node.unit not in ("", "%"):
         return []
-    try:
-        scored = Decimal(str(value))
-    except ArithmeticError:
-        return []
-    shown = Decimal(match.group(1))
-    if abs(shown - scored) > TOLERANCE and abs(shown - scored.quantize(Decimal("0.01"))) > TOLERANCE:
+    scored = exact(value)
+    if scored is None:
+        return [Problem(WARNING, where, f"计分所用的实际值“{value}”不是数字，无法核对实际完成值。", anchor)]
+    if not same_as_printed(Decimal(match.group(1)), scored):
         return [
             Problem(
-                WARNING, where, f"实际完成值写作「{node.actual_display}」，而计分所用的数值为 {num(scored)}%。", anchor
+                WARNING,
+                where,
+                f"实际完成值写作「{node.actual_display}」，而计分所用的数值为 {percent(scored)}。",
+                anchor,
             )
         ]
     return []
@@ -183,9 +243,9 @@ def _actual_display_problems(node: EvaluationIndicator, where: str, anchor: str)
 
 
 def _money_mismatch(where, anchor, label_a, a, label_b, b, unit="万元") -> list[Problem]:
-    if a is None or b is None or abs(a - b) <= TOLERANCE:
+    if a is None or b is None or round_score(a) == round_score(b):
         return []
-    return [Problem(ERROR, where, f"{label_a} {num(a)} {unit} 与{label_b} {num(b)} {unit} 不一致。", anchor)]
+    return [Problem(ERROR, where, f"{label_a} {plain(a)} {unit} 与{label_b} {plain(b)} {unit} 不一致。", anchor)]
 
 
 def table_problems(evaluation: Evaluation, tables: dict[str, list[dict]]) -> list[Problem]:
@@ -329,8 +389,7 @@ def narrative_figure_problems(texts, figures: dict[str, Figure], tables: dict) -
         pattern = re.compile(re.escape(figure.label) + r"[^0-9，。；\n]{0,6}?(-?\d+(?:\.\d+)?)\s*%")
         for where, anchor, text in texts:
             for match in pattern.finditer(text):
-                quoted = Decimal(match.group(1))
-                if abs(quoted - figure.value.quantize(Decimal("0.01"))) > TOLERANCE:
+                if not same_as_printed(Decimal(match.group(1)), figure.value):
                     problems.append(
                         Problem(
                             ERROR,
@@ -362,8 +421,8 @@ def unit_problems(texts) -> list[Problem]:
                 Problem(
                     WARNING,
                     where,
-                    f"金额 {num(value)} 在此写作「{num(value)} 元」，"
-                    f"在{units['万元'][0]}写作「{num(value)} 万元」，单位可能混用。",
+                    f"金额 {written(value)} 在此写作「{written(value)} 元」，"
+                    f"在{units['万元'][0]}写作「{written(value)} 万元」，单位可能混用。",
                     anchor,
                 )
             )

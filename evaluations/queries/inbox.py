@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from evaluations.domain.workflow import PREPARER_ROLES, REVIEW_ROLES
-from evaluations.models import Evaluation, EvaluationState, RectificationStatus, TeamRole
+from evaluations.models import PREPARER_ROLES, REVIEW_ROLES, Evaluation, EvaluationState, RectificationStatus, TeamRole
 from evaluations.models.roles import Role, roles_of
 from evaluations.queries.access import evaluations_for_user
 

@@ -6,9 +6,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from evaluations.domain.review import overdue_items
 from evaluations.models import EvaluationIndicator, RectificationItem
 from evaluations.queries.access import evaluations_for_user
+from evaluations.queries.review import overdue_items
+from rubrics.numbers import round_score
 
 
 @dataclass
@@ -59,7 +60,4 @@ def level_one_score_rates(evaluation_ids: list[int]) -> list[tuple[str, Decimal,
     for node in children.get(None, []):
         if node.weight:
             rates[node.name].append(score(node) / node.weight * 100)
-    return [
-        (name, (sum(values) / len(values)).quantize(Decimal("0.01")), len(values))
-        for name, values in sorted(rates.items())
-    ]
+    return [(name, round_score(sum(values) / len(values)), len(values)) for name, values in sorted(rates.items())]

@@ -1,39 +1,24 @@
-"""Read-side helpers that shape data for pages and reports (no writes)."""
+"""An evaluation's indicator tree as every page, the report, the check and the overview read it.
+
+One query; the read model is rubrics.tree.IndicatorTree (levels, leaves, subtotals as sums of rounded leaf
+scores, merged cells). Pass ``indicators`` when the rows are already loaded (with prefetches, say).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from evaluations.models import Evaluation, EvaluationIndicator
+from rubrics.tree import IndicatorTree, TreeNode
 
 
-@dataclass
-class IndicatorRow:
-    indicator: EvaluationIndicator
-    level: int
-    is_leaf: bool
-    score: object
+def indicator_tree(
+    evaluation: Evaluation, indicators: Iterable[EvaluationIndicator] | None = None
+) -> IndicatorTree[EvaluationIndicator]:
+    rows = list(indicators) if indicators is not None else list(evaluation.indicators.all())
+    return IndicatorTree(rows)
 
 
-def indicator_rows(evaluation: Evaluation) -> list[IndicatorRow]:
-    """The evaluation's indicators in tree order with their level, in one query."""
-    nodes = list(evaluation.indicators.order_by("order", "pk"))
-    children: dict = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
-    rows: list[IndicatorRow] = []
-
-    def subtotal(node) -> object:
-        kids = children.get(node.pk)
-        if not kids:
-            return node.score
-        scores = [subtotal(kid) for kid in kids]
-        return None if any(s is None for s in scores) else sum(scores)
-
-    def walk(parent_id, level):
-        for node in children.get(parent_id, []):
-            rows.append(IndicatorRow(node, level, node.pk not in children, subtotal(node)))
-            walk(node.pk, level + 1)
-
-    walk(None, 1)
-    return rows
+def indicator_rows(evaluation: Evaluation) -> list[TreeNode[EvaluationIndicator]]:
+    """The evaluation's indicators in tree order (each with .indicator, .level, .is_leaf and .score)."""
+    return indicator_tree(evaluation).nodes

@@ -20,18 +20,18 @@ from evaluations.datatables import tables_for_kind
 from evaluations.datatables.figures import compute_figures
 from evaluations.domain import evidence as evidence_service
 from evaluations.domain import narrative as narrative_service
-from evaluations.domain.datatables import evaluation_tables
 from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.research import (
     ResearchConflict,
     ResearchEntry,
     ResearchInputError,
-    research_rows,
     save_research,
 )
 from evaluations.models import Evaluation, EvaluationIndicator, Evidence
 from evaluations.queries import access
 from evaluations.queries.consistency import check_evaluation
+from evaluations.queries.datatables import evaluation_tables
+from evaluations.queries.research import research_rows
 from evaluations.queries.tree import indicator_rows
 
 NARRATIVE_ANCHOR_PREFIXES = ("section-", "问题-", "建议-", "经验做法-")

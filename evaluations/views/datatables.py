@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,10 +25,10 @@ from django.views.decorators.http import require_POST
 
 from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.figures import Figure, compute_figures
+from evaluations.datatables.rows import TableInputError
 from evaluations.datatables.spec import DATE, INTEGER, MONEY, NUMERIC_KINDS, Column, TableSpec
 from evaluations.domain.datatables import (
     StaleTableError,
-    TableInputError,
     evaluation_tables,
     save_table,
     save_uploaded_tables,
@@ -37,22 +37,14 @@ from evaluations.interfaces import excel
 from evaluations.models import DataTable, Evaluation
 from evaluations.queries import access
 from evaluations.queries.consistency import table_problems
+from rubrics.numbers import fixed, percent, percent_of, written
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELD_PREFIX = "c-"  # form field of a column: c-<column key>, one value per row, in row order
 PACKED_FIELD = "rows"  # the same rows as JSON, sent by tables.js instead of the c-<key> fields
-HUNDRED = Decimal(100)
 
 
 # --- presenting values ---------------------------------------------------------------------------------
-
-
-def number_text(value: Decimal | int, min_places: int = 0, grouping: bool = False) -> str:
-    """A number without exponent or needless zeros, with at least min_places decimals: 36 → 36.00."""
-    text = format(Decimal(value).normalize(), ",f" if grouping else "f")
-    whole, _, fraction = text.partition(".")
-    fraction = fraction.ljust(min_places, "0")
-    return f"{whole}.{fraction}" if fraction else whole
 
 
 def input_text(column: Column, value: object) -> str:
@@ -62,7 +54,7 @@ def input_text(column: Column, value: object) -> str:
     if column.kind == DATE:
         return value.isoformat()
     if column.kind in NUMERIC_KINDS:
-        return number_text(value, 2 if column.kind == MONEY else 0)
+        return written(value, min_places=2 if column.kind == MONEY else 0)
     return str(value)
 
 
@@ -73,14 +65,12 @@ def display_text(column: Column, value: object) -> str:
     if column.kind == DATE:
         return value.isoformat()
     if column.kind in NUMERIC_KINDS:
-        return number_text(value, 2 if column.kind == MONEY else 0, grouping=column.kind != INTEGER)
+        return written(value, min_places=2 if column.kind == MONEY else 0, grouping=column.kind != INTEGER)
     return str(value)
 
 
 def share_text(part: Decimal | None, whole: Decimal | None) -> str:
-    if part is None or not whole:
-        return ""
-    return f"{(part / whole * HUNDRED).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+    return percent(percent_of(part, whole), none="")
 
 
 def column_total(rows: list[dict], key: str) -> Decimal | None:
@@ -287,16 +277,8 @@ def table_figures(kind: str, tables: dict[str, list[dict]], key: str) -> list[Fi
     ]
 
 
-def figure_display(figure: Figure) -> str:
-    """Figure.display, except that a count (no unit) shows as a whole number: 18, not 18.00."""
-    value = figure.value
-    if not figure.unit and value is not None and value == value.to_integral_value():
-        return str(int(value))
-    return figure.display
-
-
 def figure_dicts(figures: list[Figure]) -> list[dict]:
-    return [{"key": f.key, "label": f.label, "display": figure_display(f), "formula": f.formula} for f in figures]
+    return [{"key": f.key, "label": f.label, "display": f.display, "formula": f.formula} for f in figures]
 
 
 def bound_indicators(evaluation: Evaluation) -> dict[str, list]:
@@ -414,7 +396,7 @@ def _saved_message(request, evaluation: Evaluation, what: str) -> str:
         return f"{what}。"
     if evaluation.total_score is None:
         return f"{what}；总分暂不能计算（尚有指标缺少计分输入，见评分页）。"
-    return f"{what}，总分重新计算为 {evaluation.total_score:.2f} 分（{evaluation.grade}）。"
+    return f"{what}，总分重新计算为 {fixed(evaluation.total_score)} 分（{evaluation.grade}）。"
 
 
 def _render_table(
@@ -459,7 +441,7 @@ def _render_table(
         "state": state,
         "blank_row": [EditCell(column, "", hint=True) for column in spec.columns],
         "group_values": {key: sorted({str(row[key]) for row in rows if row.get(key)}) for key in spec.group_columns},
-        "figures": [(figure, figure_display(figure), bound.get(figure.key, [])) for figure in figures],
+        "figures": [(figure, figure.display, bound.get(figure.key, [])) for figure in figures],
         "problems": [problem for problem in table_problems(evaluation, tables) if problem.anchor == anchor],
         "upload_problems": upload_problems or [],
         "column_count": len(spec.columns) + 1 + (1 if spec.share_of else 0),

@@ -1,4 +1,4 @@
-"""Evaluation list, creation and team management (thin views over evaluations.domain.editing)."""
+"""Evaluation list, creation and team management (thin views over evaluations.domain.creation and .team)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
-from evaluations.domain.editing import (
-    ALL,
-    EditError,
-    can_create_evaluation,
-    create_evaluation,
-    member_snapshot,
-    remove_member,
-    save_member,
-)
+from evaluations.domain.creation import create_evaluation
+from evaluations.domain.errors import ALL, EditError
+from evaluations.domain.team import member_snapshot, remove_member, save_member
 from evaluations.interfaces.forms import EvaluationCreateForm, EvaluationFilterForm, TeamMemberForm
 from evaluations.interfaces.lists import EvaluationTable
 from evaluations.models import TeamMember
@@ -78,7 +72,7 @@ def evaluation_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def evaluation_create(request):
-    if not can_create_evaluation(request.user):
+    if not access.can_create_evaluation(request.user):
         raise PermissionDenied("只有评价机构的评价人员可以新建评价。")
     form = EvaluationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -6,7 +6,6 @@ organisation and state on the server; a refusal comes back as a Chinese message,
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
 import django_tables2 as tables
@@ -14,18 +13,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from evaluations.datatables.spec import CellError, parse_date
+from evaluations.domain import rectification as rectification_service
 from evaluations.domain import review as review_service
-from evaluations.domain.editions import VersionError, open_new_version
+from evaluations.domain.editions import EditionError, open_new_edition
 from evaluations.domain.freezing import is_frozen
 from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform, timeline
 from evaluations.interfaces.charts import Section, score_rate_chart
 from evaluations.models import (
+    LEVEL_LABELS,
     ConsultationComment,
     ConsultationDecision,
     Evaluation,
@@ -35,6 +37,7 @@ from evaluations.models import (
 )
 from evaluations.models.roles import Role, roles_of
 from evaluations.queries import access
+from evaluations.queries import review as review_queries
 from evaluations.queries.audit import evaluation_audit, indicator_audit
 from evaluations.queries.consistency import check_evaluation
 from evaluations.queries.inbox import inbox
@@ -126,7 +129,7 @@ def consultation(request, pk: int):
             "findings": evaluation.findings.all(),
             "sections": sections_for(evaluation.kind),
             "leaves": [row.indicator for row in indicator_rows(evaluation) if row.is_leaf],
-            "can_comment": review_service.can_comment_in_consultation(request.user, evaluation),
+            "can_comment": access.can_comment_in_consultation(request.user, evaluation),
             "can_answer": evaluation.state == EvaluationState.CONSULTATION
             and access.is_on_team(request.user, evaluation, access.EVALUATOR_TEAM_ROLES)
             and Role.EVALUATOR in roles_of(request.user),
@@ -253,7 +256,7 @@ def review_queue(request):
 @login_required
 def review(request, pk: int):
     evaluation, _ = _workspace(request, pk)
-    is_bureau = review_service.is_commissioning_bureau_user(request.user, evaluation)
+    is_bureau = access.is_commissioning_bureau_user(request.user, evaluation)
     if not is_bureau and Role.ADMIN not in roles_of(request.user):
         raise PermissionDenied("只有委托单位的财政局审核人员可以审核本评价。")
     if request.method == "POST" and request.POST.get("action") == "return":
@@ -267,7 +270,7 @@ def review(request, pk: int):
             "show_scores": True,
             "rows": rows,
             "problems": check_evaluation(evaluation),
-            "changes": review_service.changes_since_last_review(evaluation),
+            "changes": review_queries.changes_since_last_review(evaluation),
             "transitions": available_transitions(request.user, evaluation),
             "sections": sections_for(evaluation.kind),
             "leaves": [row.indicator for row in rows if row.is_leaf],
@@ -306,7 +309,7 @@ def rectification(request, pk: int):
         item = get_object_or_404(RectificationItem, pk=_pk(request.POST.get("item")), evaluation=evaluation)
         try:
             deadline = request.POST.get("deadline") or None
-            review_service.update_rectification(
+            rectification_service.update_rectification(
                 item=item,
                 user=request.user,
                 expected_version=int(request.POST.get("version", "0") or 0),
@@ -315,7 +318,7 @@ def rectification(request, pk: int):
                 deadline=_parse_date(deadline) if deadline else None,
                 upload=request.FILES.get("file"),
             )
-        except (review_service.ReviewError, StaleObjectError, ValueError) as error:
+        except (rectification_service.RectificationError, StaleObjectError, ValueError) as error:
             messages.error(request, str(error))
         else:
             messages.success(request, "整改事项已更新。")
@@ -328,16 +331,14 @@ def rectification(request, pk: int):
             "show_scores": show_scores,
             "items": items,
             "statuses": RectificationStatus.choices,
-            "editable": {item.pk for item in items if review_service.can_update_rectification(request.user, item)},
-            "bureau": review_service.is_commissioning_bureau_user(request.user, evaluation),
-            "overdue": set(review_service.overdue_items(items).values_list("pk", flat=True)),
+            "editable": {item.pk for item in items if access.can_update_rectification(request.user, item)},
+            "bureau": access.is_commissioning_bureau_user(request.user, evaluation),
+            "overdue": set(review_queries.overdue_items(items).values_list("pk", flat=True)),
         },
     )
 
 
 def _parse_date(text: str):
-    from evaluations.datatables.spec import CellError, parse_date
-
     try:
         return parse_date(text)
     except CellError as error:
@@ -350,8 +351,6 @@ def rectification_file(request, pk: int, item_pk: int):
     item = get_object_or_404(evaluation.rectification_items, pk=item_pk)
     if not item.completion_file:
         raise Http404("该整改事项没有上传佐证。")
-    from django.http import FileResponse
-
     response = FileResponse(item.completion_file.open("rb"), as_attachment=True, filename=item.completion_file_name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -383,64 +382,12 @@ def overview(request):
 
 
 @login_required
-def verify(request, pk: int):
-    """Anyone with access can check a downloaded PDF against the SHA-256 stored at approval."""
-    evaluation, show_scores = _workspace(request, pk)
-    if not show_scores:
-        raise PermissionDenied("评价报告共享前不能核验。")
-    final = _final_report(evaluation)
-    result = None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "请选择要核验的 PDF 文件。")
-        elif final is None:
-            messages.error(request, "本评价尚无已批准的最终报告。")
-        else:
-            digest = hashlib.sha256()
-            for chunk in upload.chunks():
-                digest.update(chunk)
-            result = {"name": upload.name, "sha256": digest.hexdigest(), "matches": digest.hexdigest() == final.sha256}
-    return render(
-        request,
-        "evaluations/review/verify.html",
-        {
-            "evaluation": evaluation,
-            "show_scores": show_scores,
-            "final": final,
-            "result": result,
-        },
-    )
-
-
-def _final_report(evaluation):
-    from reports.archive import final_report_version
-
-    return final_report_version(evaluation)
-
-
-@login_required
-def archive(request, pk: int):
-    evaluation, show_scores = _workspace(request, pk)
-    if not show_scores or not is_frozen(evaluation):
-        raise PermissionDenied("只有已批准的评价可以下载归档包。")
-    from reports.archive import build_archive
-
-    data, filename = build_archive(evaluation)
-    response = HttpResponse(data, content_type="application/zip")
-    from django.utils.http import content_disposition_header
-
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
-@login_required
 @require_POST
 def new_version(request, pk: int):
     evaluation, _ = _workspace(request, pk)
     try:
-        new = open_new_version(evaluation, user=request.user)
-    except VersionError as error:
+        new = open_new_edition(evaluation, user=request.user)
+    except EditionError as error:
         messages.error(request, str(error))
         return redirect("evaluation-detail", pk=evaluation.pk)
     messages.success(request, f"已开启新版本“{new.title}”；已批准的版本保持不变。")
@@ -454,8 +401,6 @@ def my_inbox(request):
 
 def workflow_context(request, evaluation, show_scores: bool) -> dict:
     """What templates/evaluations/review/_workflow_panel.html needs (the evaluation page includes it)."""
-    from evaluations.domain.workflow import LEVEL_LABELS, prepared_by
-
     states_with_consultation = {
         EvaluationState.CONSULTATION,
         EvaluationState.SUBMITTED,
@@ -469,10 +414,10 @@ def workflow_context(request, evaluation, show_scores: bool) -> dict:
         "show_scores": show_scores,
         "level_label": LEVEL_LABELS.get(evaluation.review_level, ""),
         "consultation": show_scores and (evaluation.state in states_with_consultation),
-        "open_comments": review_service.unanswered_comments(evaluation).count(),
-        "is_bureau": review_service.is_commissioning_bureau_user(request.user, evaluation),
+        "open_comments": review_queries.unanswered_comments(evaluation).count(),
+        "is_bureau": access.is_commissioning_bureau_user(request.user, evaluation),
         "rectification": evaluation.state == EvaluationState.RECTIFICATION,
         "frozen": show_scores and is_frozen(evaluation),
-        "can_new_version": is_frozen(evaluation) and prepared_by(request.user, evaluation),
-        "review_comments": review_service.open_review_comments(evaluation) if show_scores else [],
+        "can_new_version": access.can_open_new_edition(request.user, evaluation),
+        "review_comments": review_queries.open_review_comments(evaluation) if show_scores else [],
     }

@@ -7,13 +7,13 @@ from dataclasses import dataclass, replace
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from evaluations.domain.editing import humanize
+from evaluations.domain.scoring_inputs import humanize
+from evaluations.interfaces.scoring_page import summary
 from evaluations.queries import access
 from evaluations.queries.consistency import ERROR, Problem, check_evaluation
-from evaluations.queries.tree import indicator_rows
+from evaluations.queries.tree import indicator_tree
 from evaluations.views.evaluations import list_context
 from evaluations.views.review import workflow_context
-from evaluations.views.scoring import summary
 
 
 @login_required
@@ -54,8 +54,9 @@ def evaluation_detail(request, pk: int):
     )
     show_scores = access.can_view_scores(request.user, evaluation)
     problems = check_evaluation(evaluation) if show_scores else []
-    rows = indicator_rows(evaluation) if show_scores else []
-    info = summary(evaluation, [row.indicator for row in rows]) if show_scores else {}
+    scored = indicator_tree(evaluation) if show_scores else None
+    rows = scored.nodes if scored else []
+    info = summary(evaluation, scored) if scored else {}
     return render(
         request,
         "evaluations/detail.html",

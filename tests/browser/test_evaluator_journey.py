@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from evaluations.demo import load_demo
-from evaluations.domain.interchange import export_document
+from evaluations.interchange.export import export_document
+from evaluations.interchange.scoring import score_document
 from evaluations.models import Evaluation
-from rubrics.interchange import score_document
 from tests.browser.conftest import ARTIFACTS, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

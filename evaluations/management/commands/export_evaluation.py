@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand
 
-from evaluations.domain.interchange import export_document
+from evaluations.interchange.export import export_document
 from evaluations.models import Evaluation
 
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from evaluations.models import Evaluation
+from rubrics.numbers import fixed
 
 
 class Command(BaseCommand):
@@ -8,7 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for evaluation in Evaluation.objects.order_by("pk"):
-            total = "" if evaluation.total_score is None else f"{evaluation.total_score:.2f}"
+            total = "" if evaluation.total_score is None else fixed(evaluation.total_score)
             fields = [
                 str(evaluation.pk),
                 evaluation.kind,

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from evaluations.domain.templates import BUILTIN_DIR, load_builtin_templates
+from evaluations.domain.templates import load_builtin_templates
+from rubrics.builtin import BUILTIN_DIR
 
 
 class Command(BaseCommand):

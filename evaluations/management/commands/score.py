@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand
 
-from rubrics.interchange import DocumentError, dumps, parse_document, read_document_file, score_document
+from evaluations.interchange.scoring import score_document
+from rubrics.document import DocumentError, dumps, parse_json, read_document_file
+
+logger = logging.getLogger(__name__)
 
 
 def _width(text: str) -> int:
@@ -59,10 +63,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: str, as_json: bool, **options: Any) -> None:
         try:
-            result = score_document(parse_document(read_document_file(file)))
+            result = score_document(parse_json(read_document_file(file)))
         except DocumentError as exc:
             self._fail(exc.errors)
-        except Exception as exc:  # the contract: one line per error, never a traceback
+        except Exception as exc:  # the contract: one line per error, never a traceback; the log keeps it
+            logger.exception("score %s failed", file)
             self._fail([f"无法评分：程序内部错误（{type(exc).__name__}：{exc}）"])
         if as_json:
             self.stdout.write(dumps(result))

@@ -4,7 +4,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.models import Evaluation
+from reports.assembly import assemble_report
 from reports.models import ReportOutline
+from reports.rendering import render_pdf_document
+from reports.selection import outline_for, report_title
 
 
 class Command(BaseCommand):
@@ -16,10 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("--outline", help="报告提纲代码（默认为该评价设置的提纲或其类型的最新提纲）")
 
     def handle(self, *args, evaluation: int, output: str, outline: str | None = None, **options):
-        from reports.assembly import assemble_report
-        from reports.rendering import render_pdf_document
-        from reports.services import outline_for, report_title
-
         target = Evaluation.objects.filter(pk=evaluation).first()
         if target is None:
             raise CommandError(f"没有 ID 为 {evaluation} 的评价。")

@@ -1,0 +1,171 @@
+"""Asking for a report: assemble the content, reuse an identical version or queue a new one, retry, final.
+
+A request assembles the content (fast: database reads), hashes it with the outline version and the renderer
+version, and reuses a version with the same hash; otherwise it stores a new version with the content snapshot
+and enqueues the background task after the transaction commits. On approval the final report is requested
+the same way, after the approval has committed (``on_hand_off``); a failure there is recorded on a failed final
+version, shown on the report page with its reason and a retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from evaluations.models import FROZEN_STATES, Evaluation, Role, StateChange, Transition, roles_of
+from evaluations.queries import access
+from reports.assembly import assemble_report
+from reports.content import content_hash
+from reports.jobs import can_retry, describe_failure
+from reports.models import ReportOutline, ReportStatus, ReportVersion
+from reports.rendering import renderer_version
+from reports.selection import outline_for, report_title
+from reports.tasks import render_report_task
+
+logger = logging.getLogger(__name__)
+
+
+class ReportRequestError(ValueError):
+    """A render that cannot be requested now; the message says why, in Chinese."""
+
+
+def can_request(user, evaluation: Evaluation) -> bool:
+    """The team's evaluators (while they may edit the report text), and admins."""
+    return Role.ADMIN in roles_of(user) or access.can_edit_narrative(user, evaluation)
+
+
+@dataclass
+class Assembled:
+    outline: ReportOutline
+    data: dict
+    digest: str
+    title: str
+    draft: bool
+    problem_count: int
+    summary: str
+
+
+def assemble(evaluation: Evaluation) -> Assembled:
+    outline = outline_for(evaluation)
+    title = report_title(evaluation)
+    content = assemble_report(evaluation, outline, title=title)
+    data = content.to_dict()
+    digest = content_hash(data, outline.key, str(outline.version), renderer_version())
+    summary = f"{content.total} 分 {content.grade}" if content.total else "未计分"
+    return Assembled(outline, data, digest, title, content.draft, len(content.problems), summary)
+
+
+def _enqueue(version: ReportVersion) -> None:
+    version_id = version.pk
+    transaction.on_commit(lambda: render_report_task.enqueue(version_id))
+
+
+def request_render(evaluation: Evaluation, user) -> tuple[ReportVersion, bool]:
+    """(version, created): a version with the same content is reused (a failed one is queued again)."""
+    assembled = assemble(evaluation)
+    with transaction.atomic():
+        same = (
+            ReportVersion.objects.select_for_update()
+            .filter(evaluation=evaluation, content_hash=assembled.digest)
+            .order_by("-number")
+            .first()
+        )
+        if same is not None:
+            if same.status == ReportStatus.FAILED:
+                _requeue(same)
+            return same, False
+        number = (ReportVersion.objects.filter(evaluation=evaluation).aggregate(n=Max("number"))["n"] or 0) + 1
+        try:
+            with transaction.atomic():
+                version = ReportVersion.objects.create(
+                    evaluation=evaluation,
+                    number=number,
+                    outline=assembled.outline,
+                    title=assembled.title,
+                    summary=assembled.summary,
+                    content_hash=assembled.digest,
+                    content=assembled.data,
+                    is_draft=assembled.draft,
+                    problem_count=assembled.problem_count,
+                    author=user if getattr(user, "is_authenticated", False) else None,
+                    stage="等待后台任务",
+                )
+        except IntegrityError:
+            raise ReportRequestError("另一份报告刚刚提交生成，请稍后刷新页面再试。") from None
+        _enqueue(version)
+    return version, True
+
+
+def _requeue(version: ReportVersion) -> None:
+    ReportVersion.objects.filter(pk=version.pk).update(
+        status=ReportStatus.QUEUED, progress=0, stage="等待后台任务", error="", started_at=None, finished_at=None
+    )
+    version.refresh_from_db()
+    _enqueue(version)
+
+
+def retry(version: ReportVersion) -> ReportVersion:
+    if not can_retry(version):
+        raise ReportRequestError("只有生成失败（或长时间没有进展）的版本可以重试。")
+    if not version.content:
+        raise ReportRequestError("该版本的内容快照已不存在，请重新生成报告。")
+    with transaction.atomic():
+        _requeue(version)
+    return version
+
+
+def request_final_render(evaluation: Evaluation, user) -> ReportVersion:
+    """On approval: the final report, rendered from the approved (frozen) data and marked final.
+
+    Identical content already rendered is reused rather than rendered again.
+    """
+    version, _ = request_render(evaluation, user)
+    ReportVersion.objects.filter(evaluation=evaluation, is_final=True).exclude(pk=version.pk).update(is_final=False)
+    ReportVersion.objects.filter(pk=version.pk).update(is_final=True)
+    version.is_final = True
+    return version
+
+
+def request_final_after_failure(evaluation: Evaluation, user, error: BaseException) -> ReportVersion:
+    """Record that the final report could not even be assembled, so the report page shows why and offers a retry."""
+    number = (ReportVersion.objects.filter(evaluation=evaluation).aggregate(n=Max("number"))["n"] or 0) + 1
+    outline = outline_for(evaluation)
+    ReportVersion.objects.filter(evaluation=evaluation, is_final=True).update(is_final=False)
+    return ReportVersion.objects.create(
+        evaluation=evaluation,
+        number=number,
+        outline=outline,
+        title=report_title(evaluation),
+        status=ReportStatus.FAILED,
+        stage="失败",
+        error=describe_failure(error),
+        content_hash="",
+        is_final=True,
+        author=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def on_hand_off(sender, change: StateChange, **kwargs) -> None:
+    """After an approval has committed: request the final report. Its failure never undoes the approval."""
+    if change.transition != Transition.APPROVE:
+        return
+    evaluation = Evaluation.objects.get(pk=change.evaluation_id)
+    try:
+        request_final_render(evaluation, change.actor)
+    except Exception as error:  # shown on the report page with its reason; retried from there
+        logger.exception("批准后生成「%s」的最终报告失败", evaluation)
+        request_final_after_failure(evaluation, change.actor, error)
+
+
+def can_request_final(user, evaluation: Evaluation) -> bool:
+    """Once approved, the team's evaluators, the commissioning bureau and admins may (re)request the final report."""
+    if evaluation.state not in FROZEN_STATES:
+        return False
+    return (
+        Role.ADMIN in roles_of(user)
+        or access.is_preparer(user, evaluation)
+        or access.is_commissioning_bureau_user(user, evaluation)
+    )

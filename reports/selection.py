@@ -1,0 +1,51 @@
+"""Which outline and title an evaluation's report uses (chosen per evaluation in the report settings)."""
+
+from __future__ import annotations
+
+from evaluations.models import Evaluation
+from reports.assembly import default_title
+from reports.models import ReportOutline, ReportSettings
+from reports.outlines import OUTLINES, latest_specs
+
+
+def ensure_outlines() -> None:
+    """Create the outline rows of the code registry that the database lacks (the migration does it too)."""
+    for spec in OUTLINES.values():
+        ReportOutline.objects.get_or_create(
+            key=spec.key,
+            version=spec.version,
+            defaults={"kind": spec.kind, "name": spec.name, "description": spec.description},
+        )
+
+
+def outlines_for(kind: str):
+    return ReportOutline.objects.filter(kind=kind, is_active=True).order_by("key", "-version")
+
+
+def default_outline(kind: str) -> ReportOutline:
+    """The latest active outline of the kind (the highest version of the latest built-in key)."""
+    keys = [spec.key for spec in latest_specs() if spec.kind == kind]
+    rows = ReportOutline.objects.filter(kind=kind, key__in=keys).order_by("-version", "-pk")
+    known = [row for row in rows if (row.key, row.version) in OUTLINES]
+    outline = next((row for row in known if row.is_active), None) or next(iter(known), None)
+    if outline is None:
+        ensure_outlines()
+        return default_outline(kind)
+    return outline
+
+
+def settings_for(evaluation: Evaluation) -> ReportSettings | None:
+    return ReportSettings.objects.select_related("outline").filter(evaluation=evaluation).first()
+
+
+def outline_for(evaluation: Evaluation) -> ReportOutline:
+    chosen = settings_for(evaluation)
+    outline = chosen.outline if chosen else None
+    if outline and outline.kind == evaluation.kind and (outline.key, outline.version) in OUTLINES:
+        return outline
+    return default_outline(evaluation.kind)
+
+
+def report_title(evaluation: Evaluation) -> str:
+    chosen = settings_for(evaluation)
+    return (chosen.title.strip() if chosen else "") or default_title(evaluation)

@@ -1,0 +1,114 @@
+"""Proportional rules: the weight times a ratio (ratio, inverse_ratio, rate_penalty, threshold_else_rate)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from rubrics.numbers import measured, percent, written
+from rubrics.rules.base import (
+    HUNDRED,
+    ONE,
+    Config,
+    InputError,
+    InputField,
+    Inputs,
+    Outcome,
+    Params,
+    RuleKind,
+    calculated,
+    full,
+    no_params,
+    num,
+    pct,
+    shown_pct,
+)
+
+ACTUAL = InputField("actual", "实际值")
+TARGET = InputField("target", "目标值")
+
+
+def _read_ratio(p: Params) -> Config:
+    return {"cap": p.number("cap", "封顶比例", ONE, positive=True)}
+
+
+def _ratio(c: Config, inputs: Inputs, w: Fraction) -> Outcome:
+    unit = c["unit"]
+    actual = inputs.number("actual", non_negative=True)
+    target = inputs.number("target", non_negative=True)
+    if target == 0:
+        raise InputError("target", "输入 target（目标值）为 0，无法计算完成比例")
+    rate = actual / target
+    label = c["label"] or "完成率"
+    head = f"实际 {measured(actual, unit)}，目标 {measured(target, unit)}，{label} {percent(rate * HUNDRED)}"
+    cap = c["cap"]
+    if rate >= 1 and cap >= 1:
+        return full(f"{head}，达到目标", w)
+    if rate > cap:
+        return calculated(f"{head}，最高按 {written(cap * HUNDRED)}% 计分", num(w) * pct(cap * HUNDRED))
+    return calculated(
+        f"{head}，按完成比例计分",
+        num(w) * num(actual) / num(target),
+        num(w) * shown_pct(rate * HUNDRED),
+    )
+
+
+def _inverse_ratio(c: Config, inputs: Inputs, w: Fraction) -> Outcome:
+    unit = c["unit"]
+    actual = inputs.number("actual", non_negative=True)
+    target = inputs.number("target", non_negative=True)
+    head = f"{c['label'] or '实际'} {measured(actual, unit)}"
+    if actual <= target:
+        return full(f"{head}，不超过目标 {measured(target, unit)}", w)
+    # actual > target >= 0, so actual is not 0 here
+    return calculated(f"{head}，超过目标 {measured(target, unit)}，按比例计分", num(w) * num(target) / num(actual))
+
+
+def _rate_penalty(c: Config, inputs: Inputs, w: Fraction) -> Outcome:
+    rate = inputs.number("rate", non_negative=True)
+    head = f"{c['label'] or '超标率'} {percent(rate)}"
+    if rate == 0:
+        return full(head, w)
+    return calculated(
+        f"{head}，按超标比例扣分",
+        num(w) * (num(1) - pct(rate)),
+        num(w) * (num(1) - shown_pct(rate)),
+    )
+
+
+def _read_threshold_else_rate(p: Params) -> Config:
+    return {"threshold": p.number("threshold", "达标线，百分数")}
+
+
+def _threshold_else_rate(c: Config, inputs: Inputs, w: Fraction) -> Outcome:
+    actual = inputs.number("actual")
+    head = f"{c['label'] or '实际比率'} {percent(actual)}"
+    threshold = f"{written(c['threshold'])}%"
+    if actual >= c["threshold"]:
+        return full(f"{head}，不低于 {threshold}", w)
+    return calculated(
+        f"{head}，低于 {threshold}，按实际比率计分",
+        num(w) * pct(actual),
+        num(w) * shown_pct(actual),
+    )
+
+
+RATIO = RuleKind("ratio", "比例计分", ("cap",), (ACTUAL, TARGET), _read_ratio, _ratio)
+INVERSE_RATIO = RuleKind("inverse_ratio", "反向比例计分", (), (ACTUAL, TARGET), no_params, _inverse_ratio)
+RATE_PENALTY = RuleKind(
+    "rate_penalty",
+    "超标率扣分",
+    (),
+    (InputField("rate", "超标率", percent=True),),
+    no_params,
+    _rate_penalty,
+    unit="%",
+)
+THRESHOLD_ELSE_RATE = RuleKind(
+    "threshold_else_rate",
+    "达标满分否则按比率",
+    ("threshold",),
+    (InputField("actual", "实际比率", percent=True),),
+    _read_threshold_else_rate,
+    _threshold_else_rate,
+    unit="%",
+)
