@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from evaluations.domain.freezing import evaluation_of, is_frozen
+from evaluations.domain.scoring import recompute_scores
 from evaluations.models import (
     BudgetFigure,
     Evaluation,
@@ -18,6 +19,17 @@ from evaluations.models import (
     User,
 )
 from rubrics.admin_tree import LevelOneInlineBase, TreeFormSet, tree_outline
+
+
+class RescoringAdmin(admin.ModelAdmin):
+    """A save in admin may change weights, rules, inputs, awarded scores or the grade scale: the scores are then
+    recomputed by the scoring service, as after any other write, so stored scores always equal the engine's."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        evaluation = evaluation_of(form.instance)
+        if evaluation is not None and evaluation.pk is not None and not is_frozen(evaluation):
+            recompute_scores(evaluation)
 
 
 class FrozenAwareAdmin(admin.ModelAdmin):
@@ -152,7 +164,7 @@ class StateChangeInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(FrozenAwareAdmin):
+class EvaluationAdmin(RescoringAdmin, FrozenAwareAdmin):
     list_display = (
         "title",
         "kind",
@@ -190,7 +202,7 @@ class IndicatorChildInline(admin.StackedInline):
 
 
 @admin.register(EvaluationIndicator)
-class EvaluationIndicatorAdmin(FrozenAwareAdmin):
+class EvaluationIndicatorAdmin(RescoringAdmin, FrozenAwareAdmin):
     list_display = ("name", "evaluation", "parent", "weight", "rule_kind", "computed_score", "awarded_score")
     list_filter = ("evaluation", "rule_kind")
     search_fields = ("name",)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from evaluations.views import content, datatables, evaluations, review, scoring, workspace
+from evaluations.views import datatables, evaluations, evidence, narrative, review, scoring, workspace
 
 E = "evaluations/<int:pk>/"
 
@@ -24,21 +24,23 @@ urlpatterns = [
     path(E + "indicators/", scoring.indicator_editor, name="evaluation-indicators"),
     path(E + "scoring/", scoring.scoring_page, name="evaluation-scoring"),
     path(E + "scoring/<int:indicator_pk>/", scoring.indicator_score, name="evaluation-indicator-score"),
-    # content.py: evidence, report text, findings, field research
-    path(E + "evidence/", content.evidence, name="evaluation-evidence"),
-    path(E + "evidence/<int:evidence_pk>/download/", content.evidence_download, name="evidence-download"),
-    path(E + "evidence/<int:evidence_pk>/delete/", content.evidence_delete, name="evidence-delete"),
-    path(E + "narrative/", content.narrative, name="evaluation-narrative"),
-    path(E + "narrative/sections/<slug:key>/", content.narrative_section, name="evaluation-narrative-section"),
-    path(E + "narrative/analysis/", content.analysis, name="evaluation-analysis"),
+    # evidence.py: evidence; narrative.py: report text, findings, field research
+    path(E + "evidence/", evidence.evidence, name="evaluation-evidence"),
+    path(E + "evidence/<int:evidence_pk>/download/", evidence.evidence_download, name="evidence-download"),
+    path(E + "evidence/<int:evidence_pk>/delete/", evidence.evidence_delete, name="evidence-delete"),
+    path(E + "narrative/", narrative.narrative, name="evaluation-narrative"),
+    path(E + "narrative/sections/<slug:key>/", narrative.narrative_section, name="evaluation-narrative-section"),
+    path(E + "narrative/analysis/", narrative.analysis, name="evaluation-analysis"),
     path(
-        E + "narrative/analysis/<int:indicator_pk>/", content.analysis_indicator, name="evaluation-analysis-indicator"
+        E + "narrative/analysis/<int:indicator_pk>/", narrative.analysis_indicator, name="evaluation-analysis-indicator"
     ),
-    path(E + "narrative/findings/", content.findings, name="evaluation-findings"),
-    path(E + "narrative/findings/<slug:kind>/save/", content.item_save, name="narrative-item-save"),
-    path(E + "narrative/findings/<slug:kind>/<int:item_pk>/delete/", content.item_delete, name="narrative-item-delete"),
-    path(E + "narrative/findings/<slug:kind>/<int:item_pk>/move/", content.item_move, name="narrative-item-move"),
-    path(E + "research/", content.research, name="evaluation-research"),
+    path(E + "narrative/findings/", narrative.findings, name="evaluation-findings"),
+    path(E + "narrative/findings/<slug:kind>/save/", narrative.item_save, name="narrative-item-save"),
+    path(
+        E + "narrative/findings/<slug:kind>/<int:item_pk>/delete/", narrative.item_delete, name="narrative-item-delete"
+    ),
+    path(E + "narrative/findings/<slug:kind>/<int:item_pk>/move/", narrative.item_move, name="narrative-item-move"),
+    path(E + "research/", narrative.research, name="evaluation-research"),
     # review.py: workflow, consultation, bureau review, audit, rectification, overview, new edition
     # (the report, its verification and the archive are the reports app's: reports/urls.py)
     path("inbox/", review.my_inbox, name="inbox"),

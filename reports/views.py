@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from evaluations.domain.locking import StaleObjectError, save_versioned
-from evaluations.models.roles import Role, roles_of
+from evaluations.models import FROZEN_STATES, Role, roles_of
 from evaluations.queries import access
 from evaluations.queries.consistency import ERROR, check_evaluation
 from reports import requests as report_requests
@@ -130,6 +130,8 @@ def report_list(request, pk: int):
             "can_request": report_requests.can_request(request.user, evaluation),
             "can_request_final": report_requests.can_request_final(request.user, evaluation),
             "final": final_report(evaluation),
+            "final_attempt": next((version for version in versions if version.is_final), None),
+            "frozen": evaluation.state in FROZEN_STATES,
             "error_count": errors,
             "problem_count": len(problems),
             "settings_form": form,

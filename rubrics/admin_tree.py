@@ -89,26 +89,17 @@ def _without_subtrees(nodes: dict, deleted: set) -> dict:
 
 def tree_outline(nodes, change_url_name: str) -> str:
     """An indented read-only outline of a tree with weights, each name linking to its page."""
-    children: dict = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
-    rows: list[tuple] = []
-
-    def walk(parent_id, level):
-        for node in sorted(children.get(parent_id, []), key=lambda n: (n.order, n.pk)):
-            rows.append(
-                (
-                    level * 1.5,
-                    reverse(change_url_name, args=[node.pk]),
-                    level + 1,
-                    node.name,
-                    tree.fmt(node.weight),
-                    node.get_rule_kind_display() if node.rule_kind else "",
-                )
-            )
-            walk(node.pk, level + 1)
-
-    walk(None, 0)
+    rows = [
+        (
+            (entry.level - 1) * 1.5,
+            reverse(change_url_name, args=[entry.key]),
+            entry.level,
+            entry.name,
+            tree.fmt(entry.weight),
+            entry.item.get_rule_kind_display() if entry.item.rule_kind else "",
+        )
+        for entry in tree.IndicatorTree(nodes, score=lambda row: None).nodes
+    ]
     if not rows:
         return "（尚无指标）"
     return format_html(

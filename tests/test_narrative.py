@@ -18,6 +18,7 @@ from evaluations.models import (
     NarrativeSection,
     Recommendation,
 )
+from evaluations.queries import narrative as narrative_reads
 from tests.factories import EvaluationIndicatorFactory
 
 # --- drafting the analysis (pure: no database) -------------------------------------------------------
@@ -43,13 +44,13 @@ def test_draft_of_a_bound_leaf_in_the_style_of_seed_004():
         score_explanation="实际 93.622614，目标 100，完成率 93.62%，按完成比例计分：2 × 93.62% = 1.87 分",
         bindings={"actual": "budget_completion_rate"},
     )
-    assert service.draft_analysis(indicator, {COMPLETION.key: COMPLETION}) == (
+    assert narrative_reads.draft_analysis(indicator, {COMPLETION.key: COMPLETION}) == (
         "预算完成率：权重分为 2 分，实际得分为 1.87 分。\n"
         "根据评分标准，实际 93.622614，目标 100，完成率 93.62%，按完成比例计分：2 × 93.62% = 1.87 分。"
         "其中，预算完成率 = 决算数 5292.58 万元 ÷ 预算数 5653.1 万元 × 100% = 93.62%。"
     )
-    assert service.analysis_heading(indicator) == "预算完成率：权重分为 2 分，实际得分为 1.87 分。"
-    assert service.draft_body(indicator, {}).endswith("= 1.87 分。")  # no figure: no formula
+    assert narrative_reads.analysis_heading(indicator) == "预算完成率：权重分为 2 分，实际得分为 1.87 分。"
+    assert narrative_reads.draft_body(indicator, {}).endswith("= 1.87 分。")  # no figure: no formula
 
 
 def test_draft_of_an_unbound_leaf_and_of_an_awarded_score():
@@ -57,7 +58,7 @@ def test_draft_of_an_unbound_leaf_and_of_an_awarded_score():
         name="部门考核", weight=Decimal(4), computed_score=Decimal(1), score_explanation="等级为“三等”，得 1 分"
     )
     assert (
-        service.draft_analysis(assessed, {})
+        narrative_reads.draft_analysis(assessed, {})
         == "部门考核：权重分为 4 分，实际得分为 1 分。\n根据评分标准，等级为“三等”，得 1 分。"
     )
     awarded = leaf(
@@ -67,27 +68,27 @@ def test_draft_of_an_unbound_leaf_and_of_an_awarded_score():
         override_reason="预决算差异率较高。",
         score_explanation="满足要点②④，得 1.00 分",
     )
-    assert service.draft_analysis(awarded, {}) == (
+    assert narrative_reads.draft_analysis(awarded, {}) == (
         "预算编制合理性：权重分为 2 分，实际得分为 1.4 分。\n"
         "根据评分标准，满足要点②④，得 1.00 分。经评价小组评定，该指标得 1.4 分，理由：预决算差异率较高。"
     )
     unscored = leaf(name="新指标")
-    assert service.draft_analysis(unscored, {}) == "新指标：权重分为 2 分，尚未计分。"
+    assert narrative_reads.draft_analysis(unscored, {}) == "新指标：权重分为 2 分，尚未计分。"
 
 
 def test_draft_of_an_inner_node_names_its_children_and_the_lost_points():
     node = leaf(name="资源配置", weight=Decimal(8))
     children = [
-        service.ChildScore(leaf(name="预算配置", weight=Decimal(6)), Decimal("4.77")),
-        service.ChildScore(leaf(name="人员配置", weight=Decimal(2)), Decimal("1.82")),
+        narrative_reads.ChildScore(leaf(name="预算配置", weight=Decimal(6)), Decimal("4.77")),
+        narrative_reads.ChildScore(leaf(name="人员配置", weight=Decimal(2)), Decimal("1.82")),
     ]
-    assert service.draft_analysis(node, {}, children, score=Decimal("6.59")) == (
+    assert narrative_reads.draft_analysis(node, {}, children, score=Decimal("6.59")) == (
         "资源配置指标分值为 8 分，实际得分 6.59 分，得分率为 82.38%。\n"
         "资源配置指标从预算配置、人员配置两个角度来考察。"
         "其中失分的是预算配置（权重 6 分，得 4.77 分）、人员配置（权重 2 分，得 1.82 分）。"
     )
-    full = [service.ChildScore(leaf(name="绩效目标合理性", weight=Decimal(3)), Decimal(3))] * 2
-    assert service.draft_body(leaf(name="战略及职责绩效目标", weight=Decimal(6)), {}, full).endswith(
+    full = [narrative_reads.ChildScore(leaf(name="绩效目标合理性", weight=Decimal(3)), Decimal(3))] * 2
+    assert narrative_reads.draft_body(leaf(name="战略及职责绩效目标", weight=Decimal(6)), {}, full).endswith(
         "两个角度来考察。各项指标均得满分。"
     )
 
@@ -115,7 +116,7 @@ def test_a_section_is_created_on_first_save_then_versioned(world):
 
 
 def test_the_outline_follows_the_kind(world):
-    blocks = service.report_blocks(world["a"])
+    blocks = narrative_reads.report_blocks(world["a"])
     titles = [block.title for block in blocks]
     assert titles[:4] == [
         "一、部门基本情况",
@@ -127,7 +128,7 @@ def test_the_outline_follows_the_kind(world):
     assert [group.kind for group in blocks[4].items] == ["experience", "finding", "recommendation"]
     assert blocks[3].analysis and not blocks[0].analysis
     world["b"].kind = "project"
-    titles = [block.title for block in service.report_blocks(world["b"])]
+    titles = [block.title for block in narrative_reads.report_blocks(world["b"])]
     assert titles[3:7] == [
         "三、综合评价结论与指标分析",
         "四、主要经验及做法",
@@ -154,7 +155,7 @@ def tree(world):
 
 def test_leaves_that_lost_points_come_first(world, tree):
     _, full, lost = tree
-    assert service.leaves_by_lost_points(world["a"]) == ([lost], [full])
+    assert narrative_reads.leaves_by_lost_points(world["a"]) == ([lost], [full])
 
 
 def test_items_are_added_edited_linked_reordered_and_deleted(world, tree):

@@ -28,6 +28,7 @@ from django.db.models import Prefetch, QuerySet
 from evaluations.datatables import tables_for_kind
 from evaluations.domain.datatables import get_table
 from evaluations.models import DataTable, Evaluation, EvaluationIndicator, Evidence
+from rubrics.tree import IndicatorTree
 
 MAX_SIZE = 20 * 1024 * 1024
 MAX_NAME = 255
@@ -331,19 +332,11 @@ def evidence_requests(evaluation: Evaluation) -> list[EvidenceRequest]:
         .only("pk", "name", "parent_id", "order", "evidence_required", "evaluation_id")
         .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("-uploaded_at", "-pk")))
     )
-    children: dict = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
     requests: list[EvidenceRequest] = []
-
-    def walk(parent_id, path):
-        for node in children.get(parent_id, []):
-            here = [*path, node.name]
-            if node.evidence_required.strip():
-                requests.append(
-                    EvidenceRequest(node, " / ".join(path), node.evidence_required, list(node.evidence.all()))
-                )
-            walk(node.pk, here)
-
-    walk(None, [])
+    # Only the fields loaded above: weights and scores play no part in what is asked for.
+    for entry in IndicatorTree(nodes, weight=lambda row: None, score=lambda row: None).nodes:
+        node = entry.item
+        if node.evidence_required.strip():
+            path = " / ".join(entry.path[:-1])
+            requests.append(EvidenceRequest(node, path, node.evidence_required, list(node.evidence.all())))
     return requests

@@ -44,20 +44,14 @@ COPIED_FIELDS = (
 def copy_template(*, evaluation: Evaluation, template: IndicatorTemplate) -> list[EvaluationIndicator]:
     """Replace the evaluation's indicators by a copy of the template's tree."""
     evaluation.indicators.all().delete()
-    source_nodes = list(template.indicators.order_by("order", "pk"))
-    children: dict = {}
-    for node in source_nodes:
-        children.setdefault(node.parent_id, []).append(node)
-    created: list[EvaluationIndicator] = []
-
-    def copy_level(parent_source_id, parent_copy):
-        for node in children.get(parent_source_id, []):
-            values = {field: copy.deepcopy(getattr(node, field)) for field in COPIED_FIELDS}
-            clone = EvaluationIndicator.objects.create(evaluation=evaluation, parent=parent_copy, source=node, **values)
-            created.append(clone)
-            copy_level(node.pk, clone)
-
-    copy_level(None, None)
+    copies: dict[int, EvaluationIndicator] = {}
+    for entry in tree.IndicatorTree(template.indicators.all(), score=lambda row: None).nodes:  # parents first
+        values = {field: copy.deepcopy(getattr(entry.item, field)) for field in COPIED_FIELDS}
+        parent = copies[entry.parent.key] if entry.parent else None
+        copies[entry.key] = EvaluationIndicator.objects.create(
+            evaluation=evaluation, parent=parent, source=entry.item, **values
+        )
+    created = list(copies.values())
     evaluation.template = template
     evaluation.grades = copy.deepcopy(template.grades)
     evaluation.save(update_fields=["template", "grades", "updated_at"])
@@ -317,19 +311,13 @@ def add_indicator(
     # The planned nodes: the source's subtree, or one new indicator.
     new_nodes: list[tuple[str, dict, Any]] = []  # (key, field values, parent key)
     if source is not None:
-        subtree = list(source.template.indicators.order_by("order", "pk"))
-        kids: dict[Any, list[TemplateIndicator]] = {}
-        for node in subtree:
-            kids.setdefault(node.parent_id, []).append(node)
-
-        def collect(node: TemplateIndicator, parent_key: Any) -> None:
-            fields = {field: copy.deepcopy(getattr(node, field)) for field in COPIED_FIELDS}
-            fields["source"] = node
-            new_nodes.append((f"new-{node.pk}", fields, parent_key))
-            for kid in kids.get(node.pk, []):
-                collect(kid, f"new-{node.pk}")
-
-        collect(source, parent.pk if parent else None)
+        library = tree.IndicatorTree(source.template.indicators.all(), score=lambda row: None)
+        top = library.node(source.pk)
+        for entry in [top, *(n for n in library.nodes if top in n.ancestors())]:  # the subtree, parents first
+            fields = {field: copy.deepcopy(getattr(entry.item, field)) for field in COPIED_FIELDS}
+            fields["source"] = entry.item
+            parent_key = (parent.pk if parent else None) if entry is top else f"new-{entry.parent.key}"
+            new_nodes.append((f"new-{entry.key}", fields, parent_key))
         if weight is not None:
             new_nodes[0][1]["weight"] = weight
     else:

@@ -11,6 +11,7 @@ from typing import Any
 
 from evaluations.datatables import tables_for_kind
 from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.queries.tree import indicator_tree
 from evaluations.sections import sections_for
 from rubrics.document import FORMAT, TEXT_FIELDS, json_number
 
@@ -51,20 +52,12 @@ def _export_node(indicator: EvaluationIndicator, children: list[dict]) -> dict:
 
 def _export_tree(evaluation: Evaluation) -> tuple[list[dict], dict[int, tuple[list[str], int]]]:
     """The indicator tree, and each indicator's path and position in tree order (for findings)."""
-    rows = list(evaluation.indicators.order_by("order", "pk"))
-    kids: dict[int | None, list[EvaluationIndicator]] = {}
-    for row in rows:
-        kids.setdefault(row.parent_id, []).append(row)
-    paths: dict[int, tuple[list[str], int]] = {}
-
-    def build(parent_id: int | None, path: list[str]) -> list[dict]:
-        nodes = []
-        for row in kids.get(parent_id, []):
-            paths[row.pk] = ([*path, row.name], len(paths))
-            nodes.append(_export_node(row, build(row.pk, [*path, row.name])))
-        return nodes
-
-    return build(None, []), paths
+    scored = indicator_tree(evaluation)
+    paths = {node.key: (list(node.path), position) for position, node in enumerate(scored.nodes)}
+    exported: dict[int, dict] = {}
+    for node in reversed(scored.nodes):  # children before parents
+        exported[node.key] = _export_node(node.item, [exported[child.key] for child in node.children])
+    return [exported[root.key] for root in scored.roots], paths
 
 
 def _export_tables(evaluation: Evaluation) -> dict[str, list[dict]]:

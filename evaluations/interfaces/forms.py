@@ -21,6 +21,8 @@ from evaluations.models import (
 from evaluations.models.roles import Role
 from rubrics.engine import RULE_KINDS
 from rubrics.models import EvaluationKind, IndicatorTemplate, TemplateIndicator
+from rubrics.numbers import written
+from rubrics.tree import IndicatorTree
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -303,29 +305,17 @@ def template_library(kind: str | None = None) -> list:
     nodes = list(
         TemplateIndicator.objects.select_related("template").order_by("template__kind", "template__name", "order", "pk")
     )
-    by_pk = {node.pk: node for node in nodes}
     groups: dict[str, list] = {}
-    ordered: dict[int, list] = {}
+    by_template: dict[int, list] = {}
     for node in nodes:
-        ordered.setdefault(node.parent_id, []).append(node)
-
-    def path(node) -> str:
-        names = []
-        while node is not None and len(names) < 6:
-            names.append(node.name)
-            node = by_pk.get(node.parent_id)
-        return " / ".join(reversed(names))
-
-    def walk(parent_id):
-        for node in ordered.get(parent_id, []):
+        by_template.setdefault(node.template_id, []).append(node)
+    for rows in by_template.values():
+        for entry in IndicatorTree(rows, score=lambda row: None).nodes:
+            node = entry.item
             rule = RULE_KINDS[node.rule_kind].label if node.rule_kind in RULE_KINDS else "下级汇总"
-            label = f"{path(node)}（{node.weight.normalize():f} 分，{rule}）"
-            template = node.template
-            group = f"{template.name}（{template.get_kind_display()}）"
+            label = f"{' / '.join(entry.path)}（{written(node.weight)} 分，{rule}）"
+            group = f"{node.template.name}（{node.template.get_kind_display()}）"
             groups.setdefault(group, []).append((node.pk, label))
-            walk(node.pk)
-
-    walk(None)
     if kind:
         own = [label for label in groups if label.endswith(f"（{EvaluationKind(kind).label}）")]
         return [(label, groups[label]) for label in own] + [

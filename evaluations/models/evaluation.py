@@ -8,6 +8,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from evaluations.models.organisations import Organisation, OrganisationKind, Project
+from rubrics.engine import validate_grades
 from rubrics.models import EvaluationKind, default_grades
 
 SCORE = {"max_digits": 6, "decimal_places": 2}
@@ -140,6 +141,8 @@ class Evaluation(models.Model):
                 errors["project"] = "评价项目必须属于被评价单位。"
         if self.period_start and self.period_end and self.period_start > self.period_end:
             errors["period_end"] = "评价期间止不能早于评价期间起。"
+        if messages := validate_grades(self.grades):
+            errors["grades"] = "；".join(messages)
         if errors:
             raise ValidationError(errors)
 

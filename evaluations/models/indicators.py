@@ -10,6 +10,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from evaluations.models.evaluation import SCORE, Evaluation
+from rubrics.engine import validate_awarded
 from rubrics.models import IndicatorFields
 
 
@@ -66,6 +67,10 @@ class EvaluationIndicator(IndicatorFields):
             self.evaluation = self.parent.evaluation  # a child added under a node joins its evaluation
         if self.parent_id is not None and self.parent.evaluation_id != self.evaluation_id:
             raise ValidationError({"parent": "上级指标必须属于同一项评价。"})
-        if self.awarded_score is not None and not self.override_reason.strip():
-            raise ValidationError({"override_reason": "调整得分必须填写理由。"})
+        if self.awarded_score is not None:
+            problem = validate_awarded(self.awarded_score, self.weight) if self.weight is not None else None
+            if problem:
+                raise ValidationError({"awarded_score": f"指标「{self.name}」：{problem}。"})
+            if not self.override_reason.strip():
+                raise ValidationError({"override_reason": "调整得分必须填写理由。"})
         self.clean_rule()

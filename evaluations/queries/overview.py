@@ -10,6 +10,7 @@ from evaluations.models import EvaluationIndicator, RectificationItem
 from evaluations.queries.access import evaluations_for_user
 from evaluations.queries.review import overdue_items
 from rubrics.numbers import round_score
+from rubrics.tree import IndicatorTree
 
 
 @dataclass
@@ -46,18 +47,12 @@ def level_one_score_rates(evaluation_ids: list[int]) -> list[tuple[str, Decimal,
             "pk", "parent_id", "name", "weight", "computed_score", "awarded_score", "evaluation_id"
         )
     )
-    children = defaultdict(list)
+    by_evaluation: dict[int, list[EvaluationIndicator]] = defaultdict(list)
     for node in nodes:
-        children[node.parent_id].append(node)
-
-    def score(node):
-        kids = children.get(node.pk)
-        if not kids:
-            return node.score or Decimal(0)
-        return sum((score(kid) for kid in kids), Decimal(0))
-
+        by_evaluation[node.evaluation_id].append(node)
     rates: dict[str, list[Decimal]] = defaultdict(list)
-    for node in children.get(None, []):
-        if node.weight:
-            rates[node.name].append(score(node) / node.weight * 100)
+    for rows in by_evaluation.values():
+        for root in IndicatorTree(rows).roots:
+            if root.weight and root.score is not None:  # an unscored section is not counted as 0
+                rates[root.name].append(root.score / root.weight * 100)
     return [(name, round_score(sum(values) / len(values)), len(values)) for name, values in sorted(rates.items())]

@@ -1,24 +1,20 @@
-"""Views of the workspace's content: evidence, report text (sections, analysis, findings …), field research.
+"""The report's text: sections, per-indicator analysis, findings/recommendations/experiences, field research.
 
-Thin: each view fetches the evaluation through evaluations.queries.access (another organisation's → 404), checks
-the named permission (→ 403), and calls a service inside a transaction. Scores, drafts and the research
-record stay hidden from the evaluated unit until the report is shared with it (access.can_view_scores).
+Thin views over evaluations.domain.narrative and .research. Drafts stay hidden from the evaluated unit until the
+report is shared with it (access.can_view_scores).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from evaluations.datatables import tables_for_kind
 from evaluations.datatables.figures import compute_figures
-from evaluations.domain import evidence as evidence_service
 from evaluations.domain import narrative as narrative_service
 from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.research import (
@@ -27,195 +23,31 @@ from evaluations.domain.research import (
     ResearchInputError,
     save_research,
 )
-from evaluations.models import Evaluation, EvaluationIndicator, Evidence
+from evaluations.models import Evaluation
 from evaluations.queries import access
-from evaluations.queries.consistency import check_evaluation
+from evaluations.queries import narrative as narrative_reads
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.research import research_rows
 from evaluations.queries.tree import indicator_rows
+from evaluations.views import helpers
 
 NARRATIVE_ANCHOR_PREFIXES = ("section-", "问题-", "建议-", "经验做法-")
 LEVEL_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 
 
-# --- helpers --------------------------------------------------------------------------------------
-
-
-def _evaluation(request, pk: int) -> Evaluation:
-    evaluation = access.get_evaluation_for_user(request.user, pk)
-    return Evaluation.objects.select_related("evaluated_unit", "project").get(pk=evaluation.pk)
-
-
-def _require_scores(request, evaluation: Evaluation) -> None:
-    """Narrative, analysis, findings and the research record are drafts: not for the unit before 征求意见."""
-    if not access.can_view_scores(request.user, evaluation):
-        raise PermissionDenied("评价报告草稿在征求意见后才向被评价单位开放。")
-
-
-def _require_narrative_editor(request, evaluation: Evaluation) -> None:
-    if not access.can_edit_narrative(request.user, evaluation):
-        raise PermissionDenied("只有评价小组的评价人员可以在评价可编辑时修改报告内容。")
-
-
-def _version(request, name: str = "version") -> int:
-    try:
-        return int(request.POST.get(name, ""))
-    except ValueError:
-        return -1  # never a stored version: the save is refused as stale, nothing is lost
-
-
-def _context(request, evaluation: Evaluation, **extra) -> dict:
-    return {
-        "evaluation": evaluation,
-        "show_scores": access.can_view_scores(request.user, evaluation),
-        "can_edit": access.can_edit_narrative(request.user, evaluation),
-        **extra,
-    }
-
-
-def _problems_by_anchor(evaluation: Evaluation, prefixes=None) -> dict[str, list]:
-    problems: dict[str, list] = {}
-    for problem in check_evaluation(evaluation):
-        if prefixes is None or problem.anchor.startswith(prefixes):
-            problems.setdefault(problem.anchor, []).append(problem)
-    return problems
-
-
-# --- evidence -------------------------------------------------------------------------------------
-
-
-def _indicator_filter(request, evaluation: Evaluation) -> EvaluationIndicator | None:
-    value = request.GET.get("indicator")
-    if not value:
-        return None
-    try:
-        return evaluation.indicators.get(pk=int(value))
-    except (ValueError, EvaluationIndicator.DoesNotExist):
-        return None
-
-
-@login_required
-def evidence(request, pk: int):
-    evaluation = _evaluation(request, pk)
-    can_upload = access.can_upload_evidence(request.user, evaluation)
-    form = {"description": "", "indicators": set(), "tables": set()}
-    if request.method == "POST":
-        if not can_upload:
-            raise PermissionDenied("您不能为这项评价上传佐证材料。")
-        form = {
-            "description": request.POST.get("description", ""),
-            "indicators": set(request.POST.getlist("indicators")),
-            "tables": set(request.POST.getlist("tables")),
-        }
-        try:
-            with transaction.atomic():
-                created = evidence_service.store_evidence(
-                    evaluation=evaluation,
-                    uploads=request.FILES.getlist("files"),
-                    user=request.user,
-                    description=form["description"],
-                    indicator_ids=form["indicators"],
-                    table_keys=form["tables"],
-                )
-        except evidence_service.EvidenceRejected as error:
-            messages.error(request, f"上传未成功：{error}")
-        else:
-            names = "、".join(f"「{item.original_name}」" for item in created)
-            messages.success(request, f"已上传 {len(created)} 个文件：{names}。")
-            return redirect("evaluation-evidence", pk=evaluation.pk)
-    chosen = _indicator_filter(request, evaluation)
-    preselect = request.GET.get("for")
-    if preselect and not form["indicators"]:
-        form["indicators"] = {preselect}
-    items = list(evidence_service.evidence_list(evaluation, chosen))
-    requests_ = evidence_service.evidence_requests(evaluation)
-    may_delete_any = can_upload and access.can_edit_evaluation(request.user, evaluation)
-    for item in items:
-        item.can_delete = can_upload and (may_delete_any or item.uploaded_by_id == request.user.pk)
-        item.size_display = evidence_service.format_size(item.size)
-    options = indicator_rows(evaluation)
-    for row in options:
-        row.label = "\u3000" * (row.level - 1) + row.indicator.name  # indented by level in the <select>
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "evaluations/content/evidence.html",
-        _context(
-            request,
-            evaluation,
-            items=items,
-            requests=requests_,
-            provided=sum(1 for r in requests_ if r.evidence),
-            chosen=chosen,
-            can_upload=can_upload,
-            indicator_options=options,
-            table_options=tables_for_kind(evaluation.kind),
-            form=form,
-            accept=evidence_service.ACCEPT_ATTRIBUTE,
-            accepted_text=evidence_service.ACCEPTED_TEXT,
-            # The evaluated unit comes here for the list of what to provide; the team, for the files.
-            open_requests=request.GET.get("tab") == "requests"
-            or (not request.GET.get("indicator") and access.is_evaluated_unit_user(request.user, evaluation)),
-        ),
-        status=status,
-    )
-
-
-def _evidence_of(evaluation: Evaluation, evidence_pk: int) -> Evidence:
-    item = evaluation.evidence.filter(pk=evidence_pk).select_related("evaluation").first()
-    if item is None:
-        raise Http404("未找到该佐证材料，或您无权查看。")
-    return item
-
-
-@login_required
-def evidence_download(request, pk: int, evidence_pk: int):
-    evaluation = _evaluation(request, pk)
-    item = _evidence_of(evaluation, evidence_pk)
-    if not access.can_download_evidence(request.user, item):
-        raise Http404("未找到该佐证材料，或您无权查看。")
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError, OSError):
-        raise Http404("该佐证材料的文件已不在存储中，请联系系统管理员。") from None
-    content_type = item.content_type if item.content_type in evidence_service.SERVED_TYPES else None
-    response = FileResponse(handle, content_type=content_type or "application/octet-stream", as_attachment=True)
-    response["Content-Disposition"] = evidence_service.content_disposition(item.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
-@require_POST
-def evidence_delete(request, pk: int, evidence_pk: int):
-    evaluation = _evaluation(request, pk)
-    item = _evidence_of(evaluation, evidence_pk)
-    if not access.can_delete_evidence(request.user, item):
-        raise PermissionDenied("只有上传人或评价小组的评价人员可以在评价可编辑时删除佐证材料。")
-    with transaction.atomic():
-        evidence_service.delete_evidence(item)
-    messages.success(request, f"已删除佐证材料「{item.original_name}」。")
-    return redirect("evaluation-evidence", pk=evaluation.pk)
-
-
-# --- narrative: the outline and its sections ------------------------------------------------------
-
-
 @login_required
 def narrative(request, pk: int):
-    evaluation = _evaluation(request, pk)
-    _require_scores(request, evaluation)
+    evaluation = helpers.evaluation(request, pk)
+    helpers.require_scores(request, evaluation)
     rows = indicator_rows(evaluation)
-    problems = _problems_by_anchor(evaluation, NARRATIVE_ANCHOR_PREFIXES)
+    problems = helpers.problems_by_anchor(evaluation, NARRATIVE_ANCHOR_PREFIXES)
     return render(
         request,
         "evaluations/content/narrative.html",
-        _context(
+        helpers.context(
             request,
             evaluation,
-            blocks=narrative_service.report_blocks(evaluation, problems),
+            blocks=narrative_reads.report_blocks(evaluation, problems),
             analysed=sum(1 for row in rows if row.indicator.analysis.strip()),
             indicator_count=len(rows),
         ),
@@ -224,24 +56,24 @@ def narrative(request, pk: int):
 
 @login_required
 def narrative_section(request, pk: int, key: str):
-    evaluation = _evaluation(request, pk)
-    _require_scores(request, evaluation)
-    section = narrative_service.section_for(evaluation, key)
+    evaluation = helpers.evaluation(request, pk)
+    helpers.require_scores(request, evaluation)
+    section = narrative_reads.section_for(evaluation, key)
     if section is None:
         raise Http404("本类评价的报告没有这个章节。")
     stored = evaluation.narrative.filter(key=key).first()
     text, version, conflict = (stored.text, stored.version, None) if stored else ("", 0, None)
-    sections = [state.section for chapter in narrative_service.outline(evaluation) for state in chapter.sections]
+    sections = [state.section for chapter in narrative_reads.outline(evaluation) for state in chapter.sections]
     index = sections.index(section)
     previous = sections[index - 1] if index > 0 else None
     following = sections[index + 1] if index + 1 < len(sections) else None
     if request.method == "POST":
-        _require_narrative_editor(request, evaluation)
+        helpers.require_narrative_editor(request, evaluation)
         text = request.POST.get("text", "")
         try:
             with transaction.atomic():
                 narrative_service.save_section(
-                    evaluation=evaluation, key=key, text=text, expected_version=_version(request)
+                    evaluation=evaluation, key=key, text=text, expected_version=helpers.version(request)
                 )
         except StaleObjectError as error:
             conflict = {"message": narrative_service.conflict_message(error, section.title), "error": error}
@@ -253,11 +85,11 @@ def narrative_section(request, pk: int, key: str):
             if request.POST.get("next") and following:
                 return redirect("evaluation-narrative-section", pk=evaluation.pk, key=following.key)
             return redirect("evaluation-narrative-section", pk=evaluation.pk, key=key)
-    problems = _problems_by_anchor(evaluation, ("section-",)).get(f"section-{key}", [])
+    problems = helpers.problems_by_anchor(evaluation, ("section-",)).get(f"section-{key}", [])
     return render(
         request,
         "evaluations/content/section_edit.html",
-        _context(
+        helpers.context(
             request,
             evaluation,
             section=section,
@@ -277,20 +109,20 @@ def narrative_section(request, pk: int, key: str):
 
 @login_required
 def analysis(request, pk: int):
-    evaluation = _evaluation(request, pk)
-    _require_scores(request, evaluation)
-    problems = _problems_by_anchor(evaluation, ("indicator-",))
+    evaluation = helpers.evaluation(request, pk)
+    helpers.require_scores(request, evaluation)
+    problems = helpers.problems_by_anchor(evaluation, ("indicator-",))
     rows = indicator_rows(evaluation)
     for row in rows:
-        row.heading = narrative_service.analysis_heading(row.indicator, leaf=row.is_leaf, score=row.score)
+        row.heading = narrative_reads.analysis_heading(row.indicator, leaf=row.is_leaf, score=row.score)
         row.problems = [p for p in problems.get(f"indicator-{row.indicator.pk}", []) if "分析" in p.where]
-    return render(request, "evaluations/content/analysis.html", _context(request, evaluation, rows=rows))
+    return render(request, "evaluations/content/analysis.html", helpers.context(request, evaluation, rows=rows))
 
 
 @login_required
 def analysis_indicator(request, pk: int, indicator_pk: int):
-    evaluation = _evaluation(request, pk)
-    _require_scores(request, evaluation)
+    evaluation = helpers.evaluation(request, pk)
+    helpers.require_scores(request, evaluation)
     rows = indicator_rows(evaluation)
     index = next((i for i, row in enumerate(rows) if row.indicator.pk == indicator_pk), None)
     if index is None:
@@ -298,18 +130,18 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
     row = rows[index]
     indicator = row.indicator
     children = [
-        narrative_service.ChildScore(other.indicator, other.score)
+        narrative_reads.ChildScore(other.indicator, other.score)
         for other in rows
         if other.indicator.parent_id == indicator.pk
     ]
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
     text, version, conflict, drafted = indicator.analysis, indicator.version, None, False
     if request.method == "POST":
-        _require_narrative_editor(request, evaluation)
+        helpers.require_narrative_editor(request, evaluation)
         text = request.POST.get("text", "")
-        version = _version(request)
+        version = helpers.version(request)
         if request.POST.get("action") == "draft":
-            text = narrative_service.draft_body(indicator, figures, children or None)
+            text = narrative_reads.draft_body(indicator, figures, children or None)
             drafted = True
         else:
             try:
@@ -325,7 +157,7 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
                 return redirect("evaluation-analysis-indicator", pk=evaluation.pk, indicator_pk=target)
     problems = [
         p
-        for p in _problems_by_anchor(evaluation, ("indicator-",)).get(f"indicator-{indicator.pk}", [])
+        for p in helpers.problems_by_anchor(evaluation, ("indicator-",)).get(f"indicator-{indicator.pk}", [])
         if "分析" in p.where
     ]
     bound = [
@@ -334,12 +166,12 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
     return render(
         request,
         "evaluations/content/analysis_edit.html",
-        _context(
+        helpers.context(
             request,
             evaluation,
             row=row,
             indicator=indicator,
-            heading=narrative_service.analysis_heading(indicator, leaf=row.is_leaf, score=row.score),
+            heading=narrative_reads.analysis_heading(indicator, leaf=row.is_leaf, score=row.score),
             level_name=f"{LEVEL_NAMES.get(row.level, row.level)}级指标",
             children=children,
             bound=bound,
@@ -360,15 +192,15 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
 
 @login_required
 def findings(request, pk: int):
-    evaluation = _evaluation(request, pk)
-    _require_scores(request, evaluation)
-    lost, others = narrative_service.leaves_by_lost_points(evaluation)
-    problems = _problems_by_anchor(evaluation, ("问题-", "建议-", "经验做法-"))
-    groups = narrative_service.item_groups(evaluation, problems)
+    evaluation = helpers.evaluation(request, pk)
+    helpers.require_scores(request, evaluation)
+    lost, others = narrative_reads.leaves_by_lost_points(evaluation)
+    problems = helpers.problems_by_anchor(evaluation, ("问题-", "建议-", "经验做法-"))
+    groups = narrative_reads.item_groups(evaluation, problems)
     return render(
         request,
         "evaluations/content/findings.html",
-        _context(
+        helpers.context(
             request,
             evaluation,
             groups=groups,
@@ -385,7 +217,7 @@ def _findings_url(evaluation: Evaluation, kind: str, item_pk=None) -> str:
 
 
 def _item_kind(kind: str) -> str:
-    if kind not in narrative_service.ITEM_KINDS:
+    if kind not in narrative_reads.ITEM_KINDS:
         raise Http404("没有这类内容。")
     return kind
 
@@ -393,15 +225,15 @@ def _item_kind(kind: str) -> str:
 @login_required
 @require_POST
 def item_save(request, pk: int, kind: str):
-    evaluation = _evaluation(request, pk)
+    evaluation = helpers.evaluation(request, pk)
     kind = _item_kind(kind)
-    _require_narrative_editor(request, evaluation)
+    helpers.require_narrative_editor(request, evaluation)
     raw_pk = request.POST.get("item")
     try:
         item_pk = int(raw_pk) if raw_pk else None
     except ValueError:
         raise Http404("没有这一项。") from None
-    label = narrative_service.ITEM_LABELS[kind]
+    label = narrative_reads.ITEM_LABELS[kind]
     try:
         with transaction.atomic():
             item = narrative_service.save_item(
@@ -410,7 +242,7 @@ def item_save(request, pk: int, kind: str):
                 item_pk=item_pk,
                 title=request.POST.get("title", ""),
                 text=request.POST.get("text", ""),
-                expected_version=_version(request),
+                expected_version=helpers.version(request),
                 indicator_ids=request.POST.getlist("indicators"),
                 finding_pk=request.POST.get("finding"),
             )
@@ -427,27 +259,27 @@ def item_save(request, pk: int, kind: str):
 @login_required
 @require_POST
 def item_delete(request, pk: int, kind: str, item_pk: int):
-    evaluation = _evaluation(request, pk)
+    evaluation = helpers.evaluation(request, pk)
     kind = _item_kind(kind)
-    _require_narrative_editor(request, evaluation)
+    helpers.require_narrative_editor(request, evaluation)
     try:
         with transaction.atomic():
             narrative_service.delete_item(
-                evaluation=evaluation, kind=kind, item_pk=item_pk, expected_version=_version(request)
+                evaluation=evaluation, kind=kind, item_pk=item_pk, expected_version=helpers.version(request)
             )
     except StaleObjectError as error:
         messages.error(request, narrative_service.conflict_message(error).replace("本次保存", "本次删除"))
         return redirect(_findings_url(evaluation, kind, item_pk))
-    messages.success(request, f"已删除该{narrative_service.ITEM_LABELS[kind]}。")
+    messages.success(request, f"已删除该{narrative_reads.ITEM_LABELS[kind]}。")
     return redirect(_findings_url(evaluation, kind))
 
 
 @login_required
 @require_POST
 def item_move(request, pk: int, kind: str, item_pk: int):
-    evaluation = _evaluation(request, pk)
+    evaluation = helpers.evaluation(request, pk)
     kind = _item_kind(kind)
-    _require_narrative_editor(request, evaluation)
+    helpers.require_narrative_editor(request, evaluation)
     direction = "up" if request.POST.get("direction") == "up" else "down"
     try:
         with transaction.atomic():
@@ -455,7 +287,7 @@ def item_move(request, pk: int, kind: str, item_pk: int):
                 evaluation=evaluation,
                 kind=kind,
                 item_pk=item_pk,
-                expected_version=_version(request),
+                expected_version=helpers.version(request),
                 direction=direction,
             )
     except StaleObjectError as error:
@@ -478,7 +310,7 @@ def _research_entries(request) -> list[ResearchEntry]:
         entries.append(
             ResearchEntry(
                 indicator_pk=indicator_pk,
-                version=_version(request, f"version-{indicator_pk}"),
+                version=helpers.version(request, f"version-{indicator_pk}"),
                 obtained=request.POST.get(f"obtained-{indicator_pk}", ""),
                 start=request.POST.get(f"start-{indicator_pk}", ""),
                 end=request.POST.get(f"end-{indicator_pk}", ""),
@@ -489,13 +321,13 @@ def _research_entries(request) -> list[ResearchEntry]:
 
 @login_required
 def research(request, pk: int):
-    evaluation = _evaluation(request, pk)
-    _require_scores(request, evaluation)
+    evaluation = helpers.evaluation(request, pk)
+    helpers.require_scores(request, evaluation)
     editing = request.GET.get("edit") == "1"
     errors: list[str] = []
     posted: dict[int, ResearchEntry] = {}
     if request.method == "POST":
-        _require_narrative_editor(request, evaluation)
+        helpers.require_narrative_editor(request, evaluation)
         entries = _research_entries(request)
         try:
             with transaction.atomic():
@@ -525,6 +357,6 @@ def research(request, pk: int):
     return render(
         request,
         "evaluations/content/research.html",
-        _context(request, evaluation, rows=rows, editing=editing and can_edit, errors=errors),
+        helpers.context(request, evaluation, rows=rows, editing=editing and can_edit, errors=errors),
         status=400 if errors else 200,
     )

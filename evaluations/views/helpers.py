@@ -1,0 +1,63 @@
+"""What the workspace's content views share: fetching the evaluation, the permission checks they name, the
+version a form was opened at, and the consistency problems anchored on a page's items."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.queries import access
+from evaluations.queries.consistency import check_evaluation
+
+
+def evaluation(request, pk: int) -> Evaluation:
+    evaluation = access.get_evaluation_for_user(request.user, pk)
+    return Evaluation.objects.select_related("evaluated_unit", "project").get(pk=evaluation.pk)
+
+
+def require_scores(request, evaluation: Evaluation) -> None:
+    """Narrative, analysis, findings and the research record are drafts: not for the unit before 征求意见."""
+    if not access.can_view_scores(request.user, evaluation):
+        raise PermissionDenied("评价报告草稿在征求意见后才向被评价单位开放。")
+
+
+def require_narrative_editor(request, evaluation: Evaluation) -> None:
+    if not access.can_edit_narrative(request.user, evaluation):
+        raise PermissionDenied("只有评价小组的评价人员可以在评价可编辑时修改报告内容。")
+
+
+def version(request, name: str = "version") -> int:
+    try:
+        return int(request.POST.get(name, ""))
+    except ValueError:
+        return -1  # never a stored version: the save is refused as stale, nothing is lost
+
+
+def context(request, evaluation: Evaluation, **extra) -> dict:
+    return {
+        "evaluation": evaluation,
+        "show_scores": access.can_view_scores(request.user, evaluation),
+        "can_edit": access.can_edit_narrative(request.user, evaluation),
+        **extra,
+    }
+
+
+def problems_by_anchor(evaluation: Evaluation, prefixes=None) -> dict[str, list]:
+    problems: dict[str, list] = {}
+    for problem in check_evaluation(evaluation):
+        if prefixes is None or problem.anchor.startswith(prefixes):
+            problems.setdefault(problem.anchor, []).append(problem)
+    return problems
+
+
+# --- evidence -------------------------------------------------------------------------------------
+
+
+def indicator_filter(request, evaluation: Evaluation) -> EvaluationIndicator | None:
+    value = request.GET.get("indicator")
+    if not value:
+        return None
+    try:
+        return evaluation.indicators.get(pk=int(value))
+    except (ValueError, EvaluationIndicator.DoesNotExist):
+        return None
