@@ -22,9 +22,22 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+WORKDIR = tempfile.TemporaryDirectory(prefix="perf-eval-bench-")
+# Django first: the document reader knows the evaluation's models (tables, sections, team roles).
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.test_settings"
+os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR.name}/bench.sqlite3"
+import django  # noqa: E402
 
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
+
+from evaluations.domain.importing import import_document  # noqa: E402
+from evaluations.domain.scoring import recompute_scores  # noqa: E402
 from evaluations.interchange.scoring import score_document  # noqa: E402
-from rubrics.engine import RULE_KINDS  # noqa: E402 - needs the path above
+from rubrics.document import parse_document  # noqa: E402
+from rubrics.engine import RULE_KINDS  # noqa: E402
 
 SEED = 20231001
 DOCUMENTS = 1000
@@ -147,18 +160,7 @@ def bench_documents() -> None:
     print(f"  {DOCUMENTS / elapsed:,.0f} 份文档/秒，{leaves / elapsed:,.0f} 个末级指标/秒")
 
 
-def bench_recompute(workdir: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.test_settings"
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from evaluations.domain.importing import import_document
-    from evaluations.domain.scoring import recompute_scores
-    from rubrics.document import parse_document
-
+def bench_recompute() -> None:
     call_command("migrate", verbosity=0)
     doc = parse_document(BUILTIN.read_text(encoding="utf-8"))
     for member in doc.get("team") or []:
@@ -178,12 +180,12 @@ def bench_recompute(workdir: str) -> None:
         f"中位数 {statistics.median(runs) * 1000:.1f} 毫秒（{RECOMPUTE_RUNS} 次，"
         f"最短 {min(runs) * 1000:.1f}，最长 {max(runs) * 1000:.1f}）"
     )
-    from django.db import connections
-
-    connections.close_all()  # before the temporary directory is removed
 
 
 if __name__ == "__main__":
-    bench_documents()
-    with tempfile.TemporaryDirectory(prefix="perf-eval-bench-") as directory:
-        bench_recompute(directory)
+    try:
+        bench_documents()
+        bench_recompute()
+    finally:
+        connections.close_all()  # before the temporary directory is removed
+        WORKDIR.cleanup()

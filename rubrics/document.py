@@ -32,6 +32,7 @@ from rubrics.engine import (
     RULE_KINDS,
     InputError,
     RuleError,
+    ScoreResult,
     compute_score,
     grade_for,
     rule_problems,
@@ -240,6 +241,7 @@ class Indicator:
     is_custom: bool = False
     broken: bool = False  # not an object: reported once, not checked further
     errors: list[str] = field(default_factory=list)  # this indicator's own, listed in document order
+    result: ScoreResult | None = None  # the engine's result, when the inputs given already score it
 
     @property
     def where(self) -> str:
@@ -298,7 +300,8 @@ def _weight(node: Indicator, errors: list[str]) -> Decimal | None:
     elif (number * 100).denominator != 1:
         errors.append(f"{node.where}：权重 weight 最多两位小数，现为 {written(number)}")
     else:
-        return Decimal(exact_text(number))  # as written: 20, 12.5
+        # As written (20, 12.5); a float is read through its shortest form, like every JSON number here.
+        return raw if isinstance(raw, Decimal) else Decimal(raw if isinstance(raw, int) else exact_text(number))
     return None
 
 
@@ -375,7 +378,7 @@ def _leaf_inputs(node: Indicator, errors: list[str]) -> None:
         return
     # Valid means every input that is given is usable; missing ones only make the leaf unscored.
     try:
-        compute_score(node.rule_kind, node.rule_params, node.inputs, node.weight)
+        node.result = compute_score(node.rule_kind, node.rule_params, node.inputs, node.weight)
     except InputError as exc:
         if _present(node.inputs, exc.field):
             errors.append(f"{node.where}：{exc.message}")
@@ -489,7 +492,10 @@ def indicator_problems(nodes: list[Indicator], computed: dict[int, Decimal] | No
                 )
             continue
         if node.rule_kind and node.weight is not None:
-            messages = rule_problems(node.rule_kind, node.rule_params, node.weight)
+            # the engine's findings on this leaf: from its result when scored, else from the rule alone
+            messages = (
+                node.result.problems if node.result else rule_problems(node.rule_kind, node.rule_params, node.weight)
+            )
             problems += [{"where": node.where, "message": message} for message in messages]
         score = computed.get(index)
         if node.awarded is not None and score is not None and node.awarded != score and not node.reason:
@@ -507,7 +513,9 @@ def _computable(nodes: list[Indicator]) -> dict[int, Decimal]:
     """The computed score of every leaf that can be scored (for problems of a document with errors)."""
     scores: dict[int, Decimal] = {}
     for index, node in enumerate(nodes):
-        if node.leaf and node.rule_kind and node.weight is not None and node.has_inputs:
+        if node.result is not None:
+            scores[index] = node.result.score
+        elif node.leaf and node.rule_kind and node.weight is not None and node.has_inputs:
             try:
                 scores[index] = compute_score(node.rule_kind, node.rule_params, node.inputs, node.weight).score
             except (InputError, RuleError):
@@ -540,7 +548,7 @@ def score_indicators(nodes: list[Indicator], grades: list | None = None) -> dict
             errors.append(f"{node.where}：缺少输入 inputs")
             continue
         try:
-            result = compute_score(node.rule_kind, node.rule_params, node.inputs, node.weight)
+            result = node.result or compute_score(node.rule_kind, node.rule_params, node.inputs, node.weight)
         except InputError as exc:
             errors.append(f"{node.where}：{exc.message}")
             continue

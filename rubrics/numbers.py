@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -32,7 +32,7 @@ _CN_DIGITS = "〇一二三四五六七八九"
 
 
 def _bounded(number: Fraction) -> Fraction | None:
-    return number if abs(number) < MAX_MAGNITUDE else None
+    return number if abs(number.numerator) < MAX_MAGNITUDE * number.denominator else None
 
 
 def _from_decimal(number: Decimal) -> Fraction | None:
@@ -101,15 +101,18 @@ def exact_text(value: Any) -> str:
 
 def round_half_up(value: Any, places: int = 2) -> Decimal:
     """Round half-up (ties away from zero), exactly: 0.625 → 0.63, 12.345 → 12.35, -0.005 → -0.01."""
+    if isinstance(value, Decimal) and value.is_finite() and exact(value) is not None:
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0  # + 0: no -0.00
     number = exact(value)
     if number is None:
         raise ValueError(f"不是数字：{value!r}")
-    scaled = abs(number) * 10**places
-    whole = math.floor(scaled + Fraction(1, 2))
+    # Integer arithmetic on the exact fraction: |n| × 10^places ÷ d, rounded half away from zero.
+    whole, rest = divmod(abs(number.numerator) * 10**places, number.denominator)
+    if 2 * rest >= number.denominator:
+        whole += 1
     if number < 0:
         whole = -whole
-    result = Decimal(whole).scaleb(-places)
-    return result.quantize(Decimal(1).scaleb(-places)) + 0  # + 0 turns -0.00 into 0.00
+    return Decimal(whole).scaleb(-places).quantize(Decimal(1).scaleb(-places)) + 0
 
 
 def round_score(value: Any) -> Decimal:
