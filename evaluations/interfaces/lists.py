@@ -53,3 +53,33 @@ class EvaluationTable(tables.Table):
 
     def render_grade(self, value):
         return format_html('<span class="badge {}">{}</span>', GRADE_BADGES.get(value, "text-bg-secondary"), value)
+
+
+class QueueTable(tables.Table):
+    title = tables.LinkColumn("evaluation-review", args=[tables.A("pk")], verbose_name="评价名称")
+    evaluated_unit = tables.Column(verbose_name="被评价单位", order_by=("evaluated_unit__name",))
+    evaluating_firm = tables.Column(verbose_name="评价机构", order_by=("evaluating_firm__name",))
+    state = tables.Column(verbose_name="状态")
+    total_score = tables.Column(verbose_name="总分", attrs={"td": {"class": "text-end"}})
+
+    def render_total_score(self, value):
+        return fixed(value)
+
+    updated_at = tables.DateTimeColumn(verbose_name="最近更新", format="Y-m-d H:i")
+
+    class Meta:
+        model = Evaluation
+        fields = (
+            "title",
+            "kind",
+            "year",
+            "evaluated_unit",
+            "evaluating_firm",
+            "state",
+            "total_score",
+            "grade",
+            "updated_at",
+        )
+        order_by = ("-updated_at",)
+        empty_text = "没有待审核的评价。"
+        attrs = {"class": "table table-hover align-middle"}

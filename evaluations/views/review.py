@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,11 +25,11 @@ from evaluations.domain.freezing import is_frozen
 from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform, timeline
 from evaluations.interfaces.charts import Section, score_rate_chart
+from evaluations.interfaces.lists import QueueTable
 from evaluations.models import (
     LEVEL_LABELS,
     ConsultationComment,
     ConsultationDecision,
-    Evaluation,
     EvaluationState,
     RectificationItem,
     RectificationStatus,
@@ -196,32 +195,6 @@ def consultation_ledger(request, pk: int):
 
 
 # --- the bureau's queue and review ----------------------------------------------------------------------
-
-
-class QueueTable(tables.Table):
-    title = tables.LinkColumn("evaluation-review", args=[tables.A("pk")], verbose_name="评价名称")
-    evaluated_unit = tables.Column(verbose_name="被评价单位", order_by=("evaluated_unit__name",))
-    evaluating_firm = tables.Column(verbose_name="评价机构", order_by=("evaluating_firm__name",))
-    state = tables.Column(verbose_name="状态")
-    total_score = tables.Column(verbose_name="总分", attrs={"td": {"class": "text-end"}})
-    updated_at = tables.DateTimeColumn(verbose_name="最近更新", format="Y-m-d H:i")
-
-    class Meta:
-        model = Evaluation
-        fields = (
-            "title",
-            "kind",
-            "year",
-            "evaluated_unit",
-            "evaluating_firm",
-            "state",
-            "total_score",
-            "grade",
-            "updated_at",
-        )
-        order_by = ("-updated_at",)
-        empty_text = "没有待审核的评价。"
-        attrs = {"class": "table table-hover align-middle"}
 
 
 @login_required
