@@ -87,10 +87,9 @@ def assemble_demo(workdir: str) -> dict[str, dict]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from reports.services import outline_for, report_title
-
     from evaluations.demo import load_demo
     from reports.assembly import assemble_report
+    from reports.selection import outline_for, report_title
 
     contents = {}
     for kind, evaluation in load_demo().items():

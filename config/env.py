@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -50,8 +51,6 @@ def env_int(name: str, default: int, environ: Mapping[str, str] = os.environ) ->
 
 def database_from_url(url: str, base_dir: Path) -> dict:
     """Parse DATABASE_URL: ``sqlite:///PATH`` (relative paths under base_dir) or ``postgres://…``."""
-    import dj_database_url
-
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme == "sqlite":
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""

@@ -27,7 +27,21 @@ class RescoringAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        evaluation = evaluation_of(form.instance)
+        self._rescore(evaluation_of(form.instance))
+
+    def delete_model(self, request, obj):
+        evaluation = evaluation_of(obj) if not isinstance(obj, Evaluation) else None
+        super().delete_model(request, obj)
+        self._rescore(evaluation)
+
+    def delete_queryset(self, request, queryset):
+        evaluations = {evaluation_of(obj) for obj in queryset if not isinstance(obj, Evaluation)}
+        super().delete_queryset(request, queryset)
+        for evaluation in evaluations:
+            self._rescore(evaluation)
+
+    @staticmethod
+    def _rescore(evaluation) -> None:
         if evaluation is not None and evaluation.pk is not None and not is_frozen(evaluation):
             recompute_scores(evaluation)
 

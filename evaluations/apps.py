@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class EvaluationsConfig(AppConfig):
@@ -7,6 +8,7 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self):
         # Imported here, not at the top: Django loads models only after every app's module is imported.
-        from evaluations.domain import freezing
+        from evaluations.domain import freezing, scoring
 
         freezing.connect()
+        post_migrate.connect(scoring.rescore_after_migrate, sender=self, dispatch_uid="evaluations-rescore")

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html_join
 
 from reports.models import ReportOutline, ReportSettings, ReportVersion
 
@@ -11,8 +12,6 @@ class ReportOutlineAdmin(admin.ModelAdmin):
 
     @admin.display(description="提纲结构")
     def structure(self, obj):
-        from django.utils.html import format_html_join
-
         try:
             spec = obj.spec
         except KeyError:

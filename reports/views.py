@@ -185,6 +185,9 @@ def report_retry(request, pk: int, number: int):
                 report_requests.retry(version)
     except report_requests.ReportRequestError as error:
         messages.error(request, str(error))
+    except Exception as error:  # the final report could not be assembled: recorded and shown, never a 500
+        report_requests.request_final_after_failure(evaluation, request.user, error)
+        messages.error(request, "最终报告仍未能生成，原因见下方列表；可稍后重试。")
     else:
         messages.success(request, f"已重新提交第 {version.number} 版报告的生成。")
     return redirect("evaluation-reports", pk=evaluation.pk)

@@ -374,14 +374,21 @@ def _leaf_inputs(node: Indicator, errors: list[str]) -> None:
         else:
             node.awarded = round_score(number)
     node.reason = text_value(data, "reason", None, node.where, errors).strip()
+    rescore(node)
+
+
+def rescore(node: Indicator) -> None:
+    """The engine's result for a leaf's inputs (again after bound inputs changed); a given input that is not
+    usable is an error, a missing one only leaves the leaf unscored."""
+    node.result = None
     if not node.rule_kind or node.weight is None or not node.has_inputs:
         return
-    # Valid means every input that is given is usable; missing ones only make the leaf unscored.
     try:
         node.result = compute_score(node.rule_kind, node.rule_params, node.inputs, node.weight)
     except InputError as exc:
-        if _present(node.inputs, exc.field):
-            errors.append(f"{node.where}：{exc.message}")
+        message = f"{node.where}：{exc.message}"
+        if _present(node.inputs, exc.field) and message not in node.errors:
+            node.errors.append(message)
     except RuleError:
         pass  # already reported with the rule
 

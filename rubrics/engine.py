@@ -34,9 +34,14 @@ from rubrics.rules.judgement import BINARY, MANUAL
 from rubrics.rules.lookups import BANDS, GRADE_MAP
 from rubrics.rules.ratios import INVERSE_RATIO, RATE_PENALTY, RATIO, THRESHOLD_ELSE_RATE
 
+# Raised whenever a change of the engine can change a score or its explanation: evaluations scored by an older
+# engine are rescored after an upgrade (evaluations.domain.scoring.rescore_outdated); approved ones keep theirs.
+ENGINE_VERSION = "2"  # 2: exact fractions, one half-up rounding, strict parameters (DESIGN §4 as revised)
+
 __all__ = [
     "COMMON_PARAMS",
     "DEFAULT_GRADES",
+    "ENGINE_VERSION",
     "INPUT_TYPES",
     "RULE_KINDS",
     "InputError",

@@ -572,3 +572,11 @@ def test_property_floats_give_the_same_score_as_decimals(case):
 
     # 2-place decimals survive float → str → Decimal unchanged; the manual score has 3 places, also exact
     assert score(kind, to_float(params), to_float(inputs), to_float(weight)) == score(kind, params, inputs, weight)
+
+
+def test_a_misspelt_checklist_item_key_is_an_error_not_an_equal_split():
+    params = {"items": [{"text": "a", "pionts": 3}, {"text": "b", "pionts": 1}]}
+    assert validate_rule("checklist", params, 4) == [
+        "参数 items 第 1 项有未知的键 “pionts”（每项可用：text、points）",
+        "参数 items 第 2 项有未知的键 “pionts”（每项可用：text、points）",
+    ]

@@ -530,8 +530,17 @@ def test_bad_inputs_team_and_findings(evaluator):
         + json.dumps(["产出", "不存在的指标"], ensure_ascii=False)
         + " 不在指标体系中（应写作指标名称路径，如 [一级, 二级, 三级]）",
         "recommendations 第 1 项：finding 应为 findings 中的序号（从 0 起数）或 null，现为 5",
-        # what the document asks of the database comes after what is wrong in the document itself
-        "team 第 2 人（孙琴）：系统账号 “nobody” 不存在，请先创建该账号或将 user 改为 null",
+    ]
+
+
+def test_an_account_this_system_does_not_have_is_left_unlinked_and_said(evaluator):
+    doc = document()
+    doc["team"][1]["user"] = "nobody"
+    evaluation = import_document(doc)
+    member = evaluation.team.get(name="孙琴")
+    assert member.user is None and member.role == doc["team"][1]["role"]
+    assert evaluation.import_notes == [
+        "team 第 2 人（孙琴）：本系统没有账号 “nobody”，该成员已导入但未关联账号，可在“评价小组”中关联"
     ]
 
 

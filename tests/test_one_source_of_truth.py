@@ -14,8 +14,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from evaluations.domain.datatables import save_table
+from evaluations.domain.errors import EditError
 from evaluations.domain.importing import DocumentImportError, ImportDefaults, import_document
-from evaluations.domain.scoring import recompute_scores
+from evaluations.domain.indicator_tree import set_weights
+from evaluations.domain.scoring import recompute_scores, rescore_after_migrate
 from evaluations.domain.workflow import perform
 from evaluations.interchange.export import export_document
 from evaluations.interchange.reader import read_document
@@ -28,10 +30,10 @@ from reports.archive import ArchiveNotReady, build_archive
 from reports.models import ReportStatus, ReportVersion
 from rubrics.builtin import BUILTIN_DIR
 from rubrics.document import DocumentError, parse_document
-from rubrics.engine import compute_score
+from rubrics.engine import ENGINE_VERSION, compute_score
 from rubrics.models import EvaluationKind
 from rubrics.numbers import exact, round_score
-from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, OrganisationFactory, UserFactory
+from tests.factories import EvaluationFactory, EvaluationIndicatorFactory
 
 D = Decimal
 DATA = Path(__file__).parent / "data"
@@ -290,9 +292,6 @@ def test_score_and_import_accept_and_refuse_the_same_documents(db, name, doc):
         commissioning_bureau="默认财政局",
         evaluating_firm="默认评价机构",
     )
-    for member in doc.get("team") or []:  # accounts are what the database holds, not the document
-        if member.get("user"):
-            UserFactory(username=member["user"], organisation=OrganisationFactory())
     try:
         read_document(copy.deepcopy(doc))
     except DocumentError as invalid:
@@ -407,6 +406,20 @@ def test_a_failing_final_render_never_undoes_the_approval_and_is_shown_with_a_re
     assert data.startswith(b"PK")
 
 
+def test_after_an_upgrade_open_evaluations_are_rescored_and_approved_ones_keep_their_record(world, binary_evaluation):
+    # An evaluation scored by an older engine (scored_with ≠ ENGINE_VERSION), with a score that engine gave.
+    open_one = binary_evaluation
+    EvaluationIndicator.objects.filter(evaluation=open_one).update(computed_score=D("99.99"))
+    Evaluation.objects.filter(pk=open_one.pk).update(scored_with="1", total_score=D("99.99"))
+    approved = EvaluationFactory(state="approved", scored_with="1", total_score=D("88.88"), grade="良")
+    rescore_after_migrate(sender=None)  # what post_migrate runs after `migrate`
+    open_one.refresh_from_db()
+    approved.refresh_from_db()
+    assert (open_one.total_score, open_one.scored_with) == (D("100.00"), ENGINE_VERSION)
+    assert (approved.total_score, approved.scored_with) == (D("88.88"), "1")
+    assert not [p for p in check_evaluation(approved) if "保存的" in p.message]
+
+
 def test_exactness_of_the_tree_read_model_sums_rounded_leaves(db):
     evaluation = EvaluationFactory()
     root = EvaluationIndicatorFactory(evaluation=evaluation, name="产出", weight=100)
@@ -424,3 +437,65 @@ def test_exactness_of_the_tree_read_model_sums_rounded_leaves(db):
     leaves = [leaf.score for leaf in scored.leaves]
     assert scored.roots[0].score == sum(leaves) == scored.total
     assert all(score == round_score(exact(score)) for score in leaves)
+
+
+def test_a_bound_input_follows_the_documents_tables_in_score_and_import_alike(db):
+    # inputs say 50 %, but the tables give 预算执行率 = 270 ÷ 300 = 90 %: both score from the tables.
+    bound = leaf(
+        "预算执行率", 10, {"kind": "ratio"}, {"actual": 50, "target": 100}, bind={"actual": "budget_execution_rate"}
+    )
+    doc = doc_of({"name": "过程", "children": [bound, leaf("其余", 90, {"kind": "binary"}, {"met": True})]})
+    doc["evaluation"] |= {"kind": "project", "project": "测试项目"}
+    funds = {"initial_budget": 300, "adjusted_budget": 300, "funds_received": 300, "actual_expenditure": 270}
+    doc["tables"] = {"project_funds": [funds]}
+    scored = score_document(copy.deepcopy(doc))
+    assert scored["total"] == D("99.00")
+    assert import_document(copy.deepcopy(doc)).total_score == D("99.00")
+
+
+def test_deleting_an_indicator_in_admin_rescores(client, world, binary_evaluation):
+    root = binary_evaluation.indicators.get(name="决策")
+    extra = EvaluationIndicatorFactory(
+        evaluation=binary_evaluation, parent=root, name="额外", weight=0, rule_kind="binary", inputs={"met": False}
+    )
+    EvaluationIndicator.objects.filter(name="立项规范").update(weight=60)
+    EvaluationIndicator.objects.filter(pk=extra.pk).update(weight=40, inputs={"met": True})
+    recompute_scores(binary_evaluation)
+    client.force_login(world["admin"])
+    node = binary_evaluation.indicators.get(name="立项规范")
+    url = reverse("admin:evaluations_evaluationindicator_delete", args=[node.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    binary_evaluation.refresh_from_db()
+    assert (binary_evaluation.total_score, binary_evaluation.grade) == (D("40.00"), "差")
+
+
+def test_a_weight_cannot_drop_below_the_awarded_score(world, binary_evaluation):
+    root = binary_evaluation.indicators.get(name="决策")
+    other = EvaluationIndicatorFactory(
+        evaluation=binary_evaluation, parent=root, name="其他", weight=0, rule_kind="binary", inputs={"met": True}
+    )
+    node = binary_evaluation.indicators.get(name="立项规范")
+    EvaluationIndicator.objects.filter(pk=node.pk).update(weight=60, awarded_score=55, override_reason="酌情")
+    EvaluationIndicator.objects.filter(pk=other.pk).update(weight=40)
+    node.refresh_from_db()
+    other.refresh_from_db()
+    with pytest.raises(EditError, match="评定得分 55 分超出 0 到 20 分的范围"):
+        set_weights(
+            evaluation=binary_evaluation,
+            weights={node.pk: ("20", node.version), other.pk: ("80", other.version)},
+        )
+    node.refresh_from_db()
+    assert node.weight == D(60)
+
+
+def test_retrying_a_final_report_that_cannot_be_assembled_answers_a_message_not_500(
+    client, submitted, monkeypatch, django_capture_on_commit_callbacks
+):
+    world = submitted
+    monkeypatch.setattr(report_requests, "assemble_report", lambda *a, **k: 1 / 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        perform(world["a"], "approve", user=world["bureau_a"])
+    failed = ReportVersion.objects.get(evaluation=world["a"], is_final=True)
+    client.force_login(world["evaluator_a"])
+    response = client.post(reverse("evaluation-report-retry", args=[world["a"].pk, failed.number]), follow=True)
+    assert response.status_code == 200 and "最终报告仍未能生成" in response.content.decode()

@@ -67,6 +67,7 @@ class _Plan:
     organisations: dict[str, str] = field(default_factory=dict)
     project: str | None = None
     team_users: dict[str, User] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what was imported differently from the document, and why
 
 
 _OPTION_OF = {"kind": "--kind", "title": "--title", "year": "--year", "project": "--project"}
@@ -122,9 +123,11 @@ def _check_database(plan: _Plan, errors: list[str]) -> None:
     plan.team_users = {user.username: user for user in User.objects.filter(username__in=usernames)}
     for number, member in enumerate(plan.parsed.team, start=1):
         if member["user"] and member["user"] not in plan.team_users:
-            errors.append(
-                f"team 第 {number} 人（{member['name']}）：系统账号 {show(member['user'])} 不存在，"
-                "请先创建该账号或将 user 改为 null"
+            # An account is this installation's matter (an evaluation exported elsewhere names that system's
+            # accounts): the member is kept with name, role and qualification, unlinked, and the import says so.
+            plan.notes.append(
+                f"team 第 {number} 人（{member['name']}）：本系统没有账号 {show(member['user'])}，"
+                "该成员已导入但未关联账号，可在“评价小组”中关联"
             )
 
 
@@ -251,7 +254,10 @@ def plan_import(doc: Any, *, user: Any = None, defaults: ImportDefaults | None =
 
 @transaction.atomic
 def import_document(doc: Any, *, user: Any = None, defaults: ImportDefaults | None = None) -> Evaluation:
-    """Create or replace (same unit, year and title) the evaluation a document describes; all or nothing."""
+    """Create or replace (same unit, year and title) the evaluation a document describes; all or nothing.
+
+    ``evaluation.import_notes`` lists what was imported differently from the document (an unknown account).
+    """
     plan = plan_import(doc, user=user, defaults=defaults)
     evaluation = _write_header(plan, user)
     # Indicators are written as rows, not through full_clean(): EvaluationIndicator.clean() refuses an
@@ -269,4 +275,5 @@ def import_document(doc: Any, *, user: Any = None, defaults: ImportDefaults | No
     _write_items(evaluation, plan.parsed, indicators)
     recompute_scores(evaluation)
     evaluation.refresh_from_db()
+    evaluation.import_notes = plan.notes
     return evaluation

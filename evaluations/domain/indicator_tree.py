@@ -21,7 +21,7 @@ from evaluations.domain.scoring import recompute_scores
 from evaluations.models import Evaluation, EvaluationIndicator
 from rubrics import tree
 from rubrics.document import MAX_WEIGHT, plain_json
-from rubrics.engine import RULE_KINDS, validate_rule
+from rubrics.engine import RULE_KINDS, validate_awarded, validate_rule
 from rubrics.models import IndicatorTemplate, TemplateIndicator
 from rubrics.numbers import exact, round_score
 
@@ -113,22 +113,21 @@ class LockedTree:
 
     evaluation: Evaluation
     nodes: dict[int, EvaluationIndicator]
+    shape: tree.IndicatorTree[EvaluationIndicator]
 
     @classmethod
     def load(cls, evaluation: Evaluation) -> LockedTree:
         evaluation = lock(evaluation)
-        return cls(evaluation, {node.pk: node for node in evaluation.indicators.order_by("order", "pk")})
+        rows = list(evaluation.indicators.all())
+        return cls(evaluation, {node.pk: node for node in rows}, tree.IndicatorTree(rows))
 
     def children(self, pk: int | None) -> list[EvaluationIndicator]:
-        return [node for node in self.nodes.values() if node.parent_id == pk]
+        kids = self.shape.roots if pk is None else self.shape.node(pk).children
+        return [kid.item for kid in kids]
 
     def descendants(self, pk: int) -> list[EvaluationIndicator]:
-        found, frontier = [], [pk]
-        while frontier:
-            kids = [node for node in self.nodes.values() if node.parent_id in frontier]
-            found += kids
-            frontier = [kid.pk for kid in kids]
-        return found
+        top = self.shape.node(pk)
+        return [node.item for node in self.shape.nodes if top in node.ancestors()]
 
     def get(self, pk: Any) -> EvaluationIndicator:
         try:
@@ -140,15 +139,18 @@ class LockedTree:
         return {pk: tree.Node(pk, node.parent_id, node.name, node.weight) for pk, node in self.nodes.items()}
 
 
-def _check_plan(before: dict, after: dict, rules: Iterable[tuple[str, str, Any, Decimal]] = ()) -> None:
-    """Refuse a change that gives the tree a weight/depth problem it did not have, or a leaf an unusable rule."""
+def _check_plan(before: dict, after: dict, rules: Iterable[tuple[str, str, Any, Decimal, Any]] = ()) -> None:
+    """Refuse a change that gives the tree a weight problem it did not have, a leaf an unusable rule, or an
+    awarded score outside its new weight (DESIGN §4: such a score cannot be saved)."""
     old = set(tree.tree_errors(before.values()))
     messages = [message for message in tree.tree_errors(after.values()) if message not in old]
-    for name, kind, params, weight in rules:
+    for name, kind, params, weight, awarded in rules:
         if not kind:
             messages.append(f"指标「{name}」是末级指标，必须选择计分规则。")
         else:
             messages += [f"指标「{name}」：{message}" for message in validate_rule(kind, params or {}, weight)]
+        if awarded is not None and (problem := validate_awarded(awarded, weight)):
+            messages.append(f"指标「{name}」：{problem}；请先修改或清除其评定得分。")
     names: dict[tuple, int] = {}
     for node in after.values():
         names[(node.parent, node.name)] = names.get((node.parent, node.name), 0) + 1
@@ -195,13 +197,13 @@ def _apply_weights(state: LockedTree, changes: Mapping[int, tuple[Decimal, int]]
         save_versioned(node, expected_version=version, fields=["weight"], user=user)
 
 
-def _leaf_rules(state: LockedTree, after: dict, pks: Iterable[int]) -> list[tuple[str, str, Any, Decimal]]:
+def _leaf_rules(state: LockedTree, after: dict, pks: Iterable[int]) -> list[tuple[str, str, Any, Decimal, Any]]:
     parents = {node.parent for node in after.values()}
     rules = []
     for pk in pks:
         if pk in after and pk not in parents and pk in state.nodes:
             node = state.nodes[pk]
-            rules.append((node.name, node.rule_kind, node.rule_params, after[pk].weight))
+            rules.append((node.name, node.rule_kind, node.rule_params, after[pk].weight, node.awarded_score))
     return rules
 
 
@@ -334,7 +336,7 @@ def add_indicator(
         after[key] = tree.Node(key, parent_key, fields["name"], fields["weight"])
     parents = {node.parent for node in after.values()}
     rules = [
-        (fields["name"], fields.get("rule_kind", ""), fields.get("rule_params"), fields["weight"])
+        (fields["name"], fields.get("rule_kind", ""), fields.get("rule_params"), fields["weight"], None)
         for key, fields, _ in new_nodes
         if key not in parents
     ]
@@ -372,7 +374,7 @@ def update_indicator(
     after = dict(before)
     name = text.get("name", node.name)
     after[node.pk] = tree.Node(node.pk, node.parent_id, name, node.weight)
-    _check_plan(before, after, [(name, kind, params, node.weight)] if is_leaf else [])
+    _check_plan(before, after, [(name, kind, params, node.weight, node.awarded_score)] if is_leaf else [])
     fields = list(text)
     for field, value in text.items():
         setattr(node, field, value)

@@ -2,7 +2,7 @@
 
 Reading it (the outline, the lists, drafted analysis) is evaluations.queries.narrative.
 
-Every save names the version the user started from (services.versioning); a save over a newer version
+Every save names the version the user started from (evaluations.domain.locking); a save over a newer version
 is refused and nothing is overwritten. ``draft_analysis`` drafts an indicator's analysis paragraph in the
 style of seed 004 section 四 from its score, the engine's explanation and the bound figure's formula.
 """

@@ -13,9 +13,9 @@ from simple_history.utils import bulk_update_with_history
 
 from evaluations.datatables.figures import Figure, compute_figures
 from evaluations.domain.freezing import assert_editable
-from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.models import FROZEN_STATES, Evaluation, EvaluationIndicator
 from evaluations.queries.datatables import evaluation_tables
-from rubrics.engine import InputError, RuleError, compute_score, grade_for
+from rubrics.engine import ENGINE_VERSION, InputError, RuleError, compute_score, grade_for
 from rubrics.numbers import exact_text
 from rubrics.tree import IndicatorTree
 
@@ -80,7 +80,26 @@ def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
         bulk_update_with_history(changed, EvaluationIndicator, ["inputs", "computed_score", "score_explanation"])
     total = IndicatorTree(indicators).total  # the sum of the rounded leaf scores that count
     grade = grade_for(total, evaluation.grades) if total is not None else ""
-    if (evaluation.total_score, evaluation.grade) != (total, grade):
-        evaluation.total_score, evaluation.grade = total, grade
-        evaluation.save(update_fields=["total_score", "grade", "updated_at"])
+    if (evaluation.total_score, evaluation.grade, evaluation.scored_with) != (total, grade, ENGINE_VERSION):
+        evaluation.total_score, evaluation.grade, evaluation.scored_with = total, grade, ENGINE_VERSION
+        evaluation.save(update_fields=["total_score", "grade", "scored_with", "updated_at"])
     return RecomputeResult(total, grade, unscored, figures)
+
+
+def rescore_outdated() -> int:
+    """Rescore every evaluation still open to change whose scores an older engine computed (after an upgrade).
+
+    Approved evaluations keep the scores they were approved with: they are the record, and frozen.
+    """
+    outdated = Evaluation.objects.exclude(scored_with=ENGINE_VERSION).exclude(state__in=FROZEN_STATES)
+    count = 0
+    for evaluation in outdated.iterator():
+        recompute_scores(evaluation)
+        count += 1
+    return count
+
+
+def rescore_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    """post_migrate: after an upgrade, evaluations still open to change are rescored by the current engine."""
+    if using == "default":
+        rescore_outdated()

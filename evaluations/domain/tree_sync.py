@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models
 
 from rubrics.document import Indicator
+from rubrics.tree import IndicatorTree
 
 
 def indicator_values(node: Indicator) -> dict[str, Any]:
@@ -27,18 +28,14 @@ def indicator_values(node: Indicator) -> dict[str, Any]:
     }
 
 
-def _path_map(existing: Iterable[Any]) -> dict[tuple[str, ...], models.Model]:
-    rows = sorted(existing, key=lambda row: (row.order, row.pk))
-    by_pk = {row.pk: row for row in rows}
+def _path_map(existing: Iterable[Any]) -> tuple[dict[tuple[str, ...], models.Model], list[models.Model]]:
+    """The stored rows by their path of names, and the rows no path reaches (a duplicate path, a broken parent)."""
+    rows = list(existing)
     paths: dict[tuple[str, ...], models.Model] = {}
-    for row in rows:
-        path, node, seen = [row.name], row, {row.pk}
-        while node.parent_id is not None and node.parent_id in by_pk and node.parent_id not in seen:
-            node = by_pk[node.parent_id]
-            seen.add(node.pk)
-            path.append(node.name)
-        paths.setdefault(tuple(reversed(path)), row)  # a duplicate path is left over and deleted
-    return paths
+    for node in IndicatorTree(rows, score=lambda row: None).nodes:
+        paths.setdefault(node.path, node.item)
+    kept = {row.pk for row in paths.values()}
+    return paths, [row for row in rows if row.pk not in kept]
 
 
 def sync_tree(
@@ -51,7 +48,7 @@ def sync_tree(
 
     Returns the rows in the order of ``nodes``.
     """
-    by_path = _path_map(existing)
+    by_path, stray = _path_map(existing)
     saved: list[models.Model] = []
     for node in nodes:
         parent = saved[node.parent] if node.parent is not None else None
@@ -71,6 +68,7 @@ def sync_tree(
             if changed:
                 row.save(update_fields=changed)
         saved.append(row)
-    if by_path:  # deleting a node deletes its subtree (CASCADE); every matched node was re-parented above
-        existing.filter(pk__in=[row.pk for row in by_path.values()]).delete()
+    gone = [row.pk for row in [*by_path.values(), *stray]]
+    if gone:  # deleting a node deletes its subtree (CASCADE); every matched node was re-parented above
+        existing.filter(pk__in=gone).delete()
     return saved

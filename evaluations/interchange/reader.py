@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evaluations.datatables import TABLES, tables_for_kind
+from evaluations.datatables.figures import compute_figures
 from evaluations.datatables.rows import TableInputError, parse_rows
 from evaluations.models import OrganisationKind, TeamRole
 from evaluations.sections import sections_for
@@ -28,10 +29,12 @@ from rubrics.document import (
     iso_date,
     read_grades,
     read_indicators,
+    rescore,
     show,
     text_value,
 )
 from rubrics.models import EvaluationKind
+from rubrics.numbers import exact_text
 
 # header key, alias used by the built-in documents, organisation kind, what it is called, importer option
 ORGANISATIONS = (
@@ -56,7 +59,8 @@ class ParsedDocument:
     template: str | None = None
     stated: set[str] = field(default_factory=set)  # header keys the document gives (valid or not)
     indicators: list[Indicator] = field(default_factory=list)
-    tables: dict[str, list[dict]] = field(default_factory=dict)
+    tables: dict[str, list[dict]] = field(default_factory=dict)  # rows as the document writes them
+    table_values: dict[str, list[dict]] = field(default_factory=dict)  # the same rows read (Decimal, date …)
     narrative: dict[str, str] = field(default_factory=dict)
     team: list[dict] = field(default_factory=list)  # "user" is a username or None
     findings: list[dict] = field(default_factory=list)  # "indicators" are indices into ``indicators``
@@ -148,11 +152,28 @@ def _read_tables(doc: dict, parsed: ParsedDocument, errors: list[str]) -> None:
             errors.append(f"tables.{key}（{name}）必须是行的列表，每行是 {{列代码: 值}} 对象")
             continue
         try:
-            parse_rows(spec, rows)
+            parsed.table_values[key] = parse_rows(spec, rows)
         except TableInputError as exc:
             errors += [f"{name} {problem}" for problem in exc.problems]
             continue
         parsed.tables[key] = rows
+
+
+def _follow_bindings(parsed: ParsedDocument) -> None:
+    """A bound input follows the document's tables, exactly as it does once imported (DESIGN §5): the value the
+    tables give replaces the one written in ``inputs``, so ``score`` and the imported evaluation agree."""
+    if parsed.kind is None or not parsed.table_values:
+        return
+    figures = compute_figures(parsed.kind, parsed.table_values)
+    for node in parsed.indicators:
+        changed = False
+        for name, key in node.bindings.items():
+            figure = figures.get(key)
+            if figure is not None and figure.value is not None:
+                node.inputs[name] = exact_text(figure.value)
+                changed = True
+        if changed:
+            rescore(node)
 
 
 def _read_narrative(doc: dict, parsed: ParsedDocument, errors: list[str]) -> None:
@@ -271,6 +292,7 @@ def read_document_partly(doc: Any) -> tuple[ParsedDocument, list[str]]:
     parsed.indicators, indicator_errors = read_indicators(doc.get("indicators"))
     errors += indicator_errors
     _read_tables(doc, parsed, errors)
+    _follow_bindings(parsed)
     _read_narrative(doc, parsed, errors)
     _read_team(doc, parsed, errors)
     _read_items(doc, parsed, errors)

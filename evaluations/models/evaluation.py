@@ -100,6 +100,9 @@ class Evaluation(models.Model):
     state = models.CharField("状态", max_length=20, choices=EvaluationState.choices, default=EvaluationState.DRAFT)
     total_score = models.DecimalField("总分", null=True, blank=True, **SCORE)
     grade = models.CharField("评价等级结果", max_length=10, blank=True)
+    scored_with = models.CharField(
+        "计分引擎版本", max_length=20, blank=True, editable=False, help_text="计算当前得分所用的计分引擎版本。"
+    )
     report_date = models.DateField("报告日期", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from evaluations.datatables.figures import Figure, compute_figures, total
-from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.models import FROZEN_STATES, Evaluation, EvaluationIndicator
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.review import open_review_comments
 from evaluations.sections import SECTIONS
@@ -49,7 +49,8 @@ def check_evaluation(evaluation: Evaluation) -> list[Problem]:
     problems: list[Problem] = []
     problems += indicator_problems(indicators)
     problems += stored_score_problems(evaluation, indicators)
-    problems += binding_problems(indicators, figures)
+    if evaluation.state not in FROZEN_STATES:  # approved: the record, checked when it was approved
+        problems += binding_problems(indicators, figures)
     problems += table_problems(evaluation, tables)
     problems += date_problems(evaluation, tables, texts)
     problems += narrative_figure_problems(texts, figures, tables)
@@ -108,7 +109,9 @@ def stored_score_problems(evaluation: Evaluation, indicators: list[EvaluationInd
     Scores are written only by the scoring service; a difference means the data were changed around it
     (a database edit, an interrupted save), so the score printed in the report would not follow its rule.
     """
-    problems = []
+    problems: list[Problem] = []
+    if evaluation.state in FROZEN_STATES:
+        return problems  # an approved evaluation keeps the scores it was approved with: they are the record
     scored = tree.IndicatorTree(indicators)
     for leaf in scored.leaves:
         node = leaf.item

@@ -1,6 +1,6 @@
 """The data-collection tables in the browser and the Excel round trip (thin views and their helpers).
 
-GET shows, POST acts through services.tables.save_table. Reading needs access.get_evaluation_for_user
+GET shows, POST acts through evaluations.domain.datatables.save_table. Reading needs access.get_evaluation_for_user
 (another organisation's evaluation → 404); writing needs access.can_edit_tables (→ 403). Unit users
 never see scores here (access.can_view_scores).
 """

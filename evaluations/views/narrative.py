@@ -129,11 +129,7 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
         raise Http404("本评价没有这个指标。")
     row = rows[index]
     indicator = row.indicator
-    children = [
-        narrative_reads.ChildScore(other.indicator, other.score)
-        for other in rows
-        if other.indicator.parent_id == indicator.pk
-    ]
+    children = [narrative_reads.ChildScore(child.indicator, child.score) for child in row.children]
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
     text, version, conflict, drafted = indicator.analysis, indicator.version, None, False
     if request.method == "POST":

@@ -1,6 +1,6 @@
 """Workflow, consultation, the bureau's review, audit trail, rectification and overview pages (issue 6).
 
-Thin views: every write goes through evaluations.domain.workflow or services.review, which check role,
+Thin views: every write goes through evaluations.domain.workflow, .review or .rectification, which check role,
 organisation and state on the server; a refusal comes back as a Chinese message, never a traceback.
 """
 

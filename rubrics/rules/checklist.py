@@ -25,6 +25,8 @@ from rubrics.rules.base import (
     total,
 )
 
+ITEM_KEYS = ("text", "points")
+
 
 def _read_checklist(p: Params) -> Config:
     raw = p.raw.get("items")
@@ -40,6 +42,10 @@ def _read_checklist(p: Params) -> Config:
             given.append(None)
         elif isinstance(item, Mapping):
             given.append(item.get("points"))
+            unknown = [key for key in item if key not in ITEM_KEYS]
+            if unknown:  # a misspelt "pionts" must not fall back to an equal split unnoticed
+                keys = "、".join(show(key) for key in unknown)
+                p.messages.append(f"参数 items 第 {i + 1} 项有未知的键 {keys}（每项可用：{'、'.join(ITEM_KEYS)}）")
         else:
             p.messages.append(f"参数 items 第 {i + 1} 项必须是 {{text, points}} 对象，现为 {show(item)}")
             given.append(None)

@@ -51,6 +51,8 @@ class Command(BaseCommand):
             logger.exception("import_evaluation %s failed", file)
             self._fail([f"无法导入：程序内部错误（{type(exc).__name__}：{exc}）"])
         total = "未能计算（有指标尚缺输入）" if evaluation.total_score is None else f"{evaluation.total_score} 分"
+        for note in evaluation.import_notes:
+            self.stdout.write(f"说明：{note}")
         self.stdout.write(f"评价编号：{evaluation.pk}")
         self.stdout.write(f"总分：{total}    评价等级：{evaluation.grade or '—'}")
 
