@@ -13,6 +13,10 @@ Two verdicts, kept apart:
   needs that; what is inconsistent but scorable (weights that do not add up, an awarded score without a
   reason) is a problem in the result, never an error.
 
+A leaf whose inputs hold ``"not_applicable": true`` needs no other input; ``evaluation.na_policy``
+(``read_na_policy``: "full" or "rescale", the default) decides whether it scores its weight or is left out of
+the total, which is then rescaled to 100 over the applicable leaves (DESIGN §4.1).
+
 Pure Python: no Django, no database.
 """
 
@@ -29,6 +33,8 @@ from typing import Any
 from rubrics import tree
 from rubrics.engine import (
     DEFAULT_GRADES,
+    DEFAULT_NA_POLICY,
+    NOT_APPLICABLE,
     RULE_KINDS,
     InputError,
     RuleError,
@@ -38,6 +44,7 @@ from rubrics.engine import (
     rule_problems,
     validate_awarded,
     validate_grades,
+    validate_na_policy,
     validate_rule,
 )
 from rubrics.numbers import exact, exact_text, fixed, round_score, written
@@ -212,6 +219,18 @@ def read_grades(header: Any, errors: list[str]) -> list | None:
     return None if messages else plain_json(grades)
 
 
+def read_na_policy(header: Any, errors: list[str]) -> str:
+    """``evaluation.na_policy``: how not-applicable leaves count, "full" or "rescale" (the default when absent)."""
+    policy = header.get("na_policy") if isinstance(header, dict) else None
+    if policy is None:
+        return DEFAULT_NA_POLICY
+    message = validate_na_policy(policy)
+    if message:
+        errors.append(f"evaluation.na_policy（不适用指标的处理）：{message}")
+        return DEFAULT_NA_POLICY
+    return policy
+
+
 # --- the indicator tree --------------------------------------------------------------------------------
 
 
@@ -250,6 +269,11 @@ class Indicator:
     @property
     def leaf(self) -> bool:
         return not self.children
+
+    @property
+    def not_applicable(self) -> bool:
+        """A leaf whose inputs say ``"not_applicable": true`` (DESIGN §4.1)."""
+        return self.leaf and self.inputs.get(NOT_APPLICABLE.name) is True
 
 
 def _walk(indicators: list) -> list[Indicator]:
@@ -352,7 +376,10 @@ def _bindings(node: Indicator, errors: list[str]) -> None:
 
 
 def _present(inputs: dict, name: str) -> bool:
-    value = inputs.get(name)
+    """Whether an input is given; a dotted name ("inputs.actual", an either_of option's input) is looked up inside."""
+    value: Any = inputs
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
@@ -364,6 +391,11 @@ def _leaf_inputs(node: Indicator, errors: list[str]) -> None:
         inputs = None
     node.has_inputs = isinstance(inputs, dict)
     node.inputs = plain_json(inputs or {})
+    flag = node.inputs.get(NOT_APPLICABLE.name)
+    if flag is not None and not isinstance(flag, bool):
+        errors.append(f"{node.where}：输入 not_applicable（不适用）只能是 true 或 false，现为 {show(flag)}")
+    elif flag is True and data.get("score") is not None:
+        errors.append(f"{node.where}：不适用的指标不计分，不能填写评定得分 score")
     awarded = data.get("score")
     if awarded is not None:
         number = exact(awarded)
@@ -461,7 +493,9 @@ def read_indicators(indicators: Any) -> tuple[list[Indicator], list[str]]:
     return nodes, [error for node in nodes for error in node.errors]
 
 
-def _tree(nodes: list[Indicator], scores: dict[int, Decimal | None]) -> tree.IndicatorTree[int]:
+def _tree(
+    nodes: list[Indicator], scores: dict[int, Decimal | None], left_out: set[int] | frozenset[int] = frozenset()
+) -> tree.IndicatorTree[int]:
     return tree.IndicatorTree(
         range(len(nodes)),
         key=lambda i: i,
@@ -470,6 +504,7 @@ def _tree(nodes: list[Indicator], scores: dict[int, Decimal | None]) -> tree.Ind
         name=lambda i: nodes[i].path[-1],
         weight=lambda i: nodes[i].weight,
         score=lambda i: scores.get(i),
+        applicable=lambda i: i not in left_out,
     )
 
 
@@ -520,6 +555,8 @@ def _computable(nodes: list[Indicator]) -> dict[int, Decimal]:
     """The computed score of every leaf that can be scored (for problems of a document with errors)."""
     scores: dict[int, Decimal] = {}
     for index, node in enumerate(nodes):
+        if node.not_applicable:
+            continue  # no computed score to compare an awarded one with
         if node.result is not None:
             scores[index] = node.result.score
         elif node.leaf and node.rule_kind and node.weight is not None and node.has_inputs:
@@ -538,13 +575,25 @@ def document_problems(doc: Any) -> list[dict[str, str]]:
     return indicator_problems(nodes)
 
 
-def score_indicators(nodes: list[Indicator], grades: list | None = None) -> dict[str, Any]:
+def score_indicators(
+    nodes: list[Indicator], grades: list | None = None, na_policy: str = DEFAULT_NA_POLICY
+) -> dict[str, Any]:
     """Score a valid tree (DESIGN §10 output, numbers as Decimal); DocumentError lists every leaf that cannot
-    be scored (no rule, no inputs, a missing input)."""
+    be scored (no rule, no inputs, a missing input).
+
+    Not-applicable leaves (inputs ``"not_applicable": true``) score their weight under ``na_policy`` "full";
+    under "rescale" they are left out: their row has ``"score": None``, sections sum the applicable leaves and
+    the total is Σ applicable scores × 100 ÷ Σ applicable weights, rounded once. Either way the row carries
+    ``"not_applicable": True``.
+    """
+    message = validate_na_policy(na_policy)
+    if message:
+        raise DocumentError([f"evaluation.na_policy（不适用指标的处理）：{message}"])
     errors: list[str] = []
     computed: dict[int, Decimal] = {}
     counting: dict[int, Decimal] = {}
     explanations: dict[int, str] = {}
+    left_out: set[int] = set()
     for index, node in enumerate(nodes):
         if not node.leaf or node.broken or node.weight is None:
             continue
@@ -555,37 +604,55 @@ def score_indicators(nodes: list[Indicator], grades: list | None = None) -> dict
             errors.append(f"{node.where}：缺少输入 inputs")
             continue
         try:
-            result = node.result or compute_score(node.rule_kind, node.rule_params, node.inputs, node.weight)
+            if node.not_applicable:
+                result = compute_score(node.rule_kind, node.rule_params, node.inputs, node.weight, na_policy=na_policy)
+            else:
+                result = node.result or compute_score(node.rule_kind, node.rule_params, node.inputs, node.weight)
         except InputError as exc:
             errors.append(f"{node.where}：{exc.message}")
             continue
         except RuleError as exc:  # reported as invalid already; kept as a safety net
             errors += [f"{node.where}：{message}" for message in exc.messages]
             continue
+        explanations[index] = result.explanation
+        if not result.applicable:
+            left_out.add(index)
+            continue
         computed[index] = result.score
         counting[index] = result.score if node.awarded is None else node.awarded
-        explanation = result.explanation
         if counting[index] != result.score:
             why = f"理由：{node.reason}" if node.reason else "未说明理由"
-            explanation += f"；评定得分 {fixed(counting[index])} 分（{why}）"
-        explanations[index] = explanation
+            explanations[index] += f"；评定得分 {fixed(counting[index])} 分（{why}）"
     if errors:
         raise DocumentError(errors)
-    scored = _tree(nodes, counting)
+    scored = _tree(nodes, counting, left_out)
     total = scored.total or Decimal(0)
     return {
         "total": total,
         "grade": grade_for(total, grades or DEFAULT_GRADES),
-        "sections": [{"name": root.name, "weight": root.weight, "score": root.score} for root in scored.roots],
-        "indicators": [
-            {
-                "path": list(nodes[leaf.key].path),
-                "weight": leaf.weight,
-                "score": leaf.score,
-                "computed": computed[leaf.key],
-                "explanation": explanations[leaf.key],
-            }
-            for leaf in scored.leaves
-        ],
+        "sections": [_section(root) for root in scored.roots],
+        "indicators": [_row(nodes[leaf.key], leaf, computed, explanations) for leaf in scored.leaves],
         "problems": indicator_problems(nodes, computed),
     }
+
+
+def _section(root: tree.TreeNode[int]) -> dict[str, Any]:
+    section = {"name": root.name, "weight": root.weight, "score": root.score}
+    if not root.applicable:
+        section["not_applicable"] = True
+    return section
+
+
+def _row(
+    node: Indicator, leaf: tree.TreeNode[int], computed: dict[int, Decimal], explanations: dict[int, str]
+) -> dict[str, Any]:
+    row = {
+        "path": list(node.path),
+        "weight": leaf.weight,
+        "score": leaf.score,
+        "computed": computed.get(leaf.key),
+        "explanation": explanations[leaf.key],
+    }
+    if node.not_applicable:
+        row["not_applicable"] = True
+    return row

@@ -4,6 +4,12 @@ Pure functions: no Django, no database. Every number is read exactly (``rubrics.
 99.71, "125/6" is 125/6), computed as a fraction, clamped to 0..weight and rounded once, half-up, to 2 decimals.
 Percent inputs and thresholds are percent numbers: 99.71 means 99.71 %. The rule kinds live in
 ``rubrics.rules``, one module per family; this module lists them and is the one entry point.
+
+Any leaf may be not applicable (inputs ``"not_applicable": true``, DESIGN §4.1): under the evaluation's
+``na_policy`` "full" it scores its weight, under "rescale" (the default) it is left out, and the total is brought
+to the 100-point scale over the applicable indicators (``rubrics.tree.IndicatorTree.total``).
+``rule_catalogue()`` describes every kind for a parameter editor: Chinese names, a summary, an example wording
+from a real report, and a form field per parameter and input.
 """
 
 from __future__ import annotations
@@ -16,44 +22,64 @@ from fractions import Fraction
 from typing import Any
 
 from rubrics import numbers
+from rubrics.rules.alternatives import either_of
 from rubrics.rules.base import (
     INPUT_TYPES,
+    PARAM_TYPES,
     ZERO,
+    Column,
     InputError,
     InputField,
     Inputs,
     Outcome,
+    ParamField,
     Params,
     RuleError,
     RuleKind,
+    RuleRead,
     show,
 )
 from rubrics.rules.checklist import CHECKLIST
 from rubrics.rules.deductions import CHANGE_RATE, PER_COUNT, SATISFACTION, THRESHOLD_DEDUCT
+from rubrics.rules.grading import COEFFICIENT, GRADED
 from rubrics.rules.judgement import BINARY, MANUAL
 from rubrics.rules.lookups import BANDS, GRADE_MAP
 from rubrics.rules.ratios import INVERSE_RATIO, RATE_PENALTY, RATIO, THRESHOLD_ELSE_RATE
 
 # Raised whenever a change of the engine can change a score or its explanation: evaluations scored by an older
 # engine are rescored after an upgrade (evaluations.domain.scoring.rescore_outdated); approved ones keep theirs.
-ENGINE_VERSION = "2"  # 2: exact fractions, one half-up rounding, strict parameters (DESIGN §4 as revised)
+# 2: exact fractions, one half-up rounding, strict parameters (DESIGN §4 as revised)
+# 3: the rule forms of DESIGN §4.1 (steps, zero lines, ordered bands, graded, either_of, not applicable …)
+ENGINE_VERSION = "3"
 
 __all__ = [
+    "CATALOGUE_ORDER",
     "COMMON_PARAMS",
+    "COMMON_PARAM_FIELDS",
     "DEFAULT_GRADES",
+    "DEFAULT_NA_POLICY",
     "ENGINE_VERSION",
     "INPUT_TYPES",
+    "NA_POLICIES",
+    "NA_POLICY_FIELD",
+    "NOT_APPLICABLE",
+    "PARAM_TYPES",
     "RULE_KINDS",
+    "Column",
     "InputError",
     "InputField",
+    "ParamField",
     "RuleError",
     "RuleKind",
     "ScoreResult",
     "compute_score",
     "grade_for",
+    "na_policy_label",
+    "rule_catalogue",
     "rule_problems",
     "validate_awarded",
     "validate_grades",
+    "validate_na_policy",
     "validate_params",
     "validate_rule",
 ]
@@ -74,12 +100,55 @@ RULE_KINDS: dict[str, RuleKind] = {
         GRADE_MAP,
         SATISFACTION,
         MANUAL,
+        GRADED,
+        either_of(lambda kind, params, weight: _read_rule(kind, params, weight)),
+        COEFFICIENT,
     )
 }
+
+# The order a parameter editor offers the kinds in: the common forms first, the evaluator's own judgement last.
+CATALOGUE_ORDER = (
+    "ratio",
+    "inverse_ratio",
+    "threshold_else_rate",
+    "threshold_deduct",
+    "change_rate",
+    "rate_penalty",
+    "per_count",
+    "bands",
+    "checklist",
+    "graded",
+    "coefficient",
+    "grade_map",
+    "binary",
+    "satisfaction",
+    "either_of",
+    "manual",
+)
 
 # Optional on every kind, only for the wording of the explanation: what the actual value is called
 # ("预算执行率") and its unit ("%", "户", "人").
 COMMON_PARAMS = ("label", "unit")
+COMMON_PARAM_FIELDS = (
+    ParamField("label", "指标值名称", "text", hint="说明中对实际值的称呼，如“预算执行率”"),
+    ParamField("unit", "单位", "text", hint="实际值的单位，如 %、户、人"),
+)
+
+# Not applicable (DESIGN §4.1): an input any leaf may hold, and the evaluation's policy for such leaves.
+NOT_APPLICABLE = InputField("not_applicable", "不适用", "flag", hint="该指标不适用于本次评价时勾选")
+NA_POLICIES = (("rescale", "扣除后按百分制折算"), ("full", "按满分计算"))
+DEFAULT_NA_POLICY = "rescale"
+NA_POLICY_FIELD = ParamField(
+    "na_policy",
+    "不适用指标的处理",
+    "choice",
+    default=DEFAULT_NA_POLICY,
+    choices=NA_POLICIES,
+    hint=(
+        "按满分计算：不适用的指标得满分；"
+        "扣除后按百分制折算：不适用的指标不计分，总分 = 适用指标得分 ÷ 适用指标权重 × 100"
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +160,9 @@ class ScoreResult:
     exact: Fraction
     explanation: str
     problems: tuple[str, ...] = ()
+    # False for a not-applicable leaf under the "rescale" policy: it does not count (its score is 0 here, and
+    # None in a tree), and the total is rescaled over the applicable leaves.
+    applicable: bool = True
 
 
 # --- the weight ------------------------------------------------------------------------------------
@@ -113,14 +185,6 @@ def _read_weight(weight: Any) -> tuple[Fraction | None, list[str]]:
 # --- the rule ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Rule:
-    kind: RuleKind | None
-    config: dict[str, Any]
-    messages: list[str]  # errors: the rule cannot be used
-    problems: list[str]  # findings: the rule scores, but the check reports them
-
-
 def _unknown_params(kind: RuleKind, params: Mapping[Any, Any]) -> list[str]:
     allowed = (*kind.params, *COMMON_PARAMS)
     messages = []
@@ -133,20 +197,20 @@ def _unknown_params(kind: RuleKind, params: Mapping[Any, Any]) -> list[str]:
     return messages
 
 
-def _read_rule(kind: Any, params: Any, weight: Fraction | None) -> _Rule:
+def _read_rule(kind: Any, params: Any, weight: Fraction | None) -> RuleRead:
     if not isinstance(kind, str) or kind not in RULE_KINDS:
         known = "、".join(RULE_KINDS)
-        return _Rule(None, {}, [f"未知的评分规则类型 {show(kind)}（可选：{known}）"], [])
+        return RuleRead(None, {}, [f"未知的评分规则类型 {show(kind)}（可选：{known}）"], [])
     if params is None:
         params = {}
     if not isinstance(params, Mapping):
-        return _Rule(None, {}, [f"评分规则参数必须是对象，现为 {show(params)}"], [])
+        return RuleRead(None, {}, [f"评分规则参数必须是对象，现为 {show(params)}"], [])
     rule = RULE_KINDS[kind]
     p = Params(params, weight)
     config = rule.read(p)
     config["label"] = p.text("label", "指标值名称", "")
     config["unit"] = p.text("unit", "单位", rule.unit)
-    return _Rule(rule, config, _unknown_params(rule, params) + p.messages, p.problems)
+    return RuleRead(rule, config, _unknown_params(rule, params) + p.messages, p.problems)
 
 
 def validate_params(kind: str, params: Any, weight: Any = None) -> list[str]:
@@ -168,6 +232,7 @@ def rule_problems(kind: str, params: Any, weight: Any) -> list[str]:
 
 
 def _finish(outcome: Outcome, weight: Fraction, problems: list[str]) -> ScoreResult:
+    problems = [*problems, *outcome.problems]
     clamped = min(max(outcome.value, ZERO), weight)
     score = numbers.round_score(clamped)
     text = outcome.text
@@ -182,8 +247,40 @@ def _finish(outcome: Outcome, weight: Fraction, problems: list[str]) -> ScoreRes
     return ScoreResult(score, clamped, text, tuple(problems))
 
 
-def compute_score(kind: str, params: Any, inputs: Any, weight: Any) -> ScoreResult:
-    """Score one indicator. Raises RuleError for an unusable rule or weight, InputError for bad inputs."""
+def validate_na_policy(na_policy: Any) -> str | None:
+    """Why a not-applicable policy cannot be used (None when it is "full" or "rescale")."""
+    if isinstance(na_policy, str) and na_policy in dict(NA_POLICIES):
+        return None
+    allowed = "、".join(f"{value}（{label}）" for value, label in NA_POLICIES)
+    return f"不适用指标的处理方式只能是 {allowed}，现为 {show(na_policy)}"
+
+
+def na_policy_label(na_policy: str) -> str:
+    """按满分计算 / 扣除后按百分制折算."""
+    return dict(NA_POLICIES).get(na_policy, na_policy)
+
+
+def _not_applicable(inputs: Mapping[Any, Any]) -> bool:
+    value = inputs.get(NOT_APPLICABLE.name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InputError(NOT_APPLICABLE.name, f"输入 not_applicable（不适用）只能是 true 或 false，现为 {show(value)}")
+    return value
+
+
+def compute_score(
+    kind: str, params: Any, inputs: Any, weight: Any, *, na_policy: str = DEFAULT_NA_POLICY
+) -> ScoreResult:
+    """Score one indicator. Raises RuleError for an unusable rule or weight, InputError for bad inputs.
+
+    A leaf whose inputs say ``"not_applicable": true`` scores its weight under ``na_policy`` "full"; under
+    "rescale" its result is not applicable (``applicable=False``, score 0): it does not count, and the tree's
+    total is rescaled over the applicable leaves.
+    """
+    problem = validate_na_policy(na_policy)
+    if problem:
+        raise ValueError(problem)
     number, messages = _read_weight(weight)
     rule = _read_rule(kind, params, number)
     messages += rule.messages
@@ -193,8 +290,87 @@ def compute_score(kind: str, params: Any, inputs: Any, weight: Any) -> ScoreResu
         inputs = {}
     if not isinstance(inputs, Mapping):
         raise InputError("inputs", f"输入必须是对象，现为 {show(inputs)}")
+    if _not_applicable(inputs):
+        problems = tuple(rule.problems)
+        if na_policy == "full":
+            text = f"不适用，按满分 {numbers.written(number)} 分计算"
+            return ScoreResult(numbers.round_score(number), number, text, problems)
+        text = "不适用，不参与计分，总分按适用指标得分折算为百分制"
+        return ScoreResult(numbers.round_score(ZERO), ZERO, text, problems, applicable=False)
     outcome = rule.kind.compute(rule.config, Inputs(inputs, rule.kind.fields), number)
     return _finish(outcome, number, rule.problems)
+
+
+# --- the catalogue: what a parameter editor shows ------------------------------------------------------
+
+
+def _json(value: Any) -> Any:
+    """A default as JSON data: tuples become lists."""
+    if isinstance(value, list | tuple):
+        return [_json(item) for item in value]
+    return value
+
+
+def _column_entry(column: Column) -> dict[str, Any]:
+    return {
+        "name": column.name,
+        "label": column.label,
+        "type": column.type,
+        "required": column.required,
+        "unit": column.unit,
+        "hint": column.hint,
+    }
+
+
+def _param_entry(param: ParamField) -> dict[str, Any]:
+    return {
+        "name": param.name,
+        "label": param.label,
+        "type": param.type,
+        "required": param.required,
+        "default": _json(param.default),
+        "choices": [{"value": value, "label": label} for value, label in param.choices],
+        "unit": param.unit,
+        "hint": param.hint,
+        "columns": [_column_entry(column) for column in param.columns],
+    }
+
+
+def _input_entry(field: InputField) -> dict[str, Any]:
+    return {
+        "name": field.name,
+        "label": field.label,
+        "type": field.type,
+        "percent": field.percent,
+        "unit": field.unit,
+        "hint": field.hint,
+    }
+
+
+def rule_catalogue() -> list[dict[str, Any]]:
+    """Every rule kind in display order, as a parameter editor shows it (JSON-ready data, no English for users):
+
+    ``kind`` (the code, stored, never shown), ``label``, ``summary``, ``example``, ``unit`` (the actual value's
+    unit when the indicator names none), ``nestable`` (may be an option of either_of), ``param_fields`` (name,
+    label, type, required, default, choices [{value, label}], unit, hint, columns [{name, label, type, required,
+    unit, hint}]), ``common_param_fields`` (label, unit: every kind) and ``input_fields`` (name, label, type,
+    percent, unit, hint), ``common_input_fields`` (not_applicable: every leaf).
+    """
+    return [
+        {
+            "kind": kind.name,
+            "label": kind.label,
+            "summary": kind.summary,
+            "example": kind.example,
+            "unit": kind.unit,
+            "nestable": kind.name != "either_of",
+            "param_fields": [_param_entry(param) for param in kind.param_fields],
+            "common_param_fields": [_param_entry(param) for param in COMMON_PARAM_FIELDS],
+            "input_fields": [_input_entry(field) for field in kind.fields],
+            "common_input_fields": [_input_entry(NOT_APPLICABLE)],
+        }
+        for kind in (RULE_KINDS[name] for name in CATALOGUE_ORDER)
+    ]
 
 
 def validate_awarded(score: Any, weight: Any) -> str | None:

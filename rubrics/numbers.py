@@ -120,6 +120,15 @@ def round_score(value: Any) -> Decimal:
     return round_half_up(value, 2)
 
 
+def rescaled(score: Any, weight: Any, scale: Any = HUNDRED) -> Decimal | None:
+    """score ÷ weight × scale, exactly, rounded once half-up to 0.01: a total over the applicable indicators
+    only, brought to the 100-point scale (45 of 60 → 75.00). None when either is missing or the weight is 0."""
+    numerator, denominator, factor = exact(score), exact(weight), exact(scale)
+    if numerator is None or denominator is None or factor is None or denominator == 0:
+        return None
+    return round_score(numerator * factor / denominator)
+
+
 def percent_of(part: Any, whole: Any) -> Fraction | None:
     """part ÷ whole × 100, exactly; None when either is missing or the whole is 0."""
     numerator, denominator = exact(part), exact(whole)

@@ -2,8 +2,10 @@
 
 ``IndicatorTree`` is how every page, the report, the consistency check, the overview and the ``score`` command
 see a tree: levels, leaves in order, subtotals (sums of the rounded leaf scores) and the merged cells of a
-score table. The integrity rules (children's weights add up to their parent, level 1 to 100, no cycles) are
-pure functions over plain node records, so the admin, the editors, imports and the check apply the same rules.
+score table. A leaf may be not applicable (DESIGN §4.1, policy "rescale"): it has no score, is not missing, is
+left out of its ancestors' sums, and the total becomes Σ applicable scores × 100 ÷ Σ applicable weights.
+The integrity rules (children's weights add up to their parent, level 1 to 100, no cycles) are pure functions over
+plain node records, so the admin, the editors, imports and the check apply the same rules.
 Indicators nest as deep as an evaluation needs: there is no depth limit.
 Pure Python: no Django, no database.
 """
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from rubrics.numbers import round_score, written
+from rubrics.numbers import rescaled, round_score, written
 
 TOTAL_WEIGHT = Decimal(100)
 T = TypeVar("T")
@@ -35,8 +37,13 @@ class TreeNode(Generic[T]):
     level: int  # 1 for 一级指标
     parent: TreeNode[T] | None = None
     children: list[TreeNode[T]] = field(default_factory=list)
-    score: Decimal | None = None  # a leaf's counting score (rounded); an inner node's sum of its leaves
+    score: Decimal | None = None  # a leaf's counting score (rounded); an inner node's sum of its applicable leaves
     leaf_count: int = 0  # leaves under it (1 for a leaf): the rows a merged level cell spans
+    # Not applicable: a leaf the evaluation leaves out (score None, yet not missing); an inner node all of whose
+    # leaves are left out. applicable_weight is the weight of the applicable leaves below (a leaf's own weight).
+    applicable: bool = True
+    applicable_weight: Decimal = Decimal(0)
+    has_not_applicable: bool = False  # some leaf below (or the leaf itself) is not applicable
 
     @property
     def indicator(self) -> T:
@@ -70,10 +77,12 @@ class TreeNode(Generic[T]):
 
     @property
     def rate(self) -> Decimal | None:
-        """得分率 in percent, exact to the Decimal context (format it with rubrics.numbers)."""
-        if self.score is None or not self.weight:
+        """得分率 in percent, exact to the Decimal context (format it with rubrics.numbers); over the applicable
+        weight when some leaf below is not applicable."""
+        weight = self.applicable_weight if self.has_not_applicable else self.weight
+        if self.score is None or not weight:
             return None
-        return self.score / self.weight * 100
+        return self.score / weight * 100
 
     def ancestors(self) -> list[TreeNode[T]]:
         """From the level-1 indicator down to the parent."""
@@ -108,11 +117,17 @@ def _attr(name: str) -> Callable[[Any], Any]:
 _PK, _PARENT_ID, _NAME, _WEIGHT, _SCORE = (_attr(name) for name in ("pk", "parent_id", "name", "weight", "score"))
 
 
+def _always(item: Any) -> bool:
+    return True
+
+
 class IndicatorTree(Generic[T]):
     """A tree of indicator rows (model instances, parsed document nodes …), read once.
 
     ``score`` gives a leaf's counting score (None when not scored); inner scores are sums of the rounded leaf
-    scores, None as long as any leaf below is unscored. Rows whose parent is missing or who sit on a cycle
+    scores, None as long as any leaf below is unscored. ``applicable`` says whether a leaf counts (default: every
+    leaf does): a leaf that does not has no score but is not unscored; it is left out of the sums, and an inner
+    node with no applicable leaf is not applicable either. Rows whose parent is missing or who sit on a cycle
     are left out (the integrity rules report them).
     """
 
@@ -126,6 +141,7 @@ class IndicatorTree(Generic[T]):
         name: Callable[[T], str] = _NAME,
         weight: Callable[[T], Decimal | None] = _WEIGHT,
         score: Callable[[T], Any] = _SCORE,
+        applicable: Callable[[T], bool] = _always,
     ) -> None:
         rows = list(items)
         if order is None:
@@ -150,12 +166,20 @@ class IndicatorTree(Generic[T]):
         self.leaves = [node for node in self.nodes if node.is_leaf]
         for node in reversed(self.nodes):  # children before parents
             if node.is_leaf:
-                raw = score(node.item)
-                node.score = None if raw is None else round_score(raw)
                 node.leaf_count = 1
+                node.applicable = bool(applicable(node.item))
+                node.has_not_applicable = not node.applicable
+                if node.applicable:
+                    raw = score(node.item)
+                    node.score = None if raw is None else round_score(raw)
+                    node.applicable_weight = node.weight or Decimal(0)
             else:
-                scores = [child.score for child in node.children]
-                node.score = None if None in scores else sum(scores, Decimal(0))
+                counted = [child for child in node.children if child.applicable]
+                scores = [child.score for child in counted]
+                node.applicable = bool(counted)
+                node.has_not_applicable = any(child.has_not_applicable for child in node.children)
+                node.score = None if not counted or None in scores else sum(scores, Decimal(0))
+                node.applicable_weight = sum((child.applicable_weight for child in counted), Decimal(0))
                 node.leaf_count = sum(child.leaf_count for child in node.children)
         self.depth = max((node.level for node in self.nodes), default=0)
 
@@ -169,8 +193,24 @@ class IndicatorTree(Generic[T]):
         return self._by_key.get(key)
 
     @property
+    def has_not_applicable(self) -> bool:
+        """Whether some leaf is not applicable, so the total is rescaled to 100 over the applicable leaves."""
+        return any(root.has_not_applicable for root in self.roots)
+
+    @property
     def total(self) -> Decimal | None:
-        """The sum of the level-1 subtotals (of every rounded leaf), or None while a leaf is unscored."""
+        """The sum of the level-1 subtotals (of every rounded leaf), or None while a leaf is unscored.
+
+        When some leaf is not applicable: Σ applicable leaf scores × 100 ÷ Σ applicable leaf weights, rounded
+        once half-up (None when no leaf is applicable).
+        """
+        if self.has_not_applicable:
+            counted = [leaf for leaf in self.leaves if leaf.applicable]
+            scores = [leaf.score for leaf in counted]
+            if not counted or None in scores:
+                return None
+            weights = sum((leaf.weight or Decimal(0) for leaf in counted), Decimal(0))
+            return rescaled(sum(scores, Decimal(0)), weights)
         scores = [root.score for root in self.roots]
         if not scores or None in scores:
             return None

@@ -134,7 +134,7 @@ def test_huge_deduction_clamps_at_zero():
     [(90, "2"), (D("89.99"), "1.5"), (80, "1.5"), (70, "1"), (60, "0.5"), (D("59.99"), "0"), (150, "2")],
 )
 def test_bands_bounds_are_inclusive(actual, expected):
-    params = {"bands": [[60, 0.5], [90, 2], [80, 1.5], [70, 1]]}  # any order; highest first is applied
+    params = {"bands": [[90, 2], [80, 1.5], [70, 1], [60, 0.5]]}  # highest lower bound first (DESIGN §4.1)
     assert score("bands", params, {"actual": actual}, 2) == D(expected)
 
 
@@ -277,7 +277,7 @@ def test_numeric_strings_and_floats_are_read_exactly():
         ("checklist", {"items": [{"points": 1}, {"text": "b"}]}, 2, "缺少分值"),
         ("threshold_deduct", {"per_point": 0.1}, 5, "threshold"),
         ("threshold_deduct", {"threshold": 98, "per_point": 0.1, "direction": "up"}, 5, "direction"),
-        ("threshold_deduct", {"threshold": 98, "per_point": 0.1, "rounding": "floor"}, 5, "rounding"),
+        ("threshold_deduct", {"threshold": 98, "per_point": 0.1, "rounding": "round"}, 5, "rounding"),
         ("change_rate", {}, 5, "per_point"),
         ("per_count", {"per": -0.2}, 5, "per"),
         ("grade_map", {"map": {}}, 4, "map"),
@@ -285,7 +285,12 @@ def test_numeric_strings_and_floats_are_read_exactly():
         ("satisfaction", {"full_at": 120}, 5, "full_at"),
         ("ratio", {}, 0.125, "权重最多保留 2 位小数，现为 0.125"),
         ("ratio", {}, "1/3", "权重最多保留 2 位小数"),
-        ("ratio", {"capp": 0.8}, 3, "未知参数 “capp”（ratio 规则可用的参数：cap、label、unit；是否应为 cap？）"),
+        (
+            "ratio",
+            {"capp": 0.8},
+            3,
+            "未知参数 “capp”（ratio 规则可用的参数：cap、over_limit、label、unit；是否应为 cap？）",
+        ),
         ("satisfaction", {"fullat": 90}, 5, "未知参数 “fullat”"),
         ("binary", {"points": 2}, 2, "可用的参数：label、unit"),
         ("checklist", {"items": ["a"], "gates": 0}, 2, "gates"),
@@ -387,7 +392,7 @@ def test_validate_rule_accepts_valid_rules_and_refuses_unknown_params():
 
 
 def test_every_kind_has_a_chinese_label():
-    assert len(RULE_KINDS) == 13
+    assert len(RULE_KINDS) == 16  # the 13 of DESIGN §4, and graded, either_of, coefficient of §4.1
     for kind in RULE_KINDS.values():
         assert kind.label and all("\u4e00" <= ch <= "\u9fff" for ch in kind.label[:1])
 
@@ -407,6 +412,7 @@ def test_every_input_is_described_for_forms():
         ("bands", "actual"): ("实际值", "number", False, ""),
         ("checklist", "met"): ("满足的要点", "indices", False, ""),
         ("checklist", "partial"): ("部分满足比例", "shares", False, ""),
+        ("checklist", "faults"): ("不满足的项数", "faults", False, ""),
         ("binary", "met"): ("是否达到要求", "flag", False, ""),
         ("rate_penalty", "rate"): ("超标率", "number", True, "%"),
         ("per_count", "count"): ("次数", "number", False, ""),
@@ -420,11 +426,16 @@ def test_every_input_is_described_for_forms():
         ("satisfaction", "complaint_rate"): ("投诉率", "number", True, "%"),
         ("manual", "score"): ("评定得分", "number", False, "分"),
         ("manual", "reason"): ("评分理由", "text", False, ""),
+        ("graded", "level"): ("评定等级", "level", False, ""),
+        ("graded", "share"): ("得分比例", "number", True, "%"),
+        ("either_of", "option"): ("考核的指标", "option", False, ""),
+        ("either_of", "inputs"): ("所选指标的输入", "option_inputs", False, ""),
+        ("coefficient", "coefficient"): ("得分系数", "number", True, "%"),
     }
     for kind in RULE_KINDS.values():
         assert kind.inputs == tuple(field.name for field in kind.fields)
         assert len(set(kind.params)) == len(kind.params)
-    assert RULE_KINDS["ratio"].params == ("cap",)
+    assert RULE_KINDS["ratio"].params == ("cap", "over_limit")
     assert RULE_KINDS["change_rate"].inputs == ("current", "previous", "rate")
 
 
@@ -471,17 +482,20 @@ percent = st.decimals(min_value=0, max_value=100, places=2)
 any_percent = st.decimals(min_value=-200, max_value=500, places=2)
 small = st.decimals(min_value=0, max_value=10, places=2)
 weights = st.decimals(min_value=0, max_value=100, places=2)
-rounding = st.sampled_from(["exact", "ceil"])
+rounding = st.sampled_from(["exact", "ceil", "floor"])
 
 
 @st.composite
-def cases(draw, kind):
-    w = draw(weights)
+def cases(draw, kind, w=None):
+    nested = w is not None  # an option of either_of, scored with the leaf's weight
+    w = draw(weights) if w is None else w
     p: dict = {}
     i: dict = {}
     if kind == "ratio":
         if draw(st.booleans()):
             p["cap"] = draw(st.decimals(min_value=D("0.01"), max_value=3, places=2))
+        if draw(st.booleans()):
+            p["over_limit"] = draw(st.decimals(min_value=100, max_value=300, places=2))
         i = {"actual": draw(money), "target": draw(money.filter(bool))}
     elif kind == "inverse_ratio":
         i = {"actual": draw(money), "target": draw(money)}
@@ -492,10 +506,18 @@ def cases(draw, kind):
             "direction": draw(st.sampled_from(["below", "above"])),
             "rounding": draw(rounding),
         }
+        if draw(st.booleans()):
+            p["step"] = draw(st.decimals(min_value=D("0.01"), max_value=20, places=2))
+        if draw(st.booleans()):
+            below = p["direction"] == "below"
+            p["zero_at"] = p["threshold"] - draw(small) - D("0.01") if below else p["threshold"] + draw(small) + 1
         i = {"actual": draw(any_percent)}
     elif kind == "bands":
-        lowers = draw(st.lists(any_percent, min_size=1, max_size=6, unique=True))
-        p = {"bands": [[lower, draw(st.decimals(min_value=0, max_value=w, places=2))] for lower in lowers]}
+        higher = draw(st.booleans())
+        bounds = sorted(draw(st.lists(any_percent, min_size=1, max_size=6, unique=True)), reverse=higher)
+        p = {"bands": [[bound, draw(st.decimals(min_value=0, max_value=w, places=2))] for bound in bounds]}
+        if not higher or draw(st.booleans()):
+            p["direction"] = "higher" if higher else "lower"
         i = {"actual": draw(any_percent)}
     elif kind == "checklist":
         n = draw(st.integers(1, 8))
@@ -512,6 +534,12 @@ def cases(draw, kind):
         rest = [k for k in range(n) if k not in met]
         partial = draw(st.dictionaries(st.sampled_from(rest), st.decimals(0, 1, places=4))) if rest else {}
         i = {"met": sorted(met), "partial": {str(k): v for k, v in partial.items()}}
+        others = [k for k in rest if k not in partial]
+        if others and draw(st.booleans()):  # "每出现一项不满足，扣除该要点权重分值的1/3"
+            faults = draw(st.dictionaries(st.sampled_from(others), st.integers(0, 12), min_size=1))
+            for k in faults:
+                items[k]["max_faults"] = draw(st.integers(1, 10))
+            i["faults"] = {str(k): v for k, v in faults.items()}
     elif kind == "binary":
         i = {"met": draw(st.booleans())}
     elif kind == "rate_penalty":
@@ -539,7 +567,23 @@ def cases(draw, kind):
         i = {"survey": draw(st.booleans()), "satisfaction": draw(percent), "complaint_rate": draw(percent)}
     elif kind == "manual":
         i = {"score": draw(st.decimals(min_value=0, max_value=w, places=3)), "reason": "现场核查"}
+    elif kind == "graded":
+        label, lower, upper = draw(st.sampled_from([("好", 80, 100), ("中", 60, 80), ("差", 0, 60)]))
+        top = D(upper) if label == "好" else D(upper) - D("0.01")
+        i = {"level": label, "share": draw(st.decimals(min_value=lower, max_value=top, places=2))}
+    elif kind == "coefficient":
+        i = {"coefficient": draw(percent)}
+    elif kind == "either_of":
+        chosen = [draw(cases(option, w)) for option in draw(st.lists(nestable, min_size=2, max_size=3))]
+        p = {"options": [{"label": f"口径{k}", "rule": {"kind": c[0], **c[1]}} for k, c in enumerate(chosen)]}
+        index = draw(st.integers(0, len(chosen) - 1))
+        i = {"option": index, "inputs": chosen[index][2]}
+    if not nested and draw(st.integers(0, 9)) == 0:
+        i = {"not_applicable": True}  # any leaf may be not applicable
     return kind, p, i, w
+
+
+nestable = st.sampled_from(sorted(set(RULE_KINDS) - {"either_of"}))
 
 
 any_case = st.sampled_from(sorted(RULE_KINDS)).flatmap(cases)
@@ -577,6 +621,6 @@ def test_property_floats_give_the_same_score_as_decimals(case):
 def test_a_misspelt_checklist_item_key_is_an_error_not_an_equal_split():
     params = {"items": [{"text": "a", "pionts": 3}, {"text": "b", "pionts": 1}]}
     assert validate_rule("checklist", params, 4) == [
-        "参数 items 第 1 项有未知的键 “pionts”（每项可用：text、points）",
-        "参数 items 第 2 项有未知的键 “pionts”（每项可用：text、points）",
+        "参数 items 第 1 项有未知的键 “pionts”（每项可用：text、points、max_faults）",
+        "参数 items 第 2 项有未知的键 “pionts”（每项可用：text、points、max_faults）",
     ]

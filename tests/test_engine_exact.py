@@ -10,12 +10,15 @@ import math
 import re
 from decimal import Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rubrics.engine import RULE_KINDS, compute_score, validate_rule
+from rubrics.numbers import exact_text as numbers_text
+from rubrics.tree import IndicatorTree
 
 D = Decimal
 F = Fraction
@@ -178,6 +181,52 @@ def check_printed_result(explanation: str, score: Decimal, weight: Fraction) -> 
             "7.5 - 7.5 × 5% × (95 - 244/3) = 2.38 分",  # the gap 13.67 would give 2.37
         ),
         ("satisfaction", {}, {"survey": False, "complaint_rate": 1}, 5, "5 - 1 = 4.00 分"),
+        # DESIGN §4.1
+        (
+            "threshold_deduct",
+            {"threshold": 100, "per_point": 2, "step": 5, "rounding": "ceil"},
+            {"actual": 93},
+            5,
+            "5 - 2 × 2 = 1.00 分",
+        ),
+        (
+            "threshold_deduct",
+            {"threshold": 100, "per_point": 2, "step": 5},
+            {"actual": "698/7"},
+            5,
+            "5 - 2 × (100 - 698/7) ÷ 5 = 4.89 分",  # the gap printed as 0.29 would give 4.88
+        ),
+        (
+            "threshold_deduct",
+            {"threshold": 100, "per_point": 1, "step": 3, "rounding": "floor"},
+            {"actual": "93.5"},
+            4,
+            "4 - 1 × 2 = 2.00 分",
+        ),
+        ("graded", {}, {"level": "好", "share": 85}, 10, "10 × 85% = 8.50 分"),
+        ("graded", {}, {"level": "中", "share": "200/3"}, 3, "3 × (200/3)% = 2.00 分"),
+        ("coefficient", {}, {"coefficient": "62.5"}, 3, "3 × 62.5% = 1.88 分"),
+        (
+            "checklist",
+            {"items": [{"points": 3, "max_faults": 3}, {"points": 2}]},
+            {"met": [1], "faults": {"0": 1}},
+            5,
+            "2.00 + 2.00 = 4.00 分",
+        ),
+        (
+            "checklist",
+            {"items": [{"points": 1, "max_faults": 3}] * 3},
+            {"faults": {"0": 1, "1": 1, "2": 1}},
+            "1.5",
+            "1 × (1 - 1 ÷ 3) + 1 × (1 - 1 ÷ 3) + 1 × (1 - 1 ÷ 3) = 2.00，超过权重，按满分 1.5 分计",
+        ),
+        (
+            "either_of",
+            {"options": [{"label": "甲", "rule": {"kind": "ratio"}}, {"label": "乙", "rule": {"kind": "coefficient"}}]},
+            {"option": 0, "inputs": {"actual": 5, "target": 24}},
+            3,
+            "3 × 5 ÷ 24 = 0.63 分",
+        ),
     ],
 )
 def test_formula_reproduces_the_result(kind, params, inputs, weight, formula):
@@ -227,10 +276,16 @@ def weight(draw):
     return given_as(value, draw(ways)), F(value)
 
 
-def deduct(w, gap, per_point, rounding):
+def deduct(w, gap, per_point, rounding, step=1):
+    """DESIGN §4.1: units = gap ÷ step, rounded up (ceil), down (floor) or not at all; w − per_point × units."""
     if gap <= 0:
         return w
-    return w - per_point * (math.ceil(gap) if rounding == "ceil" else gap)
+    units = gap / step
+    if rounding == "ceil":
+        units = math.ceil(units)
+    elif rounding == "floor":
+        units = math.floor(units)
+    return w - per_point * units
 
 
 @st.composite
@@ -241,6 +296,8 @@ def ratio_case(draw, w):
     if draw(st.booleans()):
         cap_raw, cap = draw(number(D("0.01"), 3).filter(lambda pair: pair[1] > 0))
         params["cap"] = cap_raw
+    if draw(st.booleans()):  # over_limit never changes the score
+        params["over_limit"], _ = draw(number(100, 300))
     return params, {"actual": a_raw, "target": t_raw}, w * min(a / t, cap)
 
 
@@ -256,27 +313,45 @@ def threshold_deduct_case(draw, w):
     thr_raw, thr = draw(number(-50, 150))
     per_raw, per = draw(number(0, 5, places=3))
     direction = draw(st.sampled_from(["below", "above"]))
-    rounding = draw(st.sampled_from(["exact", "ceil", None]))
+    rounding = draw(st.sampled_from(["exact", "ceil", "floor", None]))
     a_raw, a = draw(number(-50, 150, places=4))
     params = {"threshold": thr_raw, "per_point": per_raw, "direction": direction}
     if rounding:
         params["rounding"] = rounding
+    step = F(1)
+    if draw(st.booleans()):
+        params["step"], step = draw(number(D("0.01"), 25).filter(lambda pair: pair[1] > 0))
+    zero_at = None
+    if draw(st.booleans()):
+        _, distance = draw(number(D("0.01"), 60).filter(lambda pair: pair[1] > 0))
+        zero_at = thr - distance if direction == "below" else thr + distance
+        params["zero_at"] = numbers_text(zero_at)
     gap = thr - a if direction == "below" else a - thr
-    return params, {"actual": a_raw}, deduct(w, gap, per, rounding)
+    if zero_at is not None and (a <= zero_at if direction == "below" else a >= zero_at):
+        return params, {"actual": a_raw}, F(0)
+    return params, {"actual": a_raw}, deduct(w, gap, per, rounding, step)
 
 
 @st.composite
 def bands_case(draw, w):
     count = draw(st.integers(1, 6))
-    lowers = draw(st.lists(number(-50, 150), min_size=count, max_size=count, unique_by=lambda pair: pair[1]))
+    higher = draw(st.booleans())
+    bounds = draw(st.lists(number(-50, 150), min_size=count, max_size=count, unique_by=lambda pair: pair[1]))
     bands = []
-    for lower_raw, lower in lowers:
+    for bound_raw, bound in sorted(bounds, key=lambda pair: pair[1], reverse=higher):  # the order §4.1 requires
         points_raw, points = draw(number(0, w) if w > 0 else st.just((0, F(0))))
-        bands.append((lower_raw, lower, points_raw, points))
+        bands.append((bound_raw, bound, points_raw, points))
     a_raw, a = draw(number(-60, 160, places=3))
-    reached = [b for b in sorted(bands, key=lambda b: b[1], reverse=True) if a >= b[1]]
-    value = reached[0][3] if reached else F(0)
-    return {"bands": [[b[0], b[2]] for b in bands]}, {"actual": a_raw}, value
+    if higher:  # lower bounds, inclusive: the highest one reached
+        reached = [b for b in bands if a >= b[1]]
+        value = max(reached, key=lambda b: b[1])[3] if reached else F(0)
+    else:  # upper bounds, inclusive: the lowest one not exceeded
+        within = [b for b in bands if a <= b[1]]
+        value = min(within, key=lambda b: b[1])[3] if within else F(0)
+    params = {"bands": [[b[0], b[2]] for b in bands]}
+    if not higher or draw(st.booleans()):
+        params["direction"] = "higher" if higher else "lower"
+    return params, {"actual": a_raw}, value
 
 
 @st.composite
@@ -292,12 +367,22 @@ def checklist_case(draw, w):
     met = sorted(draw(st.sets(st.integers(0, n - 1))))
     rest = [k for k in range(n) if k not in met]
     partial = draw(st.dictionaries(st.sampled_from(rest), number(0, 1, places=4))) if rest else {}
-    if gate is not None and gate not in met:
+    others = [k for k in rest if k not in partial]
+    faults = draw(st.dictionaries(st.sampled_from(others), st.integers(0, 12))) if others else {}
+    limits = {k: draw(st.integers(1, 10)) for k in faults}
+    for k, limit in limits.items():
+        items[k]["max_faults"] = draw(st.sampled_from([limit, str(limit), D(limit)]))
+    if gate is not None and gate not in met and faults.get(gate) != 0:
         value = F(0)
     else:
         parts = sum((points[k] * share for k, (_, share) in partial.items()), F(0))
-        value = sum((points[k] for k in met), F(0)) + parts
+        faulty = sum((points[k] * max(F(0), 1 - F(f, limits[k])) for k, f in faults.items()), F(0))
+        value = sum((points[k] for k in met), F(0)) + parts + faulty
     inputs = {"met": met, "partial": {str(k): raw for k, (raw, _) in partial.items()}}
+    if faults:
+        inputs["faults"] = {str(k): f for k, f in faults.items()}
+        if not met and draw(st.booleans()):
+            del inputs["met"]  # met may be left out when faults are given
     return {"items": items, "gate": gate}, inputs, value
 
 
@@ -323,7 +408,7 @@ def per_count_case(draw, w):
 @st.composite
 def change_rate_case(draw, w):
     per_raw, per = draw(number(0, 5, places=3))
-    rounding = draw(st.sampled_from(["exact", "ceil", None]))
+    rounding = draw(st.sampled_from(["exact", "ceil", "floor", None]))
     params = {"per_point": per_raw, **({"rounding": rounding} if rounding else {})}
     if draw(st.booleans()):
         r_raw, rate = draw(number(-100, 300, places=4))
@@ -386,6 +471,35 @@ def manual_case(draw, w):
     return {}, {"score": s_raw, "reason": "现场核查"}, s
 
 
+@st.composite
+def graded_case(draw, w):
+    levels = [("好", 80, 100), ("中", 60, 80), ("差", 0, 60)]
+    params = {}
+    if draw(st.booleans()):  # a scale of one's own: 4 levels, in any order
+        levels = draw(st.permutations([("优", 90, 100), ("良", 75, 90), ("中", 60, 75), ("差", 0, 60)]))
+        params["levels"] = [list(level) for level in levels]
+    label, lower, upper = draw(st.sampled_from(levels))
+    top = upper == 100  # the top level also holds its upper bound
+    share_raw, share = draw(number(lower, upper, places=4).filter(lambda pair: top or pair[1] < upper))
+    return params, {"level": label, "share": share_raw}, w * share / 100
+
+
+@st.composite
+def coefficient_case(draw, w):
+    c_raw, c = draw(number(0, 100, places=4))
+    return {}, {"coefficient": c_raw}, w * c / 100
+
+
+@st.composite
+def either_of_case(draw, w):
+    kinds = draw(st.lists(st.sampled_from(sorted(set(ORACLES) - {"either_of"})), min_size=2, max_size=3))
+    options = [(kind, *draw(ORACLES[kind](w))) for kind in kinds]
+    index = draw(st.integers(0, len(options) - 1))
+    params = {"options": [{"label": f"口径{k}", "rule": {"kind": o[0], **o[1]}} for k, o in enumerate(options)]}
+    option = draw(st.sampled_from([index, str(index)]))
+    return params, {"option": option, "inputs": options[index][2]}, options[index][3]
+
+
 ORACLES = {
     "ratio": ratio_case,
     "inverse_ratio": inverse_ratio_case,
@@ -400,6 +514,9 @@ ORACLES = {
     "grade_map": grade_map_case,
     "satisfaction": satisfaction_case,
     "manual": manual_case,
+    "graded": graded_case,
+    "coefficient": coefficient_case,
+    "either_of": either_of_case,
 }
 
 
@@ -427,3 +544,72 @@ def test_score_equals_the_exact_oracle_rounded_once(kind, data):
     assert 0 <= result.score <= w
     assert result.score.as_tuple().exponent == -2
     check_printed_result(result.explanation, result.score, w)
+
+
+# --- not applicable, over-achievement and the rescaled total (DESIGN §4.1) ----------------------------------
+
+
+@pytest.mark.parametrize("kind", sorted(ORACLES))
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_not_applicable_scores_the_weight_or_nothing_whatever_the_rule(kind, data):
+    kind, params, _, w_raw, w, _ = data.draw(cases(kind))
+    full = compute_score(kind, params, {"not_applicable": True}, w_raw, na_policy="full")
+    assert (full.exact, full.score, full.applicable) == (w, half_up(w), True)
+    check_printed_result(full.explanation, full.score, w)
+    left_out = compute_score(kind, params, {"not_applicable": True}, w_raw)
+    assert (left_out.exact, left_out.score, left_out.applicable) == (0, D("0.00"), False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_over_limit_is_reported_exactly_when_the_completion_exceeds_it(data):
+    _, w = data.draw(weight())
+    a_raw, a = data.draw(number(0, 10**3, places=4))
+    t_raw, t = data.draw(number(0, 10**3, places=4).filter(lambda pair: pair[1] > 0))
+    limit_raw, limit = data.draw(number(100, 300))
+    result = compute_score("ratio", {"over_limit": limit_raw}, {"actual": a_raw, "target": t_raw}, w)
+    assert result.exact == clamp(w * min(a / t, F(1)), w)  # the score does not change
+    assert bool(result.problems) == (a / t * 100 > limit)
+
+
+@st.composite
+def applicable_leaves(draw):
+    """Leaves (weight, exact score, applicable) under two sections; at least one applicable, one not."""
+    leaves = []
+    for _ in range(draw(st.integers(2, 8))):
+        _, w = draw(weight())
+        s = draw(number(0, w, places=4)) if w > 0 else (0, F(0))
+        leaves.append((w, s[1], draw(st.booleans())))
+    leaves[0] = (*leaves[0][:2], True)
+    leaves[1] = (*leaves[1][:2], False)
+    return leaves
+
+
+@settings(max_examples=100, deadline=None)
+@given(applicable_leaves())
+def test_rescaled_total_is_the_applicable_rounded_scores_over_their_weights(leaves):
+    rows = [SimpleNamespace(pk="a", parent_id=None, name="一", weight=None, score=None, on=True, order=0)]
+    rows.append(SimpleNamespace(pk="b", parent_id=None, name="二", weight=None, score=None, on=True, order=1))
+    for k, (w, s, on) in enumerate(leaves):
+        parent = "ab"[k % 2]
+        rows.append(
+            SimpleNamespace(
+                pk=f"l{k}",
+                parent_id=parent,
+                name=str(k),
+                weight=D(w.numerator) / D(w.denominator),
+                score=s,
+                on=on,
+                order=k,
+            )
+        )
+    tree = IndicatorTree(rows, applicable=lambda row: row.on)
+    counted = [(w, half_up(s)) for w, s, on in leaves if on]
+    weights = sum((w for w, _ in counted), F(0))
+    expected = half_up(sum((F(s) for _, s in counted), F(0)) * 100 / weights) if weights else None
+    assert tree.total == expected
+    for root in tree.roots:  # sections: plain sums of the applicable rounded leaves
+        below = [half_up(s) for k, (_, s, on) in enumerate(leaves) if on and "ab"[k % 2] == root.key]
+        assert root.score == (sum(below, D(0)) if below else None)
+        assert root.applicable == bool(below)

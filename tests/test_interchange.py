@@ -16,6 +16,9 @@ from rubrics.document import (
     document_problems,
     dumps,
     parse_document,
+    read_indicators,
+    read_na_policy,
+    score_indicators,
 )
 from rubrics.numbers import round_score
 
@@ -411,3 +414,99 @@ def _leaves(nodes):
             yield from _leaves(node["children"])
         else:
             yield node
+
+
+# --- the rule forms of DESIGN §4.1 in one document ----------------------------------------------------------
+
+
+def every_form_doc(**evaluation) -> dict:
+    """One leaf per form of §4.1, the figures of the wordings it quotes; the 40-point leaf is not applicable."""
+    either = {
+        "kind": "either_of",
+        "options": [
+            {"label": "结转结余率", "rule": {"kind": "threshold_deduct", "threshold": 10, "per_point": 1}},
+            {"label": "结转结余变动率", "rule": {"kind": "change_rate", "per_point": 0.1}},
+        ],
+    }
+    checklist = {
+        "kind": "checklist",
+        "items": [{"text": "制度", "points": 3, "max_faults": 3}, {"text": "执行", "points": 2}],
+    }
+    children = [
+        # "每低于5%扣2分": 7 points short, 2 started steps → 5 − 2 × 2
+        leaf(
+            "步长扣分",
+            5,
+            {"kind": "threshold_deduct", "threshold": 100, "per_point": 2, "step": 5, "rounding": "ceil"},
+            {"actual": 93},
+        ),
+        # "≤80%不得分；每降低1%扣5%权重分": 10 − 0.5 × 19
+        leaf(
+            "不得分线",
+            10,
+            {"kind": "threshold_deduct", "threshold": 100, "per_point": 0.5, "zero_at": 80},
+            {"actual": 81},
+        ),
+        # "预算控制率=0，计5分；0-10%（含）计4分…"
+        leaf(
+            "预算控制率",
+            5,
+            {"kind": "bands", "direction": "lower", "bands": [[0, 5], [10, 4], [20, 3], [30, 2]]},
+            {"actual": 5},
+        ),
+        leaf("定性指标", 10, {"kind": "graded"}, {"level": "好", "share": 85}),
+        leaf("超额完成", 10, {"kind": "ratio", "over_limit": 130}, {"actual": 150, "target": 100}),
+        leaf("结转结余", 5, either, {"option": 1, "inputs": {"current": 110, "previous": 100}}),
+        leaf("制度执行", 5, checklist, {"met": [1], "faults": {"0": 1}}),
+        leaf("得分系数", 10, {"kind": "coefficient"}, {"coefficient": 85}),
+    ]
+    return doc_of(
+        {"name": "产出", "children": children},
+        {"name": "效益", "children": [leaf("楼堂馆所", 40, {"kind": "binary"}, {"not_applicable": True})]},
+        **({"evaluation": evaluation} if evaluation else {}),
+    )
+
+
+def test_every_form_of_section_4_1_scores_as_by_hand():
+    result = score_document(every_form_doc())
+    rows = {row["path"][-1]: row for row in result["indicators"]}
+    assert {name: row["score"] for name, row in rows.items()} == {
+        "步长扣分": D("1.00"),
+        "不得分线": D("0.50"),
+        "预算控制率": D("4.00"),
+        "定性指标": D("8.50"),
+        "超额完成": D("10.00"),
+        "结转结余": D("4.00"),
+        "制度执行": D("4.00"),
+        "得分系数": D("8.50"),
+        "楼堂馆所": None,
+    }
+    assert rows["楼堂馆所"]["not_applicable"] is True
+    assert rows["结转结余"]["explanation"].startswith("二者择其一，按“结转结余变动率”考核")
+    # rescale (the default): 40.5 of the 60 applicable points, on the 100-point scale
+    assert result["total"] == D("67.50")
+    assert result["sections"] == [
+        {"name": "产出", "weight": D(60), "score": D("40.50")},
+        {"name": "效益", "weight": D(40), "score": None, "not_applicable": True},
+    ]
+    assert result["problems"] == [
+        {
+            "where": "产出 / 超额完成",
+            "message": "完成值为目标的 150.00%，超过 130% 的合理上限，请按偏离度适度调减分值并说明理由",
+        }
+    ]
+    text = dumps(result)
+    assert '"score": null' in text and '"not_applicable": true' in text
+
+
+def test_every_form_document_under_either_policy():
+    doc = every_form_doc()
+    nodes, errors = read_indicators(doc["indicators"])
+    assert errors == []
+    assert score_indicators(nodes, None, "rescale")["total"] == D("67.50")
+    full = score_indicators(nodes, None, "full")
+    assert full["total"] == D("80.50")  # 40.5 + 40
+    assert full["sections"][1] == {"name": "效益", "weight": D(40), "score": D("40.00")}
+    header_errors: list[str] = []
+    assert read_na_policy({"na_policy": "full"}, header_errors) == "full"
+    assert header_errors == []

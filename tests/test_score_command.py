@@ -98,7 +98,7 @@ def test_every_error_gets_its_own_line(tmp_path):
         "决策 / 甲：权重 weight 必须是数字，现为 “x”",
         "决策 / 乙：未知的评分规则类型 kind “nope”（可选：ratio、inverse_ratio、threshold_deduct、bands、"
         "checklist、binary、rate_penalty、per_count、change_rate、threshold_else_rate、grade_map、satisfaction、"
-        "manual）",
+        "manual、graded、either_of、coefficient）",
     ]
 
 

@@ -21,7 +21,15 @@ ZERO = Fraction(0)
 ONE = Fraction(1)
 HUNDRED = Fraction(100)
 
-INPUT_TYPES = ("number", "flag", "indices", "shares", "grade", "text")
+# number: a figure · flag: true/false · indices: checklist item numbers (0-based) · shares: {"item": share 0..1}
+# grade: a grade_map grade · text: free text · level: a graded level's label · faults: {"item": count}
+# option: an either_of option number (0-based) · option_inputs: the chosen option's own inputs (an object)
+INPUT_TYPES = ("number", "flag", "indices", "shares", "grade", "text", "level", "faults", "option", "option_inputs")
+
+# Parameter types for a form (see ParamField); the last five are tables, described by their columns.
+PARAM_TYPES = ("number", "percent", "choice", "text", "index", "bands", "items", "levels", "grade_map", "options")
+TABLE_TYPES = ("bands", "items", "levels", "grade_map", "options")
+COLUMN_TYPES = ("number", "percent", "integer", "text", "rule")
 
 
 # --- errors -----------------------------------------------------------------------------------------
@@ -87,12 +95,68 @@ class InputField:
         return f"{self.label}，百分数" if self.percent else self.label
 
 
+@dataclass(frozen=True)
+class Column:
+    """One column of a table-typed parameter (a row per band, item, level, grade or option).
+
+    ``type`` is one of ``COLUMN_TYPES``: number, percent (a percent number), integer, text, or rule (a nested
+    rule: a kind chosen from the catalogue and its own parameters).
+    """
+
+    name: str
+    label: str
+    type: str = "number"
+    required: bool = True
+    unit: str = ""
+    hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.type not in COLUMN_TYPES:
+            raise ValueError(f"unknown column type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class ParamField:
+    """One parameter of a rule kind, as a form made for that kind shows it (never as JSON, never by its code).
+
+    ``type`` is one of ``PARAM_TYPES``: number; percent (a percent number: 80 means 80 %); choice (one of
+    ``choices``, each (value, Chinese label)); text; index (a checklist item, stored 0-based, shown 1-based);
+    or a table whose rows have ``columns``, stored as the rule document writes it: bands [[bound, points], …]
+    and levels [[label, lower, upper], …] as lists in column order; items [{text, points, max_faults}, …] and
+    options [{label, rule: {kind, …}}, …] as objects keyed by column name; grade_map {grade: points}.
+    ``default`` is the value used when the parameter is left out (None: none; tuples stand for JSON lists).
+    """
+
+    name: str
+    label: str
+    type: str = "number"
+    required: bool = False
+    default: Any = None
+    choices: tuple[tuple[str, str], ...] = ()
+    unit: str = ""
+    hint: str = ""
+    columns: tuple[Column, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.type not in PARAM_TYPES:
+            raise ValueError(f"unknown parameter type {self.type!r}")
+        if (self.type == "choice") != bool(self.choices):
+            raise ValueError(f"{self.name}: choices go with the choice type")
+        if (self.type in TABLE_TYPES) != bool(self.columns):
+            raise ValueError(f"{self.name}: columns go with the table types")
+
+    def choice_label(self, value: str) -> str:
+        """The Chinese label of one of the choices (the value itself when unknown)."""
+        return dict(self.choices).get(value, value)
+
+
 Config = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class RuleKind:
-    """A rule kind: its Chinese label, parameter names, inputs, parameter reader and computation."""
+    """A rule kind: its Chinese label, parameter names, inputs, parameter reader and computation, and what a
+    parameter editor shows: a one-line ``summary``, an ``example`` wording from a real report, ``param_fields``."""
 
     name: str
     label: str
@@ -101,6 +165,13 @@ class RuleKind:
     read: Callable[[Params], Config] = field(repr=False, compare=False)
     compute: Callable[[Config, Inputs, Fraction], Outcome] = field(repr=False, compare=False)
     unit: str = ""  # the unit the explanation gives the actual value when the rule names none
+    summary: str = ""
+    example: str = ""
+    param_fields: tuple[ParamField, ...] = ()
+
+    def __post_init__(self) -> None:
+        if tuple(f.name for f in self.param_fields) != self.params:
+            raise ValueError(f"{self.name}: param_fields must describe exactly {self.params}")
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -111,6 +182,27 @@ class RuleKind:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+    def param_field(self, name: str) -> ParamField:
+        for f in self.param_fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class RuleRead:
+    """A rule read with ``rubrics.engine``'s reader: its kind (None when unknown), its configuration, its
+    errors (the rule cannot be used) and its findings (it scores, but the check reports them)."""
+
+    kind: RuleKind | None
+    config: Config
+    messages: list[str]
+    problems: list[str]
+
+
+# How a kind that holds other rules (either_of) reads them: (kind, params, weight) → RuleRead.
+ReadRule = Callable[[Any, Any, Fraction | None], RuleRead]
 
 
 # --- reading parameters: collect every problem, do not stop at the first --------------------------
@@ -174,12 +266,15 @@ class Params:
             return number
         return None
 
-    def choice(self, name: str, desc: str, options: tuple[str, ...], default: str) -> str:
+    def choice(self, name: str, desc: str, options: tuple[tuple[str, str], ...], default: str) -> str:
+        """One of ``options``, each (value, Chinese label); the message names both: ceil（不足一档按一档计）."""
         value = self.raw.get(name)
         if value is None:
             return default
-        if not isinstance(value, str) or value not in options:
-            self.fail(name, desc, f"只能是 {'、'.join(options)}，现为 {show(value)}")
+        values = [option for option, _ in options]
+        if not isinstance(value, str) or value not in values:
+            allowed = "、".join(f"{option}（{label}）" for option, label in options)
+            self.fail(name, desc, f"只能是 {allowed}，现为 {show(value)}")
             return default
         return value
 
@@ -328,6 +423,7 @@ class Outcome:
     value: Fraction  # exact, not clamped
     text: str  # the sentence; when there is a formula, it is followed by "：formula = result 分"
     formula: str | None = None
+    problems: tuple[str, ...] = ()  # findings about these inputs that do not change the score (over_limit)
 
 
 def full(text: str, weight: Fraction) -> Outcome:
@@ -354,3 +450,15 @@ def points_text(value: Fraction) -> str:
 
 def ceil(value: Fraction) -> Fraction:
     return Fraction(math.ceil(value))
+
+
+def floor(value: Fraction) -> Fraction:
+    return Fraction(math.floor(value))
+
+
+def item_index(value: Any, count: int) -> int | None:
+    """A 0-based item number given as an int or digit text ("2"), when it is one of ``count`` items."""
+    number = int(value) if isinstance(value, str) and value.strip().isdigit() else value
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < count:
+        return None
+    return number

@@ -1,4 +1,6 @@
-"""The checklist rule: points per criterion met (①…(1 分)②…(1 分)), an optional gate, partial shares."""
+"""The checklist rule: points per criterion met (①…(1 分)②…(1 分)), an optional gate, partial shares, and
+deductions per fault inside a criterion (max_faults: "每出现一项不满足，扣除该要点权重分值的1/3，出现三项及以上
+不满足，该要点不得分")."""
 
 from __future__ import annotations
 
@@ -9,34 +11,38 @@ from typing import Any
 from rubrics.numbers import circled, exact, fixed, written
 from rubrics.rules.base import (
     ZERO,
+    Column,
     Config,
     Expr,
     InputError,
     InputField,
     Inputs,
     Outcome,
+    ParamField,
     Params,
     RuleKind,
     calculated,
     full,
+    item_index,
     num,
     show,
     shown,
     total,
 )
 
-ITEM_KEYS = ("text", "points")
+ITEM_KEYS = ("text", "points", "max_faults")
 
 
 def _read_checklist(p: Params) -> Config:
     raw = p.raw.get("items")
     if raw is None:
         p.messages.append("缺少参数 items（评分要点）")
-        return {"points": [], "gate": None, "equal": False}
+        return {"points": [], "gate": None, "equal": False, "max_faults": {}}
     if not isinstance(raw, list | tuple) or not raw:
         p.fail("items", "评分要点", "必须是非空列表")
-        return {"points": [], "gate": None, "equal": False}
+        return {"points": [], "gate": None, "equal": False, "max_faults": {}}
     given: list[Any] = []
+    max_faults: dict[int, int] = {}
     for i, item in enumerate(raw):
         if isinstance(item, str):
             given.append(None)
@@ -46,6 +52,15 @@ def _read_checklist(p: Params) -> Config:
             if unknown:  # a misspelt "pionts" must not fall back to an equal split unnoticed
                 keys = "、".join(show(key) for key in unknown)
                 p.messages.append(f"参数 items 第 {i + 1} 项有未知的键 {keys}（每项可用：{'、'.join(ITEM_KEYS)}）")
+            if item.get("max_faults") is not None:
+                limit = exact(item["max_faults"])
+                if limit is None or limit.denominator != 1 or limit < 1:
+                    p.messages.append(
+                        f"参数 items 第 {i + 1} 项的 max_faults（不满足几项不得分）必须是正整数，"
+                        f"现为 {show(item['max_faults'])}"
+                    )
+                else:
+                    max_faults[i] = limit.numerator
         else:
             p.messages.append(f"参数 items 第 {i + 1} 项必须是 {{text, points}} 对象，现为 {show(item)}")
             given.append(None)
@@ -77,15 +92,43 @@ def _read_checklist(p: Params) -> Config:
     if gate is not None and (isinstance(gate, bool) or not isinstance(gate, int) or not 0 <= gate < len(raw)):
         p.fail("gate", "前提要点序号", f"必须是 0 到 {len(raw) - 1} 的整数（从 0 起数），现为 {show(gate)}")
         gate = None
-    return {"points": points, "gate": gate, "equal": equal}
+    return {"points": points, "gate": gate, "equal": equal, "max_faults": max_faults}
 
 
 def _index(value: Any, count: int, field: str) -> int:
-    number = int(value) if isinstance(value, str) and value.strip().isdigit() else value
-    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < count:
+    number = item_index(value, count)
+    if number is None:
         why = f"无效：应为 0 到 {count - 1}（从 0 起数）"
         raise InputError(field, f"输入 {field} 中的要点序号 {show(value)} {why}")
     return number
+
+
+def _faults(inputs: Inputs, c: Config, count: int, taken: set[int]) -> dict[int, int]:
+    """``faults`` {"index": count}: how many faults were found in each criterion that has a ``max_faults``."""
+    raw = inputs.raw.get("faults")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise InputError("faults", f"输入 faults（各要点不满足的项数）必须是对象，现为 {show(raw)}")
+    limits: dict[int, int] = c["max_faults"]
+    faults: dict[int, int] = {}
+    for key, value in raw.items():
+        index = _index(key, count, "faults")
+        if index not in limits:
+            raise InputError(
+                "faults", f"要点{circled(index)}没有设置 max_faults（不满足几项不得分），不能按不满足项数计分"
+            )
+        if index in taken:
+            raise InputError("faults", f"要点{circled(index)}已按不满足项数计分，不能再算满足或部分满足")
+        number = exact(value)
+        if number is None or number < 0 or number.denominator != 1:
+            raise InputError(
+                "faults",
+                f"输入 faults（各要点不满足的项数）中要点{circled(index)}的项数必须是不小于 0 的整数，"
+                f"现为 {show(value)}",
+            )
+        faults[index] = number.numerator
+    return faults
 
 
 def _share(value: Any, field: str) -> Fraction:
@@ -102,6 +145,8 @@ def _checklist(c: Config, inputs: Inputs, w: Fraction) -> Outcome:
     points: list[Fraction] = c["points"]
     count = len(points)
     met_raw = inputs.raw.get("met")
+    if met_raw is None and isinstance(inputs.raw.get("faults"), Mapping) and inputs.raw["faults"]:
+        met_raw = []  # every criterion counted by its faults
     if met_raw is None:
         raise InputError("met", "缺少输入 met（满足的要点序号列表）")
     if not isinstance(met_raw, list | tuple):
@@ -116,11 +161,12 @@ def _checklist(c: Config, inputs: Inputs, w: Fraction) -> Outcome:
         if index in met:
             raise InputError("partial", f"要点{circled(index)}不能既算满足又算部分满足")
         partial[index] = _share(value, "partial")
+    faults = _faults(inputs, c, count, {*met, *partial})
 
     gate = c["gate"]
-    if gate is not None and gate not in met:
+    if gate is not None and gate not in met and faults.get(gate) != 0:
         return Outcome(ZERO, f"未满足前提要点{circled(gate)}，本项得 0 分")
-    if not met and not partial:
+    if not met and not partial and not faults:
         return Outcome(ZERO, "各项要点均未满足，得 0 分")
     equal = c["equal"]
     head = ""
@@ -142,6 +188,16 @@ def _checklist(c: Config, inputs: Inputs, w: Fraction) -> Outcome:
     for index in sorted(partial):
         base = num(w) / num(count) if equal else num(points[index])
         terms.append((f"部分满足要点{circled(index)}", base * num(partial[index]), True))
+    for index in sorted(faults):
+        base = num(w) / num(count) if equal else num(points[index])
+        found, limit = faults[index], c["max_faults"][index]
+        if found == 0:
+            terms.append((f"要点{circled(index)}未发现不满足", base, equal))
+        elif found >= limit:
+            terms.append((f"要点{circled(index)}有 {found} 项不满足，已达 {limit} 项，该要点不得分", num(ZERO), False))
+        else:
+            what = f"要点{circled(index)}有 {found} 项不满足，扣减该要点分值的 {found}/{limit}"
+            terms.append((what, base * (num(1) - num(found) / num(limit)), True))
 
     if len(terms) == 1:
         what, calculation, worth = terms[0]
@@ -170,7 +226,38 @@ CHECKLIST = RuleKind(
     (
         InputField("met", "满足的要点", "indices", description="满足的要点序号列表"),
         InputField("partial", "部分满足比例", "shares", description="部分满足的要点"),
+        InputField(
+            "faults",
+            "不满足的项数",
+            "faults",
+            hint="设置了“不满足几项不得分”的要点填写",
+            description="各要点不满足的项数",
+        ),
     ),
     _read_checklist,
     _checklist,
+    summary="逐项对照评分要点，满足的要点得该要点分值；可部分满足、设前提要点，或按不满足的项数扣分",
+    example="①…(1 分)②…(1 分)…；在符合①的前提下…，不符合①则本项 0 分",
+    param_fields=(
+        ParamField(
+            "items",
+            "评分要点",
+            "items",
+            required=True,
+            hint="每项都填分值，或都不填（平均分配权重分）",
+            columns=(
+                Column("text", "要点", "text"),
+                Column("points", "分值", required=False, unit="分"),
+                Column(
+                    "max_faults",
+                    "不满足几项不得分",
+                    "integer",
+                    required=False,
+                    unit="项",
+                    hint="如“每出现一项不满足扣该要点分值的1/3，三项及以上不得分”填 3",
+                ),
+            ),
+        ),
+        ParamField("gate", "前提要点", "index", hint="不满足该要点则本项 0 分；不设则留空"),
+    ),
 )

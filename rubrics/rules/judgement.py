@@ -37,7 +37,16 @@ def _manual(c: Config, inputs: Inputs, w: Fraction) -> Outcome:
     return Outcome(score, f"酌情评分 {fixed(score)} 分，理由：{reason}")
 
 
-BINARY = RuleKind("binary", "达标得满分", (), (InputField("met", "是否达到要求", "flag"),), no_params, _binary)
+BINARY = RuleKind(
+    "binary",
+    "达标得满分",
+    (),
+    (InputField("met", "是否达到要求", "flag"),),
+    no_params,
+    _binary,
+    summary="达到要求得满分，否则不得分",
+    example="能改善…得满分，否则不得分",
+)
 MANUAL = RuleKind(
     "manual",
     "酌情评分",
@@ -45,4 +54,6 @@ MANUAL = RuleKind(
     (InputField("score", "评定得分", unit="分"), InputField("reason", "评分理由", "text")),
     no_params,
     _manual,
+    summary="评价人员按实际情况直接评定得分，并写明理由",
+    example="按照实际情况酌情扣分",
 )
