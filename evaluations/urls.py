@@ -24,6 +24,7 @@ urlpatterns = [
     path(E + "indicators/", scoring.indicator_editor, name="evaluation-indicators"),
     path(E + "scoring/", scoring.scoring_page, name="evaluation-scoring"),
     path(E + "scoring/<int:indicator_pk>/", scoring.indicator_score, name="evaluation-indicator-score"),
+    path(E + "scoring/na-policy/", scoring.na_policy, name="evaluation-na-policy"),
     # evidence.py: evidence; narrative.py: report text, findings, field research
     path(E + "evidence/", evidence.evidence, name="evaluation-evidence"),
     path(E + "evidence/<int:evidence_pk>/download/", evidence.evidence_download, name="evidence-download"),

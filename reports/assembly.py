@@ -20,7 +20,7 @@ from evaluations.models import Evaluation
 from evaluations.queries.consistency import ERROR, check_evaluation, has_errors
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.research import research_rows
-from evaluations.queries.tree import indicator_tree
+from evaluations.queries.tree import indicator_tree, not_applicable_note
 from reports import base_tables, indicator_tables
 from reports.content import CoverField, Paragraph, Problem, ReportContent, Section, Table
 from reports.numbering import heading_number
@@ -81,6 +81,7 @@ class Context:
     total: Decimal | None
     grade: str
     grade_footnote: str
+    na_note: str = ""  # leaves marked 不适用 and how the total was reached
     placed_tables: set[str] = field(default_factory=set)
 
     @property
@@ -115,6 +116,8 @@ def _conclusion(ctx: Context) -> list:
         quoting[-1].footnote = ctx.grade_footnote
     else:
         paragraphs.append(Paragraph(f"综合得分为 {total} 分，评价等级为“{ctx.grade}”。", footnote=ctx.grade_footnote))
+    if ctx.na_note:  # how a rescaled total was reached, always printed: the reader cannot add it up otherwise
+        paragraphs.append(Paragraph(ctx.na_note))
     return paragraphs
 
 
@@ -270,7 +273,7 @@ def _part(ctx: Context, part: Part, level: int) -> tuple[list, list[Section]]:
     if kind == "indicator_system":
         return [indicator_tables.indicator_system_table(ctx.roots, f"{ctx.year_prefix}绩效评价指标体系")], []
     if kind == "indicator_annex":
-        return [indicator_tables.indicator_annex_table(ctx.roots)], []
+        return [indicator_tables.indicator_annex_table(ctx.roots, ctx.total)], []
     if kind == "base_tables":
         return _base_tables(ctx), []
     if kind == "field_research":
@@ -325,18 +328,20 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
     evaluation = Evaluation.objects.select_related(
         "evaluated_unit", "project", "commissioning_bureau", "evaluating_firm"
     ).get(pk=evaluation.pk)
-    scored = indicator_tree(evaluation)
+    tables = evaluation_tables(evaluation)
+    scored = indicator_tree(evaluation, texts=True, figures=compute_figures(evaluation.kind, tables))
     roots = scored.roots
     total = evaluation.total_score if scored.total is not None else None
     ctx = Context(
         evaluation=evaluation,
         spec=spec,
         narrative={section.key: section.text for section in evaluation.narrative.all()},
-        tables=evaluation_tables(evaluation),
+        tables=tables,
         roots=roots,
         total=total,
         grade=evaluation.grade if total is not None else "",
         grade_footnote=grade_note(evaluation.grades),
+        na_note=not_applicable_note(scored, evaluation.na_policy),
     )
     preamble: list[Paragraph] = []
     for part in spec.preamble:

@@ -49,6 +49,44 @@ def score_text(value: Decimal | None) -> str:
     return plain(value) if value is not None else "未计分"
 
 
+def node_score(node: TreeNode) -> str:
+    """A node's score as the tables print it; 不适用 for one left out of the total (DESIGN §4.1)."""
+    return score_text(node.score) if node.applicable else "不适用"
+
+
+def node_rate(node: TreeNode) -> str:
+    """A node's 得分率, over its applicable weight when a leaf below is 不适用."""
+    return rate_text_of(node.rate) if node.applicable else "--"
+
+
+def rescaled_rows(
+    roots: list[TreeNode], total: Decimal | None, label_span: int, blanks: int, *, rates: bool = False
+) -> list[list[Cell]]:
+    """The closing rows when leaves are left out as 不适用: the applicable leaves' sum, then the total brought
+    to 100 (the reader can add the subtotals up to the first, and the conclusion explains the second)."""
+    counted = [leaf for leaf in leaves_of(roots) if leaf.applicable]
+    weight = sum((leaf.weight or Decimal(0) for leaf in counted), Decimal(0))
+    scores = [leaf.score for leaf in counted]
+    summed = sum(scores, Decimal(0)) if all(score is not None for score in scores) else None
+    rows = []
+    for label, row_weight, score in (("适用指标合计", weight, summed), ("按百分制折算", Decimal(100), total)):
+        row = [
+            Cell(label, colspan=label_span, role="total", align="center"),
+            Cell(plain(row_weight), align="num", role="total"),
+            *(Cell("--", align="center", role="total") for _ in range(blanks)),
+            Cell(score_text(score), align="num", role="total"),
+        ]
+        if rates:
+            row.append(Cell(rate_text(score, row_weight), align="num", role="total"))
+        rows.append(row)
+    return rows
+
+
+def has_not_applicable(roots: list[TreeNode]) -> bool:
+    """Whether some leaf is left out of the total as 不适用, so the total is brought to 100."""
+    return any(not leaf.applicable for leaf in leaves_of(roots))
+
+
 def score_full_table(roots: list[TreeNode], total: Decimal | None) -> Table:
     """表3-1: every leaf with weight, benchmark, actual and score; 小计 per level 1 and 合计."""
     depth = depth_of(roots)
@@ -70,12 +108,12 @@ def score_full_table(roots: list[TreeNode], total: Decimal | None) -> Table:
                     [
                         Cell(leaf.name),
                         Cell(plain(leaf.weight), align="num"),
-                        Cell(leaf.indicator.benchmark or "--", align="center"),
-                        Cell(leaf.indicator.actual_display or "--", align="center"),
-                        Cell(score_text(leaf.score), align="num"),
+                        Cell(leaf.indicator.shown_target or "--", align="center"),
+                        Cell(leaf.indicator.shown_actual or "--", align="center"),
+                        Cell(node_score(leaf), align="num"),
                     ],
                     lines=estimate_lines(
-                        [leaf.name, leaf.indicator.benchmark, leaf.indicator.actual_display],
+                        [leaf.name, leaf.indicator.shown_target, leaf.indicator.shown_actual],
                         [columns[levels].width, columns[levels + 2].width, columns[levels + 3].width],
                         wide=False,
                         small=False,
@@ -91,24 +129,27 @@ def score_full_table(roots: list[TreeNode], total: Decimal | None) -> Table:
                         Cell(plain(root.weight), align="num", role="subtotal"),
                         Cell("--", align="center", role="subtotal"),
                         Cell("--", align="center", role="subtotal"),
-                        Cell(score_text(root.score), align="num", role="subtotal"),
+                        Cell(node_score(root), align="num", role="subtotal"),
                     ],
                     subtotal=True,
                 )
             )
     bodies = tree_bodies(rows, levels, PORTRAIT_LINES)
     weight = sum((root.weight for root in roots), Decimal(0))
-    bodies.append(
-        [
+    if has_not_applicable(roots):
+        bodies.append(rescaled_rows(roots, total, levels + 1, 2))
+    else:
+        bodies.append(
             [
-                Cell("合计", colspan=levels + 1, role="total", align="center"),
-                Cell(plain(weight), align="num", role="total"),
-                Cell("--", align="center", role="total"),
-                Cell("--", align="center", role="total"),
-                Cell(score_text(total), align="num", role="total"),
+                [
+                    Cell("合计", colspan=levels + 1, role="total", align="center"),
+                    Cell(plain(weight), align="num", role="total"),
+                    Cell("--", align="center", role="total"),
+                    Cell("--", align="center", role="total"),
+                    Cell(score_text(total), align="num", role="total"),
+                ]
             ]
-        ]
-    )
+        )
     # Kept on one page when it fits: WeasyPrint may split the first body when the page also holds the
     # grade footnote (the paragraph just before the table), and the split body would lose its labels.
     whole = sum(len(body) for body in bodies) <= SCORE_TABLE_WHOLE_ROWS
@@ -123,20 +164,23 @@ def score_summary_table(roots: list[TreeNode], total: Decimal | None, title: str
         [
             Cell(root.name),
             Cell(plain(root.weight), align="num"),
-            Cell(score_text(root.score), align="num"),
-            Cell(rate_text(root.score, root.weight), align="num"),
+            Cell(node_score(root), align="num"),
+            Cell(node_rate(root), align="num"),
         ]
         for root in roots
     ]
     weight = sum((root.weight for root in roots), Decimal(0))
-    rows.append(
-        [
-            Cell("合计", role="total", align="center"),
-            Cell(plain(weight), align="num", role="total"),
-            Cell(score_text(total), align="num", role="total"),
-            Cell(rate_text(total, weight), align="num", role="total"),
-        ]
-    )
+    if has_not_applicable(roots):
+        rows += rescaled_rows(roots, total, 1, 0, rates=True)
+    else:
+        rows.append(
+            [
+                Cell("合计", role="total", align="center"),
+                Cell(plain(weight), align="num", role="total"),
+                Cell(score_text(total), align="num", role="total"),
+                Cell(rate_text(total, weight), align="num", role="total"),
+            ]
+        )
     return Table("score_summary", title, columns, head, [rows])
 
 
@@ -151,8 +195,8 @@ def leaf_score_table(node: TreeNode) -> Table:
         [
             Cell(leaf.name),
             Cell(plain(leaf.weight), align="num"),
-            Cell(score_text(leaf.score), align="num"),
-            Cell(rate_text(leaf.score, leaf.weight), align="num"),
+            Cell(node_score(leaf), align="num"),
+            Cell(node_rate(leaf), align="num"),
         ]
         for leaf in leaves
     ]
@@ -160,8 +204,8 @@ def leaf_score_table(node: TreeNode) -> Table:
         [
             Cell("合计", role="total", align="center"),
             Cell(plain(node.weight), align="num", role="total"),
-            Cell(score_text(node.score), align="num", role="total"),
-            Cell(rate_text(node.score, node.weight), align="num", role="total"),
+            Cell(node_score(node), align="num", role="total"),
+            Cell(node_rate(node), align="num", role="total"),
         ]
     )
     return Table(f"leaf_scores_{node.indicator.pk}", f"{node.name}指标得分情况表", columns, head, [rows])
@@ -186,15 +230,15 @@ def completion_table(node: TreeNode) -> Table:
             [
                 Cell(str(number), align="center"),
                 Cell(leaf.name),
-                Cell(leaf.indicator.benchmark or "--", align="center"),
-                Cell(leaf.indicator.actual_display or "--", align="center"),
+                Cell(leaf.indicator.shown_target or "--", align="center"),
+                Cell(leaf.indicator.shown_actual or "--", align="center"),
                 Cell(rate_text_of(value) if value is not None else "--", align="num"),
             ]
         )
     return Table(f"completion_{node.indicator.pk}", f"{node.name}完成情况表", columns, head, [rows])
 
 
-def indicator_annex_table(roots: list[TreeNode]) -> Table:
+def indicator_annex_table(roots: list[TreeNode], total: Decimal | None) -> Table:
     """The full indicator system (landscape annex): levels merged, 指标解释, 评分标准, 标杆值, 实际完成值, 得分."""
     depth = depth_of(roots)
     levels = depth - 1
@@ -222,8 +266,8 @@ def indicator_annex_table(roots: list[TreeNode]) -> Table:
             plain(leaf.weight),
             indicator.explanation,
             indicator.standard,
-            indicator.benchmark,
-            indicator.actual_display,
+            indicator.shown_target,
+            indicator.shown_actual,
             "",
         ]
         rows.append(
@@ -234,26 +278,28 @@ def indicator_annex_table(roots: list[TreeNode]) -> Table:
                     Cell(plain(leaf.weight), align="num"),
                     Cell(indicator.explanation),
                     Cell(indicator.standard),
-                    Cell(indicator.benchmark or "--", align="center"),
-                    Cell(indicator.actual_display or "--", align="center"),
-                    Cell(score_text(leaf.score), align="num"),
+                    Cell(indicator.shown_target or "--", align="center"),
+                    Cell(indicator.shown_actual or "--", align="center"),
+                    Cell(node_score(leaf), align="num"),
                 ],
                 lines=estimate_lines(texts, widths, wide=True, small=True),
             )
         )
     bodies = tree_bodies(rows, levels, LANDSCAPE_LINES)
     weight = sum((root.weight for root in roots), Decimal(0))
-    total = sum((root.score for root in roots), Decimal(0)) if all(r.score is not None for r in roots) else None
-    bodies.append(
-        [
+    if has_not_applicable(roots):
+        bodies.append(rescaled_rows(roots, total, levels + 1, 4))
+    else:
+        bodies.append(
             [
-                Cell("总分", colspan=levels + 1, role="total", align="center"),
-                Cell(plain(weight), align="num", role="total"),
-                Cell("", colspan=4, role="total"),
-                Cell(score_text(total), align="num", role="total"),
+                [
+                    Cell("总分", colspan=levels + 1, role="total", align="center"),
+                    Cell(plain(weight), align="num", role="total"),
+                    Cell("", colspan=4, role="total"),
+                    Cell(score_text(total), align="num", role="total"),
+                ]
             ]
-        ]
-    )
+        )
     return Table("indicator_annex", "绩效评价指标体系评分表", columns, head, bodies, size="small", keep_bodies=True)
 
 

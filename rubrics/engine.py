@@ -15,6 +15,7 @@ from a real report, and a form field per parameter and input.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -74,7 +75,9 @@ __all__ = [
     "ScoreResult",
     "compute_score",
     "grade_for",
+    "leaf_counts",
     "na_policy_label",
+    "readable",
     "rule_catalogue",
     "rule_problems",
     "validate_awarded",
@@ -267,6 +270,22 @@ def _not_applicable(inputs: Mapping[Any, Any]) -> bool:
     if not isinstance(value, bool):
         raise InputError(NOT_APPLICABLE.name, f"输入 not_applicable（不适用）只能是 true 或 false，现为 {show(value)}")
     return value
+
+
+_CODE_NAME = re.compile(r"(?:输入 |参数 )?[a-z_]+（([^）]*)）")
+
+
+def readable(message: str) -> str:
+    """An engine message for people, without the JSON key names and codes it carries for transcribers:
+    输入 target（目标值）为 0 → 「目标值」为 0; 只能是 ceil（不足一档按一档计）… → 只能是「不足一档按一档计」…"""
+    return _CODE_NAME.sub(r"「\1」", message).replace("理由 reason", "理由")
+
+
+def leaf_counts(inputs: Any, na_policy: str = DEFAULT_NA_POLICY) -> bool:
+    """Whether a leaf counts in its ancestors' sums and the total: all do, except one marked not applicable
+    under "rescale" (the total is then rescaled over the applicable leaves)."""
+    marked = isinstance(inputs, Mapping) and inputs.get(NOT_APPLICABLE.name) is True
+    return not (marked and na_policy == "rescale")
 
 
 def compute_score(

@@ -9,7 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from rubrics import tree
-from rubrics.engine import RULE_KINDS, validate_grades, validate_rule
+from rubrics.engine import RULE_KINDS, na_policy_label, validate_grades, validate_rule
 
 
 def rule_kind_choices() -> list[tuple[str, str]]:
@@ -29,6 +29,13 @@ class EvaluationMode(models.TextChoices):
     SELF = "self", "单位自评"
     DEPARTMENT = "department", "部门评价"
     FINANCE = "finance", "财政评价"
+
+
+class NaPolicy(models.TextChoices):
+    """How a leaf marked 不适用 counts (DESIGN §4.1): its full weight, or left out with the total rescaled to 100."""
+
+    RESCALE = "rescale", na_policy_label("rescale")
+    FULL = "full", na_policy_label("full")
 
 
 class IndicatorFields(models.Model):
@@ -94,6 +101,13 @@ class IndicatorTemplate(models.Model):
         "评价等级",
         default=default_grades,
         help_text="[[下限, 等级], …]，按下限从高到低，下限含本数。",
+    )
+    na_policy = models.CharField(
+        "不适用指标的处理",
+        max_length=10,
+        choices=NaPolicy.choices,
+        default=NaPolicy.RESCALE,
+        help_text="评价复制本模板时的默认做法，各项评价可另行设置。",
     )
     is_builtin = models.BooleanField("内置模板", default=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

@@ -58,6 +58,7 @@ def test_admin_builds_three_level_template(admin_client):
         "source": "",
         "description": "",
         "grades": '[[90, "优"], [80, "良"], [60, "中"], [0, "差"]]',
+        "na_policy": "rescale",
     }
     data.update(inline_data("indicators", [node_form("决策", 40, 1), node_form("产出", 60, 2)]))
     response = admin_client.post(url, data)
@@ -110,6 +111,7 @@ def test_admin_is_stopped_when_level_one_does_not_add_up_to_100(admin_client):
         "source": "",
         "description": "",
         "grades": '[[90, "优"], [0, "差"]]',
+        "na_policy": "rescale",
     }
     data.update(inline_data("indicators", [node_form("决策", 30), node_form("产出", 60)]))
     response = admin_client.post(url, data)
@@ -131,6 +133,7 @@ def test_changing_a_parent_weight_without_its_children_is_refused(admin_client):
         "source": "",
         "description": "",
         "grades": '[[90, "优"], [0, "差"]]',
+        "na_policy": "rescale",
     }
     data.update(
         inline_data(

@@ -109,7 +109,9 @@ def test_table_has_merged_level_cells_subtotals_and_chart(client, world, tree):
     assert 'name="met" value="0"' in body and "（5 分）" in body and 'name="partial-1"' in body
     assert '<option value="良好" selected>良好（6 分）</option>' in body
     assert 'name="in-met"' in body and 'name="in-survey"' in body and 'name="in-satisfaction"' in body
-    assert 'name="in-actual" id="in-actual-{}"'.format(tree["bound"].pk) not in body
+    bound = body[body.index('id="in-actual-{}"'.format(tree["bound"].pk)) :]
+    assert bound[: bound.index(">")].endswith("readonly")  # follows the figure, not typed
+    assert re.search(r'<option value="procurement_execution_rate" selected>取自基础数据：[^<]*90\.00%</option>', bound)
     assert "取自基础数据" in body and "90.00%" in body
     table_url = reverse("evaluation-table", kwargs={"pk": world["a"].pk, "key": "dept_key_figures"})
     assert table_url in body

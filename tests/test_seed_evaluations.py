@@ -98,7 +98,7 @@ def test_builtin_templates_are_loaded_and_evaluations_link_to_them(demo):
     from rubrics.models import IndicatorTemplate
 
     names = set(IndicatorTemplate.objects.filter(is_builtin=True).values_list("name", flat=True))
-    assert len(names) == 3
+    assert len(names) == 4
     assert demo["project"].template.name in names and demo["department"].template.name in names
     department = IndicatorTemplate.objects.get(name=demo["department"].template.name)
     weights = {node.name: node.weight for node in department.indicators.filter(parent=None)}

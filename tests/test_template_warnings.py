@@ -60,6 +60,7 @@ def test_admin_sees_the_warning_after_changing_a_weight(client):
         "source": "",
         "description": "",
         "grades": '[[90, "优"], [0, "差"]]',
+        "na_policy": "rescale",
         **inline_data("indicators", rows, initial=4),
     }
     response = client.post(url, data, follow=True)

@@ -96,6 +96,16 @@ def project_figures(tables: dict[str, list[dict]]) -> list[Figure]:
             "实际支出",
             "实际到位资金",
         ),
+        # The 自评表 of 财预〔2020〕10号 附1 divides by the year's budget instead (全年执行数/全年预算数).
+        _ratio(
+            "annual_budget_execution_rate",
+            "预算执行率（全年执行数/全年预算数）",
+            "project_funds",
+            funds.get("actual_expenditure"),
+            funds.get("adjusted_budget"),
+            "全年执行数",
+            "全年预算数",
+        ),
     ]
     initial, adjusted = funds.get("initial_budget"), funds.get("adjusted_budget")
     adjustment = abs(initial - adjusted) if initial is not None and adjusted is not None else None

@@ -37,6 +37,12 @@ class FieldErrors(dict):
     def add(self, field: str, message: str) -> None:
         self.setdefault(field, []).append(message)
 
+    def merge(self, error: EditError) -> None:
+        """Keep another check's messages, field by field."""
+        for field, messages in error.errors.items():
+            for message in messages:
+                self.add(field, message)
+
     def raise_if_any(self) -> None:
         if self:
             raise EditError(self)

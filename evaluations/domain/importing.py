@@ -172,7 +172,11 @@ def _write_header(plan: _Plan, user: Any) -> Evaluation:
     # A template is only the evaluation's provenance: one not installed here is left unset, not an error.
     name = plan.parsed.template
     template = IndicatorTemplate.objects.filter(name=name).first() if name else None
-    wanted = {"grades": plan.parsed.grades or default_grades(), "template": template}
+    wanted = {
+        "grades": plan.parsed.grades or default_grades(),
+        "na_policy": plan.parsed.na_policy,
+        "template": template,
+    }
     changed = [key for key, value in wanted.items() if getattr(evaluation, key) != value]
     for key in changed:
         setattr(evaluation, key, wanted[key])

@@ -54,7 +54,8 @@ def copy_template(*, evaluation: Evaluation, template: IndicatorTemplate) -> lis
     created = list(copies.values())
     evaluation.template = template
     evaluation.grades = copy.deepcopy(template.grades)
-    evaluation.save(update_fields=["template", "grades", "updated_at"])
+    evaluation.na_policy = template.na_policy
+    evaluation.save(update_fields=["template", "grades", "na_policy", "updated_at"])
     return created
 
 
@@ -139,26 +140,40 @@ class LockedTree:
         return {pk: tree.Node(pk, node.parent_id, node.name, node.weight) for pk, node in self.nodes.items()}
 
 
-def _check_plan(before: dict, after: dict, rules: Iterable[tuple[str, str, Any, Decimal, Any]] = ()) -> None:
+def _check_plan(
+    before: dict,
+    after: dict,
+    rules: Iterable[tuple[str, str, Any, Decimal, Any]] = (),
+    *,
+    edited_rule: bool = False,
+) -> None:
     """Refuse a change that gives the tree a weight problem it did not have, a leaf an unusable rule, or an
-    awarded score outside its new weight (DESIGN §4: such a score cannot be saved)."""
+    awarded score outside its new weight (DESIGN §4: such a score cannot be saved).
+
+    ``edited_rule``: the first of ``rules`` is the one the user's form edits, so its problems are keyed by the
+    form's rule fields (rule_kind, rule_params) and the editor shows each next to the box concerned.
+    """
+    errors = FieldErrors()
     old = set(tree.tree_errors(before.values()))
-    messages = [message for message in tree.tree_errors(after.values()) if message not in old]
-    for name, kind, params, weight, awarded in rules:
+    for message in tree.tree_errors(after.values()):
+        if message not in old:
+            errors.add(ALL, message)
+    for i, (name, kind, params, weight, awarded) in enumerate(rules):
+        own = edited_rule and i == 0
         if not kind:
-            messages.append(f"指标「{name}」是末级指标，必须选择计分规则。")
+            errors.add("rule_kind" if own else ALL, f"指标「{name}」是末级指标，必须选择计分规则。")
         else:
-            messages += [f"指标「{name}」：{message}" for message in validate_rule(kind, params or {}, weight)]
+            for message in validate_rule(kind, params or {}, weight):
+                errors.add("rule_params" if own else ALL, f"指标「{name}」：{message}")
         if awarded is not None and (problem := validate_awarded(awarded, weight)):
-            messages.append(f"指标「{name}」：{problem}；请先修改或清除其评定得分。")
+            errors.add(ALL, f"指标「{name}」：{problem}；请先修改或清除其评定得分。")
     names: dict[tuple, int] = {}
     for node in after.values():
         names[(node.parent, node.name)] = names.get((node.parent, node.name), 0) + 1
     for (parent, name), count in names.items():
         if count > 1 and count > _count(before, parent, name):
-            messages.append(f"同一上级指标下已有名为「{name}」的指标，请改名以便区分。")
-    if messages:
-        raise EditError(messages)
+            errors.add(ALL, f"同一上级指标下已有名为「{name}」的指标，请改名以便区分。")
+    errors.raise_if_any()
 
 
 def _count(nodes: dict, parent: Any, name: str) -> int:
@@ -231,7 +246,9 @@ def _rule_fields(values: Mapping[str, Any], errors: FieldErrors) -> tuple[str, A
         errors.add("rule_kind", f"未知的计分规则“{kind}”。")
         kind = ""
     params = values.get("rule_params")
-    if isinstance(params, str) or params is None:
+    if isinstance(params, Mapping):  # the rule editor's parameters: exact JSON data, checked with the plan
+        params = plain_json(dict(params))
+    elif isinstance(params, str) or params is None:  # JSON text, as documents and scripts write it
         try:
             params = parse_params(params)
         except EditError as error:
@@ -239,6 +256,9 @@ def _rule_fields(values: Mapping[str, Any], errors: FieldErrors) -> tuple[str, A
                 for message in messages:
                     errors.add(field, message)
             params = {}
+    else:
+        errors.add("rule_params", "规则参数必须是对象。")
+        params = {}
     return kind, params
 
 
@@ -341,7 +361,7 @@ def add_indicator(
         if key not in parents
     ]
     rules += _leaf_rules(state, after, changes)
-    _check_plan(before, after, rules)
+    _check_plan(before, after, rules, edited_rule=source is None)
 
     if parent is not None and not state.children(parent.pk):
         fields = _clear_rule(parent)
@@ -374,7 +394,9 @@ def update_indicator(
     after = dict(before)
     name = text.get("name", node.name)
     after[node.pk] = tree.Node(node.pk, node.parent_id, name, node.weight)
-    _check_plan(before, after, [(name, kind, params, node.weight, node.awarded_score)] if is_leaf else [])
+    _check_plan(
+        before, after, [(name, kind, params, node.weight, node.awarded_score)] if is_leaf else [], edited_rule=True
+    )
     fields = list(text)
     for field, value in text.items():
         setattr(node, field, value)

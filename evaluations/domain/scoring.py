@@ -7,15 +7,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
 from evaluations.datatables.figures import Figure, compute_figures
+from evaluations.domain.errors import EditError, lock
 from evaluations.domain.freezing import assert_editable
 from evaluations.models import FROZEN_STATES, Evaluation, EvaluationIndicator
 from evaluations.queries.datatables import evaluation_tables
-from rubrics.engine import ENGINE_VERSION, InputError, RuleError, compute_score, grade_for
+from evaluations.queries.tree import indicator_tree
+from rubrics.engine import (
+    ENGINE_VERSION,
+    InputError,
+    RuleError,
+    compute_score,
+    grade_for,
+    readable,
+    validate_na_policy,
+)
 from rubrics.numbers import exact_text
 from rubrics.tree import IndicatorTree
 
@@ -42,19 +53,27 @@ def apply_bindings(indicator: EvaluationIndicator, figures: dict[str, Figure]) -
     indicator.inputs = inputs
 
 
-def score_leaf(indicator: EvaluationIndicator) -> str | None:
-    """Compute the leaf's score in place; return why it cannot be scored, or None."""
+def score_leaf(indicator: EvaluationIndicator, na_policy: str) -> str | None:
+    """Compute the leaf's score in place; return why it cannot be scored, or None.
+
+    A leaf left out as not applicable ("rescale") keeps no computed score: it is not part of any sum.
+    """
     if not indicator.rule_kind:
         indicator.computed_score, indicator.score_explanation = None, "未设置计分规则。"
         return indicator.score_explanation
     try:
         result = compute_score(
-            indicator.rule_kind, indicator.rule_params or {}, indicator.inputs or {}, indicator.weight
+            indicator.rule_kind,
+            indicator.rule_params or {},
+            indicator.inputs or {},
+            indicator.weight,
+            na_policy=na_policy,
         )
     except (InputError, RuleError) as error:
         indicator.computed_score, indicator.score_explanation = None, str(error)
         return indicator.score_explanation
-    indicator.computed_score, indicator.score_explanation = result.score, result.explanation
+    indicator.computed_score = result.score if result.applicable else None
+    indicator.score_explanation = result.explanation
     return None
 
 
@@ -71,19 +90,36 @@ def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
     for leaf in leaves:
         before = (leaf.inputs, leaf.computed_score, leaf.score_explanation)
         apply_bindings(leaf, figures)
-        problem = score_leaf(leaf)
+        problem = score_leaf(leaf, evaluation.na_policy)
         if problem and leaf.awarded_score is None:
             unscored.append(f"{leaf.name}：{problem}")
         if (leaf.inputs, leaf.computed_score, leaf.score_explanation) != before:
             changed.append(leaf)
     if changed:  # only what moved, each change recorded in the indicators' history
         bulk_update_with_history(changed, EvaluationIndicator, ["inputs", "computed_score", "score_explanation"])
-    total = IndicatorTree(indicators).total  # the sum of the rounded leaf scores that count
+    total = indicator_tree(evaluation, indicators).total  # the sum of the rounded leaf scores that count
     grade = grade_for(total, evaluation.grades) if total is not None else ""
     if (evaluation.total_score, evaluation.grade, evaluation.scored_with) != (total, grade, ENGINE_VERSION):
         evaluation.total_score, evaluation.grade, evaluation.scored_with = total, grade, ENGINE_VERSION
         evaluation.save(update_fields=["total_score", "grade", "scored_with", "updated_at"])
     return RecomputeResult(total, grade, unscored, figures)
+
+
+@transaction.atomic
+def set_na_policy(*, evaluation: Evaluation, na_policy: Any, user: Any = None) -> bool:
+    """How leaves marked 不适用 count in this evaluation (DESIGN §4.1); rescores. Returns whether it changed."""
+    problem = validate_na_policy(na_policy)
+    if problem:
+        raise EditError({"na_policy": [readable(problem)]})
+    evaluation = lock(evaluation)
+    assert_editable(evaluation)
+    if evaluation.na_policy == na_policy:
+        return False
+    evaluation.na_policy = na_policy
+    evaluation._history_user = user
+    evaluation.save(update_fields=["na_policy", "updated_at"])
+    recompute_scores(evaluation)
+    return True
 
 
 def rescore_outdated() -> int:

@@ -77,6 +77,7 @@ def import_template(
             "source": source,
             "description": description,
             "grades": parsed.grades or default_grades(),
+            "na_policy": parsed.na_policy,
             "is_builtin": is_builtin,
         },
     )

@@ -94,6 +94,7 @@ def export_document(evaluation: Evaluation) -> dict:
             "agency": evaluation.evaluated_unit.name,
             "project": evaluation.project.name if evaluation.project else None,
             "grades": evaluation.grades,
+            "na_policy": evaluation.na_policy,
             "commissioning_bureau": evaluation.commissioning_bureau.name,
             "evaluating_firm": evaluation.evaluating_firm.name,
             "period": [_iso(evaluation.period_start), _iso(evaluation.period_end)],

@@ -29,10 +29,12 @@ from rubrics.document import (
     iso_date,
     read_grades,
     read_indicators,
+    read_na_policy,
     rescore,
     show,
     text_value,
 )
+from rubrics.engine import DEFAULT_NA_POLICY
 from rubrics.models import EvaluationKind
 from rubrics.numbers import exact_text
 
@@ -54,6 +56,7 @@ class ParsedDocument:
     organisations: dict[str, str | None] = field(default_factory=dict)  # header key → name
     project: str | None = None
     grades: list | None = None
+    na_policy: str = DEFAULT_NA_POLICY  # how leaves marked 不适用 count (DESIGN §4.1)
     period: tuple[dt.date, dt.date] | None = None
     report_date: dt.date | None = None
     template: str | None = None
@@ -107,6 +110,7 @@ def _read_header(doc: dict, parsed: ParsedDocument, errors: list[str]) -> None:
         parsed.organisations[key] = _optional_text(header, source, label, 200, errors)
     parsed.project = _optional_text(header, "project", "评价项目", 200, errors)
     parsed.grades = read_grades(header, errors)
+    parsed.na_policy = read_na_policy(header, errors)
     period = header.get("period")
     if period is not None:
         label = "evaluation.period（评价期间）"

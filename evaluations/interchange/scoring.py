@@ -14,4 +14,4 @@ def score_document(doc: Any) -> dict[str, Any]:
     Raises rubrics.document.DocumentError listing every error: invalid values, or leaves that cannot be scored.
     """
     parsed = read_document(doc)
-    return score_indicators(parsed.indicators, parsed.grades)
+    return score_indicators(parsed.indicators, parsed.grades, parsed.na_policy)

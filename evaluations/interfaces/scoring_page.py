@@ -17,13 +17,14 @@ from django.urls import reverse
 
 from evaluations.datatables.figures import Figure
 from evaluations.domain.locking import StaleObjectError
-from evaluations.domain.scoring_inputs import humanize, input_label, input_type, input_unit
+from evaluations.domain.scoring_inputs import bindable_inputs, humanize, input_label, input_type, input_unit
 from evaluations.interfaces.charts import Section, score_rate_chart
 from evaluations.models import Evaluation, EvaluationIndicator
 from evaluations.queries.consistency import Problem
-from evaluations.queries.tree import indicator_tree
+from evaluations.queries.tree import indicator_tree, not_applicable_note
 from rubrics.engine import RULE_KINDS
 from rubrics.numbers import circled, exact, fixed, plain, with_unit, written
+from rubrics.rules.grading import DEFAULT_LEVELS
 from rubrics.tree import IndicatorTree, TreeNode
 
 LEVEL_NAMES = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标", "六级指标")
@@ -63,15 +64,18 @@ class Widget:
     name: str  # the engine's input name
     field: str  # the form field, and the key of its error message
     label: str
-    type: str  # number | flag | grade | checklist | bound | text | textarea
+    type: str  # number | flag | grade | checklist | option | textarea
     value: Any = ""
     unit: str = ""
     hint: str = ""
     choices: list = field(default_factory=list)
     items: list = field(default_factory=list)
-    figure: Figure | None = None
+    figure: Figure | None = None  # the derived figure a bound input follows
     figure_url: str = ""
     display: str = ""
+    bind_field: str = ""  # the 数据来源 select of an input a derived figure can give
+    binding: str = ""  # the key of the figure it is bound to ("" when typed)
+    options: list = field(default_factory=list)  # either_of: each option with its own widgets
 
 
 @dataclass
@@ -86,6 +90,7 @@ class ScoreRow:
     subtotal_colspan: int = 1
     rate: str = ""
     explanation: str = ""
+    counted: bool = True  # False for a leaf left out as 不适用 (the "rescale" policy)
 
 
 def merged_rows(tree: IndicatorTree[EvaluationIndicator]) -> list[ScoreRow]:
@@ -102,9 +107,9 @@ def merged_rows(tree: IndicatorTree[EvaluationIndicator]) -> list[ScoreRow]:
                 rowspan = node.leaf_count + (1 if node.level == 1 and subtotal_row else 0)
                 colspan = depth - node.level + 1 if node.is_leaf else 1
                 cells.append(NameCell(node.item, node.level, rowspan, colspan, node.is_leaf, node.score))
-            rows.append(ScoreRow("leaf", cells, leaf=leaf.item))
+            rows.append(ScoreRow("leaf", cells, leaf=leaf.item, counted=leaf.applicable))
         if subtotal_row:
-            rate = Section(root.name, root.weight, root.score).rate
+            rate = root.rate
             rows.append(
                 ScoreRow(
                     "subtotal",
@@ -121,19 +126,46 @@ def merged_rows(tree: IndicatorTree[EvaluationIndicator]) -> list[ScoreRow]:
 # --- the inputs of a leaf --------------------------------------------------------------------------------
 
 
-def _items(indicator: EvaluationIndicator) -> list[dict]:
-    params = indicator.rule_params or {}
-    raw = params.get("items") or []
+@dataclass
+class RuleSubject:
+    """What the widgets of one rule read: a leaf, or the chosen rule inside an either_of option."""
+
+    rule_kind: str
+    rule_params: dict
+    inputs: dict
+    weight: Any
+    unit: str = ""
+    bindings: dict = field(default_factory=dict)
+
+
+def _subject(indicator: EvaluationIndicator) -> RuleSubject:
+    return RuleSubject(
+        indicator.rule_kind,
+        indicator.rule_params or {},
+        indicator.inputs or {},
+        indicator.weight,
+        indicator.unit,
+        indicator.bindings or {},
+    )
+
+
+def _items(subject: RuleSubject, prefix: str) -> list[dict]:
+    params = subject.rule_params
+    raw = params.get("items") if isinstance(params.get("items"), list) else []
     given = [item.get("points") if isinstance(item, dict) else None for item in raw]
     equal = all(points is None for points in given)
-    inputs = indicator.inputs or {}
+    inputs = subject.inputs
     met = {int(i) for i in inputs.get("met") or [] if str(i).isdigit()}
     partial = {str(k): v for k, v in (inputs.get("partial") or {}).items()}
+    faults = (
+        {str(k): v for k, v in (inputs.get("faults") or {}).items()} if isinstance(inputs.get("faults"), dict) else {}
+    )
     items = []
     for index, item in enumerate(raw):
         text = item.get("text", "") if isinstance(item, dict) else str(item)
-        points = exact(indicator.weight) / len(raw) if equal and raw else exact(given[index] or 0)
+        points = exact(subject.weight) / len(raw) if equal and raw else exact(given[index] or 0)
         share = partial.get(str(index))
+        limit = item.get("max_faults") if isinstance(item, dict) else None
         items.append(
             {
                 "index": index,
@@ -143,62 +175,132 @@ def _items(indicator: EvaluationIndicator) -> list[dict]:
                 "met": index in met,
                 "share": "" if share is None else value_text(share) if not isinstance(share, str) else share,
                 "gate": params.get("gate") == index,
+                "max_faults": limit,
+                "faults": value_text(faults.get(str(index))),
+                "field": f"{prefix}met",
+                "partial_field": f"{prefix}partial-{index}",
+                "faults_field": f"{prefix}faults-{index}",
             }
         )
     return items
+
+
+def _items_display(items: list[dict]) -> str:
+    parts = []
+    for item in items:
+        if item["max_faults"] is not None:
+            parts.append(f"{item['number']} 不满足 {item['faults'] or '—'}/{item['max_faults']} 项")
+        elif item["met"]:
+            parts.append(f"✓ {item['number']}")
+        elif item["share"]:
+            parts.append(f"◐ {item['share']} {item['number']}")
+        else:
+            parts.append(f"✗ {item['number']}")
+    return "；".join(parts)
 
 
 def _table_url(evaluation_pk: int, key: str) -> str:
     return reverse("evaluation-table", kwargs={"pk": evaluation_pk, "key": key})
 
 
-def leaf_widgets(
-    indicator: EvaluationIndicator, figures: dict[str, Figure], evaluation_pk: int, data: Any = None
+def figure_choices(figures: dict[str, Figure]) -> list[tuple[str, str]]:
+    """Every derived figure of the evaluation with its current value, for a 数据来源 select."""
+    return [
+        (key, f"{figure.label}：{figure.display if figure.value is not None else '暂无数据'}")
+        for key, figure in figures.items()
+    ]
+
+
+def _levels(params: dict) -> list:
+    levels = params.get("levels")
+    return levels if isinstance(levels, list) else [list(level) for level in DEFAULT_LEVELS]
+
+
+def _level_choices(params: dict) -> list[tuple[str, str]]:
+    levels = [level for level in _levels(params) if isinstance(level, list | tuple) and len(level) == 3]
+    top = max((exact(level[2]) or 0 for level in levels), default=None)
+    choices = []
+    for label, lower, upper in levels:
+        closing = "（含）" if exact(upper) == top else ""
+        choices.append((str(label), f"{label}（{plain(lower)}%（含）至 {plain(upper)}%{closing}）"))
+    return choices
+
+
+def _options(subject: RuleSubject) -> list[dict]:
+    raw = subject.rule_params.get("options")
+    return [option for option in raw if isinstance(option, dict)] if isinstance(raw, list) else []
+
+
+def rule_widgets(
+    subject: RuleSubject,
+    figures: dict[str, Figure],
+    evaluation_pk: int,
+    *,
+    prefix: str = "",
+    bindable: tuple[str, ...] = (),
 ) -> list[Widget]:
-    """The inputs the leaf's rule needs, with widgets fitting each (RULE_KINDS), and their current values."""
-    kind = indicator.rule_kind
+    """The inputs one rule needs, with a widget fitting each (the engine's RULE_KINDS), and their values."""
+    kind = subject.rule_kind
     if kind not in RULE_KINDS:
         return []
-    inputs = indicator.inputs or {}
-    bindings = indicator.bindings or {}
+    inputs, bindings = subject.inputs, subject.bindings
     widgets = []
     for spec in RULE_KINDS[kind].fields:
         name = spec.name
-        label, unit = input_label(kind, name), input_unit(indicator, name)
+        label, unit = input_label(kind, name), input_unit(subject, name)
+        field_name = f"{prefix}in-{name}"
         value = inputs.get(name)
+        kind_of_input = input_type(kind, name)
         if kind == "checklist":
             if name == "met":
-                items = _items(indicator)
-                shown = "；".join(
-                    f"{'✓' if item['met'] else ('◐ ' + item['share']) if item['share'] else '✗'} {item['number']}"
-                    for item in items
+                items = _items(subject, prefix)
+                widgets.append(
+                    Widget(name, f"{prefix}met", label, "checklist", items=items, display=_items_display(items))
                 )
-                widgets.append(Widget(name, "met", label, "checklist", items=items, display=shown))
             continue
-        if name in bindings:
-            figure = figures.get(bindings[name])
-            shown = figure.display if figure and figure.value is not None else with_unit(value_text(value), unit)
+        if kind_of_input == "option_inputs":
+            continue  # shown inside each option of the "option" widget
+        if kind_of_input == "option":
+            options = []
+            for index, option in enumerate(_options(subject)):
+                rule = option.get("rule") if isinstance(option.get("rule"), dict) else {}
+                chosen = inputs.get("option") == index
+                nested = RuleSubject(
+                    str(rule.get("kind", "")),
+                    {key: item for key, item in rule.items() if key != "kind"},
+                    inputs.get("inputs") if chosen and isinstance(inputs.get("inputs"), dict) else {},
+                    subject.weight,
+                    subject.unit,
+                )
+                options.append(
+                    {
+                        "index": index,
+                        "label": str(option.get("label", "")),
+                        "rule": RULE_KINDS[nested.rule_kind].label if nested.rule_kind in RULE_KINDS else "",
+                        "chosen": chosen,
+                        "widgets": rule_widgets(nested, figures, evaluation_pk, prefix=f"{prefix}option-"),
+                    }
+                )
+            chosen_label = next((option["label"] for option in options if option["chosen"]), "")
             widgets.append(
                 Widget(
                     name,
-                    f"in-{name}",
+                    field_name,
                     label,
-                    "bound",
-                    value=value_text(value),
-                    figure=figure,
-                    figure_url=_table_url(evaluation_pk, figure.table) if figure else "",
-                    display=shown,
+                    "option",
+                    value="" if value is None else str(value),
+                    options=options,
+                    display=f"按“{chosen_label}”考核" if chosen_label else "未选择",
                 )
             )
             continue
-        kind_of_input = input_type(kind, name)
         if kind_of_input == "flag":
             current = "" if value is None else ("1" if value else "0")
             yes, no = ("开展", "未开展") if name == "survey" else ("达到", "未达到")
             widgets.append(
                 Widget(
                     name,
-                    f"in-{name}",
+                    field_name,
                     label,
                     "flag",
                     value=current,
@@ -207,30 +309,52 @@ def leaf_widgets(
                 )
             )
         elif kind_of_input == "grade":
-            options = list(((indicator.rule_params or {}).get("map") or {}).items())
+            options = list(((subject.rule_params or {}).get("map") or {}).items())
             choices = [(grade, f"{grade}（{plain(points)} 分）") for grade, points in options]
             if value and value not in dict(options):
                 choices.append((value, value))
-            widgets.append(Widget(name, "in-grade", label, "grade", value=value or "", choices=choices, display=value))
+            widgets.append(Widget(name, field_name, label, "grade", value=value or "", choices=choices, display=value))
+        elif kind_of_input == "level":
+            choices = _level_choices(subject.rule_params)
+            if value and value not in dict(choices):
+                choices.append((value, value))
+            widgets.append(Widget(name, field_name, label, "grade", value=value or "", choices=choices, display=value))
         elif kind_of_input == "text":
-            widgets.append(Widget(name, f"in-{name}", label, "textarea", value=value or "", display=value or "未填"))
+            widgets.append(Widget(name, field_name, label, "textarea", value=value or "", display=value or "未填"))
         else:
             text = value_text(value)
-            widgets.append(
-                Widget(
-                    name,
-                    f"in-{name}",
-                    label,
-                    "number",
-                    value=text,
-                    unit=unit,
-                    hint=spec.hint,
-                    display=with_unit(text, unit) if text else "未填",
-                )
+            widget = Widget(
+                name,
+                field_name,
+                label,
+                "number",
+                value=text,
+                unit=unit,
+                hint=spec.hint,
+                display=with_unit(text, unit) if text else "未填",
             )
+            if name in bindable:
+                widget.bind_field = f"bind-{name}"
+                widget.binding = bindings.get(name, "")
+                widget.choices = figure_choices(figures)
+            if name in bindings:
+                figure = figures.get(bindings[name])
+                widget.figure = figure
+                widget.figure_url = _table_url(evaluation_pk, figure.table) if figure else ""
+                widget.display = figure.display if figure and figure.value is not None else widget.display
+            widgets.append(widget)
+    return widgets
+
+
+def leaf_widgets(
+    indicator: EvaluationIndicator, figures: dict[str, Figure], evaluation_pk: int, data: Any = None
+) -> list[Widget]:
+    """The inputs the leaf's rule needs, with widgets fitting each (RULE_KINDS), and their current values;
+    number inputs a derived figure can give carry a 数据来源 select."""
+    widgets = rule_widgets(_subject(indicator), figures, evaluation_pk, bindable=bindable_inputs(indicator.rule_kind))
     if data is not None:  # a refused save shown again: what the user typed, not what is stored
         for widget in widgets:
-            if widget.type in ("number", "flag", "grade", "textarea"):
+            if widget.type in ("number", "flag", "grade", "textarea", "option"):
                 widget.value = data.get(widget.field, "")
     return widgets
 
@@ -238,21 +362,27 @@ def leaf_widgets(
 # --- the summary the page and its script share ---------------------------------------------------------
 
 
+def counted_weight(node: TreeNode) -> Decimal:
+    """The weight a node's 得分率 is taken over: its applicable leaves' when some leaf below is 不适用."""
+    return node.applicable_weight if node.has_not_applicable else node.weight
+
+
 def summary(evaluation: Evaluation, tree: IndicatorTree[EvaluationIndicator] | None = None) -> dict:
     """Total, grade, sections (level-1 subtotals and score rates) and the chart."""
     tree = tree if tree is not None else indicator_tree(evaluation)
-    sections = [Section(root.name, root.weight, root.score) for root in tree.roots]
+    sections = [Section(root.name, counted_weight(root), root.score) for root in tree.roots]
     return {
         "tree": tree,
         "total": evaluation.total_score,
         "grade": evaluation.grade,
         "weight": sum((root.weight for root in tree.roots), Decimal(0)),
+        "rescale_note": not_applicable_note(tree, evaluation.na_policy),
         "sections": [
             {
                 "pk": root.key,
                 "name": root.name,
                 "weight": plain(root.weight),
-                "score": score_text(section.score),
+                "score": score_text(section.score) if root.applicable else "不适用",
                 "rate": None if section.rate is None else fixed(section.rate),
             }
             for root, section in zip(tree.roots, sections, strict=True)
@@ -277,30 +407,39 @@ def problems_by_indicator(problems: list[Problem]) -> tuple[dict[int, list[Probl
 def score_payload(
     evaluation: Evaluation, node: EvaluationIndicator, figures: dict[str, Figure], problems: list[Problem]
 ) -> dict:
-    """What the page's script needs after a save: the leaf, the subtotals, the sections, total and grade."""
-    info = summary(evaluation)
+    """What the page's script needs after a save: the leaf (with its inputs' widgets drawn again, since binding
+    an input or marking the leaf 不适用 changes them), the subtotals, the sections, total and grade."""
+    info = summary(evaluation, indicator_tree(evaluation, texts=True, figures=figures))
     tree = info["tree"]
     mine, _ = problems_by_indicator(problems)
-    row = ScoreRow("leaf", [], leaf=node, widgets=leaf_widgets(node, figures, evaluation.pk))
+    counted = tree.node(node.pk).applicable
+    row = ScoreRow("leaf", [], leaf=node, widgets=leaf_widgets(node, figures, evaluation.pk), counted=counted)
     inputs_text = render_to_string("evaluations/scoring/_inputs_text.html", {"row": row}).strip()
+    widgets_html = render_to_string(
+        "evaluations/scoring/_widgets.html", {"widgets": row.widgets, "leaf": node, "row": row}
+    ).strip()
+    score = score_text(node.score) if counted else "不适用"
     return {
         "ok": True,
-        "message": f"已保存「{node.name}」：得分 {score_text(node.score) or '—'} 分。",
+        "message": f"已保存「{node.name}」：得分 {score or '—'}{' 分' if counted and score else ''}。",
         "indicator": {
             "pk": node.pk,
             "version": node.version,
-            "score": score_text(node.score),
+            "score": score,
             "computed": score_text(node.computed_score),
             "awarded": score_text(node.awarded_score),
             "override_reason": node.override_reason,
             "explanation": humanize(node.score_explanation),
-            "actual_display": node.actual_display,
+            "actual_display": tree.node(node.pk).item.shown_actual,
             "inputs_text": inputs_text,
+            "widgets_html": widgets_html,
+            "not_applicable": node.not_applicable,
         },
         "subtotals": {str(n.key): score_text(n.score) for n in tree.nodes if not n.is_leaf},
         "sections": info["sections"],
         "total": score_text(evaluation.total_score),
         "grade": evaluation.grade,
+        "rescale_note": info["rescale_note"],
         "chart": str(info["chart"]),
         "problems": [{"severity": p.severity, "where": p.where, "message": p.message} for p in mine.get(node.pk, [])],
     }

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from evaluations.models.organisations import Organisation, OrganisationKind, Project
 from rubrics.engine import validate_grades
-from rubrics.models import EvaluationKind, default_grades
+from rubrics.models import EvaluationKind, NaPolicy, default_grades
 
 SCORE = {"max_digits": 6, "decimal_places": 2}
 
@@ -97,6 +97,13 @@ class Evaluation(models.Model):
         verbose_name="来源指标体系模板",
     )
     grades = models.JSONField("评价等级", default=default_grades)
+    na_policy = models.CharField(
+        "不适用指标的处理",
+        max_length=10,
+        choices=NaPolicy.choices,
+        default=NaPolicy.RESCALE,
+        help_text="标为“不适用”的末级指标：扣除后按百分制折算总分，或按满分计算（财预〔2020〕10号及各地做法）。",
+    )
     state = models.CharField("状态", max_length=20, choices=EvaluationState.choices, default=EvaluationState.DRAFT)
     total_score = models.DecimalField("总分", null=True, blank=True, **SCORE)
     grade = models.CharField("评价等级结果", max_length=10, blank=True)

@@ -10,7 +10,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from evaluations.models.evaluation import SCORE, Evaluation
-from rubrics.engine import validate_awarded
+from rubrics.engine import NOT_APPLICABLE, leaf_counts, validate_awarded
 from rubrics.models import IndicatorFields
 
 
@@ -61,6 +61,15 @@ class EvaluationIndicator(IndicatorFields):
     def score(self):
         """The score that counts: the awarded one where given, else the computed one."""
         return self.awarded_score if self.awarded_score is not None else self.computed_score
+
+    @property
+    def not_applicable(self) -> bool:
+        """Marked 不适用 by the evaluators (DESIGN §4.1); the evaluation's na_policy says how it counts."""
+        return (self.inputs or {}).get(NOT_APPLICABLE.name) is True
+
+    def counts(self, na_policy: str) -> bool:
+        """Whether this leaf counts in the sums and the total under the evaluation's not-applicable policy."""
+        return leaf_counts(self.inputs, na_policy)
 
     def clean(self) -> None:
         if self.parent_id is not None and self.evaluation_id is None:

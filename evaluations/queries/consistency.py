@@ -16,9 +16,10 @@ from evaluations.datatables.figures import Figure, compute_figures, total
 from evaluations.models import FROZEN_STATES, Evaluation, EvaluationIndicator
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.review import open_review_comments
+from evaluations.queries.tree import indicator_tree
 from evaluations.sections import SECTIONS
 from rubrics import tree
-from rubrics.engine import InputError, RuleError, compute_score, grade_for, rule_problems
+from rubrics.engine import InputError, RuleError, ScoreResult, compute_score, grade_for, rule_problems
 from rubrics.numbers import cn_date, exact, percent, plain, round_score, written
 
 ERROR, WARNING = "error", "warning"
@@ -47,8 +48,9 @@ def check_evaluation(evaluation: Evaluation) -> list[Problem]:
     figures = compute_figures(evaluation.kind, tables)
     texts = _texts(evaluation, indicators)
     problems: list[Problem] = []
-    problems += indicator_problems(indicators)
-    problems += stored_score_problems(evaluation, indicators)
+    results = engine_results(evaluation, indicators)
+    problems += indicator_problems(evaluation, indicators, results)
+    problems += stored_score_problems(evaluation, indicators, results)
     if evaluation.state not in FROZEN_STATES:  # approved: the record, checked when it was approved
         problems += binding_problems(indicators, figures)
     problems += table_problems(evaluation, tables)
@@ -82,8 +84,32 @@ def has_errors(problems: list[Problem]) -> bool:
 # --- indicators -------------------------------------------------------------------------------
 
 
-def indicator_problems(indicators: list[EvaluationIndicator]) -> list[Problem]:
-    scored = tree.IndicatorTree(indicators)
+def engine_results(evaluation: Evaluation, indicators: list[EvaluationIndicator]) -> dict[int, ScoreResult | None]:
+    """What the engine computes for each leaf from its stored rule, weight and inputs (None: it cannot)."""
+    results: dict[int, ScoreResult | None] = {}
+    for leaf in indicator_tree(evaluation, indicators).leaves:
+        node = leaf.item
+        try:
+            results[node.pk] = (
+                compute_score(
+                    node.rule_kind,
+                    node.rule_params or {},
+                    node.inputs or {},
+                    node.weight,
+                    na_policy=evaluation.na_policy,
+                )
+                if node.rule_kind
+                else None
+            )
+        except (InputError, RuleError, KeyError):
+            results[node.pk] = None
+    return results
+
+
+def indicator_problems(
+    evaluation: Evaluation, indicators: list[EvaluationIndicator], results: dict[int, ScoreResult | None]
+) -> list[Problem]:
+    scored = indicator_tree(evaluation, indicators)
     problems = [
         Problem(ERROR, "指标体系", message, "indicators")
         for message in tree.tree_errors(tree.Node(n.pk, n.parent_id, n.name, n.weight) for n in indicators)
@@ -94,6 +120,11 @@ def indicator_problems(indicators: list[EvaluationIndicator]) -> list[Problem]:
         if node.rule_kind and node.weight is not None:
             messages = rule_problems(node.rule_kind, node.rule_params or {}, node.weight)
             problems += [Problem(WARNING, where, f"{message}。", anchor) for message in messages]
+        if not leaf.applicable:
+            continue  # 不适用, left out of the total: nothing to score, nothing to compare
+        result = results.get(node.pk)
+        if result is not None:  # findings about the inputs that do not change the score (over-achievement)
+            problems += [Problem(WARNING, where, f"{message}。", anchor) for message in result.problems]
         if node.awarded_score is None and node.computed_score is None:
             problems.append(Problem(ERROR, where, f"尚不能计分：{node.score_explanation or '缺少计分输入'}", anchor))
             continue
@@ -103,7 +134,9 @@ def indicator_problems(indicators: list[EvaluationIndicator]) -> list[Problem]:
     return problems
 
 
-def stored_score_problems(evaluation: Evaluation, indicators: list[EvaluationIndicator]) -> list[Problem]:
+def stored_score_problems(
+    evaluation: Evaluation, indicators: list[EvaluationIndicator], results: dict[int, ScoreResult | None]
+) -> list[Problem]:
     """A stored score that is not what the engine computes from the stored rule, weight and inputs.
 
     Scores are written only by the scoring service; a difference means the data were changed around it
@@ -112,18 +145,14 @@ def stored_score_problems(evaluation: Evaluation, indicators: list[EvaluationInd
     problems: list[Problem] = []
     if evaluation.state in FROZEN_STATES:
         return problems  # an approved evaluation keeps the scores it was approved with: they are the record
-    scored = tree.IndicatorTree(indicators)
+    scored = indicator_tree(evaluation, indicators)
     for leaf in scored.leaves:
         node = leaf.item
-        try:
-            engine = compute_score(node.rule_kind, node.rule_params or {}, node.inputs or {}, node.weight).score
-        except (InputError, RuleError, KeyError):
-            engine = None
-        if not node.rule_kind:
-            engine = None
+        result = results.get(node.pk)
+        engine = result.score if result is not None and result.applicable else None
         if engine != node.computed_score:
             stored = plain(node.computed_score, none="未计分")
-            now = plain(engine, none="无法计分")
+            now = plain(engine, none="无法计分") if result is None or result.applicable else "不适用"
             problems.append(
                 Problem(
                     ERROR,

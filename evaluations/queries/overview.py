@@ -6,9 +6,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from evaluations.models import EvaluationIndicator, RectificationItem
+from evaluations.models import Evaluation, EvaluationIndicator, RectificationItem
 from evaluations.queries.access import evaluations_for_user
 from evaluations.queries.review import overdue_items
+from rubrics.engine import DEFAULT_NA_POLICY
 from rubrics.numbers import round_score
 from rubrics.tree import IndicatorTree
 
@@ -41,18 +42,21 @@ def bureau_overview(user) -> Overview:
 
 
 def level_one_score_rates(evaluation_ids: list[int]) -> list[tuple[str, Decimal, int]]:
-    """Average 得分率 per level-1 indicator name over the evaluations (sum of leaf scores ÷ weight)."""
+    """Average 得分率 per level-1 indicator name over the evaluations (sum of leaf scores ÷ weight, over the
+    applicable weight where a leaf is left out as not applicable)."""
+    policies = dict(Evaluation.objects.filter(pk__in=evaluation_ids).values_list("pk", "na_policy"))
     nodes = list(
         EvaluationIndicator.objects.filter(evaluation_id__in=evaluation_ids).only(
-            "pk", "parent_id", "name", "weight", "computed_score", "awarded_score", "evaluation_id"
+            "pk", "parent_id", "name", "weight", "computed_score", "awarded_score", "inputs", "evaluation_id"
         )
     )
     by_evaluation: dict[int, list[EvaluationIndicator]] = defaultdict(list)
     for node in nodes:
         by_evaluation[node.evaluation_id].append(node)
     rates: dict[str, list[Decimal]] = defaultdict(list)
-    for rows in by_evaluation.values():
-        for root in IndicatorTree(rows).roots:
-            if root.weight and root.score is not None:  # an unscored section is not counted as 0
-                rates[root.name].append(root.score / root.weight * 100)
+    for evaluation_id, rows in by_evaluation.items():
+        policy = policies.get(evaluation_id, DEFAULT_NA_POLICY)
+        for root in IndicatorTree(rows, applicable=lambda row, policy=policy: row.counts(policy)).roots:
+            if root.applicable and root.score is not None and root.rate is not None:  # unscored is not 0
+                rates[root.name].append(root.rate)
     return [(name, round_score(sum(values) / len(values)), len(values)) for name, values in sorted(rates.items())]

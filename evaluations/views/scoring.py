@@ -24,14 +24,9 @@ from evaluations.domain.indicator_tree import (
     update_indicator,
 )
 from evaluations.domain.locking import StaleObjectError
+from evaluations.domain.scoring import set_na_policy
 from evaluations.domain.scoring_inputs import humanize, save_scoring
-from evaluations.interfaces.forms import (
-    IndicatorAddForm,
-    IndicatorEditForm,
-    params_text,
-    rule_reference,
-    template_library,
-)
+from evaluations.interfaces.forms import IndicatorAddForm, IndicatorEditForm, template_library
 from evaluations.interfaces.scoring_page import (
     describe_conflict,
     editor_rows,
@@ -51,6 +46,7 @@ from evaluations.queries.consistency import ERROR, check_evaluation
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.tree import indicator_tree
 from rubrics import tree
+from rubrics.engine import NA_POLICIES, na_policy_label
 from rubrics.models import TemplateIndicator
 from rubrics.tree import IndicatorTree, TreeNode
 
@@ -68,7 +64,7 @@ def scoring_page(request, pk: int):
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
     problems = check_evaluation(evaluation)
     mine, other = problems_by_indicator(problems)
-    info = summary(evaluation)
+    info = summary(evaluation, indicator_tree(evaluation, texts=True, figures=figures))
     scored = info["tree"]
     # A problem of an inner indicator (its analysis text, say) has no row of its own: list it on top.
     inner = {node.key for node in scored.nodes if not node.is_leaf}
@@ -95,8 +91,27 @@ def scoring_page(request, pk: int):
             "problem_count": len(problems),
             "indicators_url": reverse("evaluation-indicators", args=[evaluation.pk]),
             "readonly_reason": _readonly_reason(request.user, evaluation) if not can_edit else "",
+            "na_policy_label": na_policy_label(evaluation.na_policy),
+            "na_policies": NA_POLICIES,
         },
     )
+
+
+@login_required
+@require_POST
+def na_policy(request, pk: int):
+    """How leaves marked 不适用 count in this evaluation: left out with the total rescaled, or at full weight."""
+    evaluation = access.get_evaluation_for_user(request.user, pk)
+    if not access.can_score(request.user, evaluation):
+        raise PermissionDenied("您没有修改本评价评分的权限。")
+    try:
+        changed = set_na_policy(evaluation=evaluation, na_policy=request.POST.get("na_policy"), user=request.user)
+    except EditError as error:
+        messages.error(request, "未保存：" + "；".join(error.messages))
+    else:
+        label = na_policy_label(request.POST.get("na_policy"))
+        messages.success(request, f"不适用指标改为“{label}”，已重新计分。" if changed else "不适用指标的处理没有变化。")
+    return redirect(reverse("evaluation-scoring", args=[evaluation.pk]))
 
 
 def _readonly_reason(user, evaluation: Evaluation) -> str:
@@ -181,7 +196,7 @@ def indicator_editor(request, pk: int):
             return _move(request, evaluation)
         if mode not in ("edit", "add", "remove", "weights"):
             return HttpResponseBadRequest("未知的操作。")
-    scored = indicator_tree(evaluation)
+    scored = indicator_tree(evaluation, texts=True)
     target_raw = source.get("target") if request.method == "POST" else source.get(mode)
     target_node = _node_or_none(scored, target_raw) if mode else None
     target = target_node.item if target_node else None
@@ -195,15 +210,11 @@ def indicator_editor(request, pk: int):
     if mode == "edit":
         is_leaf = target_node.is_leaf
         if request.method == "POST":
-            form = IndicatorEditForm(request.POST, is_leaf=is_leaf)
+            form = IndicatorEditForm(request.POST, is_leaf=is_leaf, weight=target.weight)
         else:
             initial = {f: getattr(target, f) for f in ("name", "benchmark", "unit", "explanation", "standard")}
-            initial.update(
-                evidence_required=target.evidence_required,
-                rule_kind=target.rule_kind,
-                rule_params=params_text(target.rule_params),
-            )
-            form = IndicatorEditForm(initial=initial, is_leaf=is_leaf)
+            initial.update(evidence_required=target.evidence_required, rule=(target.rule_kind, target.rule_params))
+            form = IndicatorEditForm(initial=initial, is_leaf=is_leaf, weight=target.weight)
     elif mode == "add":
         library = template_library(evaluation.kind)
         form = IndicatorAddForm(request.POST if request.method == "POST" else None, library=library)
@@ -212,12 +223,7 @@ def indicator_editor(request, pk: int):
         try:
             done = _apply(request, evaluation, mode, target, form, posted)
         except EditError as error:
-            for key, field_messages in error.errors.items():
-                for message in field_messages:
-                    if form is not None and key in form.fields:
-                        form.add_error(key, message)
-                    else:
-                        errors.append(message)
+            errors += form.add_edit_errors(error.errors) if form is not None else error.messages
         except StaleObjectError as error:
             errors.append(describe_conflict(error))
         else:
@@ -258,8 +264,6 @@ def indicator_editor(request, pk: int):
             "weight_rows": weight_rows(scope, posted),
             "other_weight_rows": weight_rows(other_scope, posted),
             "tree_errors": current_errors,
-            "rule_reference": rule_reference(),
-            "rule_examples": {r["kind"]: r["example"] for r in rule_reference()},
             "root_total": sum((root.weight for root in scored.roots), Decimal(0)),
         },
     )

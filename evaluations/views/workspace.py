@@ -54,7 +54,7 @@ def evaluation_detail(request, pk: int):
     )
     show_scores = access.can_view_scores(request.user, evaluation)
     problems = check_evaluation(evaluation) if show_scores else []
-    scored = indicator_tree(evaluation) if show_scores else None
+    scored = indicator_tree(evaluation, texts=True) if show_scores else None
     rows = scored.nodes if scored else []
     info = summary(evaluation, scored) if scored else {}
     return render(

@@ -78,6 +78,11 @@
     setText('[data-actual-for="' + pk + '"]', ind.actual_display || "—");
     const row = document.getElementById("indicator-" + pk);
     if (row) { row.querySelectorAll(".inputs-text").forEach(function (el) { el.textContent = ind.inputs_text; }); }
+    const widgets = document.querySelector('[data-widgets-for="' + pk + '"]');
+    if (widgets && ind.widgets_html !== undefined) {
+      widgets.innerHTML = ind.widgets_html;  // server-rendered from the template, every value escaped there
+      widgets.classList.toggle("d-none", Boolean(ind.not_applicable));
+    }
     setText('[data-awarded-note="' + pk + '"]', ind.awarded === null ? "" : "已调整");
     setText('[data-override-for="' + pk + '"]', ind.awarded === null ? "" :
       "评定得分 " + ind.awarded + " 分（计算得分 " + (ind.computed === null ? "—" : ind.computed) + " 分），理由：" +
@@ -90,6 +95,7 @@
       setText('[data-rate-for="' + section.pk + '"]', section.rate === null ? "—" : section.rate);
     });
     setText("[data-total]", data.total === null ? "—" : data.total);
+    setText("[data-rescale-note]", data.rescale_note || "");
     setText("[data-grade]", data.grade || "未定级");
     paintGrades();
     const chart = document.querySelector("[data-chart]");
@@ -144,6 +150,26 @@
     });
   });
   paintGrades();
+
+  // Inside a leaf's form: 不适用 hides the inputs; an either_of choice shows that option's inputs only; a
+  // 数据来源 select makes the number read-only while it follows a derived figure. Delegated, since a save
+  // draws the inputs again.
+  document.addEventListener("change", function (event) {
+    const target = event.target;
+    if (target.matches("[data-na-toggle]")) {
+      const box = target.closest("form").querySelector("[data-widgets-for]");
+      if (box) { box.classList.toggle("d-none", target.checked); }
+    } else if (target.matches("[data-option-select]")) {
+      target.closest("[data-either-of]").querySelectorAll("[data-option]").forEach(function (fieldset) {
+        const chosen = fieldset.dataset.option === target.value;
+        fieldset.classList.toggle("d-none", !chosen);
+        fieldset.disabled = !chosen;
+      });
+    } else if (target.matches("[data-bind-select]")) {
+      const number = target.closest("[data-number-input]").querySelector("input.form-control");
+      if (number) { number.readOnly = target.value !== ""; }
+    }
+  });
 
   // Indicator editor: the rule kind's example parameters, on request.
   const examples = document.getElementById("rule-examples");

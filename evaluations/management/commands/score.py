@@ -28,9 +28,14 @@ def _num(value: Any) -> str:
     return "" if value is None else format(value, "f")
 
 
+def _score(item: dict) -> str:
+    """A row's score; 不适用 for a leaf or section left out of the total."""
+    return "不适用" if item.get("not_applicable") and item.get("score") is None else _num(item["score"])
+
+
 def _table(result: dict) -> list[str]:
     rows = [
-        (" / ".join(item["path"]), _num(item["weight"]), _num(item["score"]), item["explanation"])
+        (" / ".join(item["path"]), _num(item["weight"]), _score(item), item["explanation"])
         for item in result["indicators"]
     ]
     header = ("指标", "权重", "得分", "说明")
@@ -43,7 +48,7 @@ def _table(result: dict) -> list[str]:
         )
     lines.append("")
     for section in result["sections"]:
-        lines.append(f"{section['name']}：权重 {_num(section['weight'])} 分，得分 {_num(section['score'])} 分")
+        lines.append(f"{section['name']}：权重 {_num(section['weight'])} 分，得分 {_score(section)} 分")
     lines.append(f"总分：{_num(result['total'])} 分    评价等级：{result['grade']}")
     if result["problems"]:
         lines.append(f"发现 {len(result['problems'])} 个问题：")
