@@ -25,6 +25,7 @@ urlpatterns = [
     path(E + "scoring/", scoring.scoring_page, name="evaluation-scoring"),
     path(E + "scoring/<int:indicator_pk>/", scoring.indicator_score, name="evaluation-indicator-score"),
     path(E + "scoring/na-policy/", scoring.na_policy, name="evaluation-na-policy"),
+    path(E + "scoring/score-table.xlsx", scoring.score_sheet, name="evaluation-score-sheet"),
     # evidence.py: evidence; narrative.py: report text, findings, field research
     path(E + "evidence/", evidence.evidence, name="evaluation-evidence"),
     path(E + "evidence/<int:evidence_pk>/download/", evidence.evidence_download, name="evidence-download"),

@@ -25,8 +25,8 @@ from reports import base_tables, indicator_tables
 from reports.content import CoverField, Paragraph, Problem, ReportContent, Section, Table
 from reports.numbering import heading_number
 from reports.outlines import Node, OutlineSpec, Part
-from rubrics.numbers import cn_year_month, percent, percent_of, plain
-from rubrics.tree import TreeNode
+from rubrics.numbers import cn_year_month, percent, plain
+from rubrics.tree import IndicatorTree, TreeNode
 
 SUBHEAD = re.compile(r"^(（[一二三四五六七八九十\d]{1,3}）|\(\d{1,2}\)|\d{1,2}\s*[.、．]|[①-⑳])\s*\S")
 SENTENCE_END = ("。", "；", "，", "：", ":", ";")
@@ -77,12 +77,16 @@ class Context:
     spec: OutlineSpec
     narrative: dict[str, str]
     tables: dict[str, list[dict]]
-    roots: list[TreeNode]
+    tree: IndicatorTree
     total: Decimal | None
     grade: str
     grade_footnote: str
     na_note: str = ""  # leaves marked 不适用 and how the total was reached
     placed_tables: set[str] = field(default_factory=set)
+
+    @property
+    def roots(self) -> list[TreeNode]:
+        return self.tree.roots
 
     @property
     def year_prefix(self) -> str:
@@ -140,6 +144,8 @@ def _items(kind: str, ctx: Context, level: int) -> list[Section]:
 
 
 def _score_sentence(node: TreeNode) -> str:
+    if not node.applicable:
+        return f"权重分为 {plain(node.weight)} 分，本指标不适用于本次评价，不计分。"
     if node.score is None:
         return f"权重分为 {plain(node.weight)} 分，尚未计分。"
     return f"权重分为 {plain(node.weight)} 分，实际得分为 {plain(node.score)} 分。"
@@ -151,7 +157,7 @@ def _leaf_blocks(ctx: Context, leaf: TreeNode) -> list:
     if indicator.awarded_score is not None and indicator.override_reason.strip():
         sentence += f"评定理由：{indicator.override_reason.strip().rstrip('。')}。"
     analysis = text_paragraphs(indicator.analysis)
-    if not analysis and indicator.score_explanation:
+    if not analysis and indicator.score_explanation and leaf.applicable:
         sentence += f"计分依据：{indicator.score_explanation.strip()}"
     return [Paragraph(sentence, label=f"{leaf.name}："), *_after_intro(analysis, _mapped_tables(ctx, leaf))]
 
@@ -182,19 +188,27 @@ def _inner_blocks(ctx: Context, node: TreeNode) -> list:
         if child.is_leaf:
             blocks += _leaf_blocks(ctx, child)
         else:
-            label = f"{child.name}（满分 {plain(child.weight)} 分，得分 {indicator_tables.score_text(child.score)} 分）"
-            blocks.append(Paragraph(label, style="subhead"))
+            blocks.append(Paragraph(_titled(child), style="subhead"))
             blocks += _inner_blocks(ctx, child)
     return blocks
 
 
+def _titled(node: TreeNode) -> str:
+    """项目立项（满分 7 分，得分 7 分）; 不适用 for a node left out of the total."""
+    score = indicator_tables.node_score(node)
+    return f"{node.name}（满分 {plain(node.weight)} 分，得分 {score}{' 分' if node.applicable else ''}）"
+
+
 def _level1_sentence(ctx: Context, node: TreeNode) -> str:
-    weight, score = plain(node.weight), indicator_tables.score_text(node.score)
+    weight, score = f"{plain(node.weight)} 分", indicator_tables.score_text(node.score)
+    if not node.applicable:
+        return f"指标分值为 {weight}，本指标不适用于本次评价，不计分。"
+    if node.has_not_applicable:  # some leaf below is left out: say so; the rate is over what counts
+        weight += f"（其中不适用指标 {plain(node.weight - node.applicable_weight)} 分不计分）"
     if ctx.spec.analysis_style == "department":
-        share = percent_of(node.score, node.weight)
-        tail = f"，得分率为 {percent(share, trim=True)}" if share is not None else ""
-        return f"指标分值为 {weight} 分，实际得分 {score} 分{tail}。"
-    return f"指标权重分 {weight} 分，得分 {score} 分。"
+        tail = f"，得分率为 {percent(node.rate, trim=True)}" if node.rate is not None else ""
+        return f"指标分值为 {weight}，实际得分 {score} 分{tail}。"
+    return f"指标权重分 {weight}，得分 {score} 分。"
 
 
 def _analysis(ctx: Context, level: int) -> list[Section]:
@@ -220,9 +234,9 @@ def _analysis(ctx: Context, level: int) -> list[Section]:
                 if child.is_leaf:
                     section.blocks += _leaf_blocks(ctx, child)
                     continue
-                score = indicator_tables.score_text(child.score)
-                title = f"{child.name}（满分 {plain(child.weight)} 分，得分 {score} 分）"
-                section.children.append(Section("", title, level + 1, blocks=_inner_blocks(ctx, child), toc=False))
+                section.children.append(
+                    Section("", _titled(child), level + 1, blocks=_inner_blocks(ctx, child), toc=False)
+                )
         section.blocks += _mapped_tables(ctx, root)
         sections.append(section)
     # Tables the outline places after an indicator that this evaluation does not have go at the end.
@@ -263,9 +277,9 @@ def _part(ctx: Context, part: Part, level: int) -> tuple[list, list[Section]]:
     if kind == "conclusion":
         return _conclusion(ctx), []
     if kind == "score_full":
-        return [indicator_tables.score_full_table(ctx.roots, ctx.total)], []
+        return [indicator_tables.score_full_table(ctx.tree, ctx.total)], []
     if kind == "score_summary":
-        return [indicator_tables.score_summary_table(ctx.roots, ctx.total, "绩效得分整体情况表")], []
+        return [indicator_tables.score_summary_table(ctx.tree, ctx.total, "绩效得分整体情况表")], []
     if kind == "analysis":
         return [], _analysis(ctx, level + 1)
     if kind == "items":
@@ -273,7 +287,7 @@ def _part(ctx: Context, part: Part, level: int) -> tuple[list, list[Section]]:
     if kind == "indicator_system":
         return [indicator_tables.indicator_system_table(ctx.roots, f"{ctx.year_prefix}绩效评价指标体系")], []
     if kind == "indicator_annex":
-        return [indicator_tables.indicator_annex_table(ctx.roots, ctx.total)], []
+        return [indicator_tables.indicator_annex_table(ctx.tree, ctx.total)], []
     if kind == "base_tables":
         return _base_tables(ctx), []
     if kind == "field_research":
@@ -330,14 +344,13 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
     ).get(pk=evaluation.pk)
     tables = evaluation_tables(evaluation)
     scored = indicator_tree(evaluation, texts=True, figures=compute_figures(evaluation.kind, tables))
-    roots = scored.roots
     total = evaluation.total_score if scored.total is not None else None
     ctx = Context(
         evaluation=evaluation,
         spec=spec,
         narrative={section.key: section.text for section in evaluation.narrative.all()},
         tables=tables,
-        roots=roots,
+        tree=scored,
         total=total,
         grade=evaluation.grade if total is not None else "",
         grade_footnote=grade_note(evaluation.grades),

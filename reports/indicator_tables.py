@@ -17,7 +17,7 @@ from reports.layout import (
     widths_filling,
 )
 from rubrics.numbers import cn_number, percent, percent_of, plain
-from rubrics.tree import TreeNode
+from rubrics.tree import IndicatorTree, TreeNode
 
 
 def leaves_of(roots: list[TreeNode]) -> list[TreeNode]:
@@ -60,14 +60,12 @@ def node_rate(node: TreeNode) -> str:
 
 
 def rescaled_rows(
-    roots: list[TreeNode], total: Decimal | None, label_span: int, blanks: int, *, rates: bool = False
+    sums: tuple[Decimal, Decimal | None], total: Decimal | None, label_span: int, blanks: int, *, rates: bool = False
 ) -> list[list[Cell]]:
-    """The closing rows when leaves are left out as 不适用: the applicable leaves' sum, then the total brought
-    to 100 (the reader can add the subtotals up to the first, and the conclusion explains the second)."""
-    counted = [leaf for leaf in leaves_of(roots) if leaf.applicable]
-    weight = sum((leaf.weight or Decimal(0) for leaf in counted), Decimal(0))
-    scores = [leaf.score for leaf in counted]
-    summed = sum(scores, Decimal(0)) if all(score is not None for score in scores) else None
+    """The closing rows when leaves are left out as 不适用: the applicable leaves' sum (``sums``, from the tree),
+    then the total brought to 100 (the reader can add the subtotals up to the first; the conclusion explains
+    the second)."""
+    weight, summed = sums
     rows = []
     for label, row_weight, score in (("适用指标合计", weight, summed), ("按百分制折算", Decimal(100), total)):
         row = [
@@ -82,13 +80,9 @@ def rescaled_rows(
     return rows
 
 
-def has_not_applicable(roots: list[TreeNode]) -> bool:
-    """Whether some leaf is left out of the total as 不适用, so the total is brought to 100."""
-    return any(not leaf.applicable for leaf in leaves_of(roots))
-
-
-def score_full_table(roots: list[TreeNode], total: Decimal | None) -> Table:
+def score_full_table(tree: IndicatorTree, total: Decimal | None) -> Table:
     """表3-1: every leaf with weight, benchmark, actual and score; 小计 per level 1 and 合计."""
+    roots = tree.roots
     depth = depth_of(roots)
     levels = depth - 1
     columns = widths_filling(10, levels, [30, 8, 14, 14, 9])
@@ -136,8 +130,8 @@ def score_full_table(roots: list[TreeNode], total: Decimal | None) -> Table:
             )
     bodies = tree_bodies(rows, levels, PORTRAIT_LINES)
     weight = sum((root.weight for root in roots), Decimal(0))
-    if has_not_applicable(roots):
-        bodies.append(rescaled_rows(roots, total, levels + 1, 2))
+    if tree.has_not_applicable:
+        bodies.append(rescaled_rows(tree.applicable_sums, total, levels + 1, 2))
     else:
         bodies.append(
             [
@@ -156,8 +150,9 @@ def score_full_table(roots: list[TreeNode], total: Decimal | None) -> Table:
     return Table("score_full", "绩效评价体系得分表", columns, head, bodies, keep_bodies=True, whole=whole)
 
 
-def score_summary_table(roots: list[TreeNode], total: Decimal | None, title: str) -> Table:
+def score_summary_table(tree: IndicatorTree, total: Decimal | None, title: str) -> Table:
     """绩效得分整体情况表: 指标, 权重, 分值, 得分率 per level-1 indicator, with 合计."""
+    roots = tree.roots
     columns = [Column(46), Column(16, "center"), Column(18, "center"), Column(20, "center")]
     head = [[Cell("指标"), Cell("权重"), Cell("分值"), Cell("得分率")]]
     rows = [
@@ -170,8 +165,8 @@ def score_summary_table(roots: list[TreeNode], total: Decimal | None, title: str
         for root in roots
     ]
     weight = sum((root.weight for root in roots), Decimal(0))
-    if has_not_applicable(roots):
-        rows += rescaled_rows(roots, total, 1, 0, rates=True)
+    if tree.has_not_applicable:
+        rows += rescaled_rows(tree.applicable_sums, total, 1, 0, rates=True)
     else:
         rows.append(
             [
@@ -238,8 +233,9 @@ def completion_table(node: TreeNode) -> Table:
     return Table(f"completion_{node.indicator.pk}", f"{node.name}完成情况表", columns, head, [rows])
 
 
-def indicator_annex_table(roots: list[TreeNode], total: Decimal | None) -> Table:
+def indicator_annex_table(tree: IndicatorTree, total: Decimal | None) -> Table:
     """The full indicator system (landscape annex): levels merged, 指标解释, 评分标准, 标杆值, 实际完成值, 得分."""
+    roots = tree.roots
     depth = depth_of(roots)
     levels = depth - 1
     columns = widths_filling(7.5, levels, [9, 5, 22, 32, 8, 8, 5.5])
@@ -287,8 +283,8 @@ def indicator_annex_table(roots: list[TreeNode], total: Decimal | None) -> Table
         )
     bodies = tree_bodies(rows, levels, LANDSCAPE_LINES)
     weight = sum((root.weight for root in roots), Decimal(0))
-    if has_not_applicable(roots):
-        bodies.append(rescaled_rows(roots, total, levels + 1, 4))
+    if tree.has_not_applicable:
+        bodies.append(rescaled_rows(tree.applicable_sums, total, levels + 1, 4))
     else:
         bodies.append(
             [

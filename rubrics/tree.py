@@ -198,6 +198,17 @@ class IndicatorTree(Generic[T]):
         return any(root.has_not_applicable for root in self.roots)
 
     @property
+    def applicable_sums(self) -> tuple[Decimal, Decimal | None]:
+        """Σ weight and Σ rounded score of the leaves that count (the score None while one is unscored, or when
+        none counts): what a rescaled total is brought to 100 from, as pages and reports print it."""
+        counted = [leaf for leaf in self.leaves if leaf.applicable]
+        weight = sum((leaf.weight or Decimal(0) for leaf in counted), Decimal(0))
+        scores = [leaf.score for leaf in counted]
+        if not counted or None in scores:
+            return weight, None
+        return weight, sum(scores, Decimal(0))
+
+    @property
     def total(self) -> Decimal | None:
         """The sum of the level-1 subtotals (of every rounded leaf), or None while a leaf is unscored.
 
@@ -205,12 +216,8 @@ class IndicatorTree(Generic[T]):
         once half-up (None when no leaf is applicable).
         """
         if self.has_not_applicable:
-            counted = [leaf for leaf in self.leaves if leaf.applicable]
-            scores = [leaf.score for leaf in counted]
-            if not counted or None in scores:
-                return None
-            weights = sum((leaf.weight or Decimal(0) for leaf in counted), Decimal(0))
-            return rescaled(sum(scores, Decimal(0)), weights)
+            weight, score = self.applicable_sums
+            return None if score is None else rescaled(score, weight)
         scores = [root.score for root in self.roots]
         if not scores or None in scores:
             return None

@@ -4,12 +4,14 @@ marked 不适用 under both policies, and inputs bound to a derived figure from 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from evaluations.domain.datatables import save_table
 from evaluations.domain.scoring import recompute_scores, set_na_policy
@@ -279,6 +281,9 @@ def test_report_prints_not_applicable_and_how_the_total_was_reached(client, worl
     assert any(row[-1] == "不适用" for row in cells)
     assert any(row[0] == "按百分制折算" and "90.33" in row for row in cells)
     assert content.total == "90.33"
+    # the section's analysis takes its rate over what counts, as the tables do
+    assert any("指标分值为 40 分（其中不适用指标 10 分不计分），实际得分 26.8 分，得分率为 89.33%" in t for t in texts)
+    assert not any("计分依据：不适用" in text for text in texts)
 
 
 # --- the document ----------------------------------------------------------------------------------------
@@ -348,3 +353,25 @@ def test_target_is_shown_from_the_rule_not_typed(client, world, forms):
     assert shown["社会效益"] == "好"
     assert shown["服务质量"] == "100%"
     assert shown["结转结余"] == "≤0%"  # the chosen option: 结转结余变动率
+
+
+def test_score_sheet_prints_what_the_page_shows(client, world, forms):
+    save_table(
+        evaluation=world["a"], key="dept_key_figures", rows=[{"procurement_budget": "10", "procurement_actual": "9.3"}]
+    )
+    fill(client, world, forms)
+    post(client, world, forms["step"], {"bind-actual": "procurement_execution_rate"})
+    post(client, world, forms["coefficient"], {"na-shown": "1", "not_applicable": "1"})
+    target = reverse("evaluation-score-sheet", args=[world["a"].pk])
+    response = client.get(target)
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    by_name = {row[1]: row for row in rows if row[1]}
+    assert by_name["政府采购执行率"][2:6] == (30, "≥100%", "93.00%", 26)  # the bound figure, shown once
+    assert by_name["服务质量"][5] == "不适用"
+    assert any(row[0] == "按百分制折算" and row[5] == 90.33 for row in rows)
+    assert any(row[0] == "适用指标合计" and row[2] == 90 and row[5] == 81.3 for row in rows)
+    for who, status in (("unit_a", 403), ("evaluator_b", 404), ("bureau_a", 200)):
+        client.force_login(world[who])
+        assert client.get(target).status_code == status, who

@@ -14,7 +14,8 @@ from evaluations.domain.datatables import save_table
 from evaluations.interfaces import excel
 from evaluations.models import DataTable, EvaluationState, TeamRole
 from evaluations.queries.datatables import evaluation_tables
-from evaluations.views.datatables import XLSX, _group_spans, read_rows, table_figures
+from evaluations.views.datatables import _group_spans, read_rows, table_figures
+from evaluations.views.helpers import XLSX
 from rubrics.builtin import BUILTIN_DIR
 from rubrics.models import EvaluationKind
 from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, ProjectFactory, TeamMemberFactory

@@ -377,6 +377,9 @@ def summary(evaluation: Evaluation, tree: IndicatorTree[EvaluationIndicator] | N
         "grade": evaluation.grade,
         "weight": sum((root.weight for root in tree.roots), Decimal(0)),
         "rescale_note": not_applicable_note(tree, evaluation.na_policy),
+        "rescaled": tree.has_not_applicable,  # leaves left out: the table closes with the applicable sums
+        "applicable_weight": tree.applicable_sums[0],
+        "applicable_score": score_text(tree.applicable_sums[1]),
         "sections": [
             {
                 "pk": root.key,

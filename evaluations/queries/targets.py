@@ -146,14 +146,54 @@ def target_text(indicator: EvaluationIndicator, figures: Mapping[str, Figure] | 
     return rule_target(indicator, figures) or indicator.benchmark.strip() or qualitative_target(indicator)
 
 
+# The input that is a leaf's 实际完成值, by rule kind (what the scoring page asks for first).
+ACTUAL_INPUT = {
+    "ratio": "actual",
+    "inverse_ratio": "actual",
+    "threshold_deduct": "actual",
+    "bands": "actual",
+    "threshold_else_rate": "actual",
+    "rate_penalty": "rate",
+    "change_rate": "rate",
+    "per_count": "count",
+    "satisfaction": "satisfaction",
+    "coefficient": "coefficient",
+}
+
+
+def scored_actual(indicator: Any) -> str:
+    """The 实际完成值 the score was computed from, with its unit (93%, 140 户, 中), "" when not entered."""
+    inputs = indicator.inputs or {}
+    if inputs.get("not_applicable") is True:
+        return "不适用"
+    kind = indicator.rule_kind
+    if kind == "either_of":
+        chosen = chosen_option(indicator)
+        return scored_actual(chosen) if chosen is not None else ""
+    if kind == "graded":
+        return str(inputs.get("level") or "")
+    if kind == "grade_map":
+        return str(inputs.get("grade") or "")
+    name = ACTUAL_INPUT.get(kind)
+    value = exact(inputs.get(name)) if name else None
+    if value is None:
+        return ""
+    if kind == "per_count":
+        return with_unit(plain(value), _unit(indicator) or "次")
+    if kind in ("satisfaction", "coefficient"):
+        return percent(value, trim=True)
+    return measured(value, _unit(indicator))
+
+
 def actual_text(indicator: EvaluationIndicator, figures: Mapping[str, Figure] | None = None) -> str:
-    """The 实际完成值 to print: a bound figure's value (it follows the data), else the text typed for it."""
+    """The 实际完成值 to print: a bound figure's value (it follows the data), else the text typed for it, else
+    the value the score was computed from (so a figure is entered once, on the scoring page)."""
     figures = figures or {}
     key = (indicator.bindings or {}).get("actual") or (indicator.bindings or {}).get("rate")
     figure = figures.get(key) if key else None
     if figure is not None and figure.value is not None:
         return figure.display
-    return indicator.actual_display.strip()
+    return indicator.actual_display.strip() or scored_actual(indicator)
 
 
 def benchmark_is_derived(rule_kind: str) -> bool:

@@ -8,7 +8,6 @@ scores, merged cells; leaves marked 不适用 are left out under the evaluation'
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 
 from evaluations.datatables.figures import Figure, compute_figures
 from evaluations.models import Evaluation, EvaluationIndicator
@@ -49,11 +48,9 @@ def not_applicable_note(tree: IndicatorTree[EvaluationIndicator], na_policy: str
     head = f"{names} {len(marked)} 个指标不适用于本次评价"
     if na_policy != "rescale":
         return f"{head}，按满分计算。"
-    counted = [leaf for leaf in tree.leaves if leaf.applicable]
-    weight = sum((leaf.weight or Decimal(0) for leaf in counted), Decimal(0))
-    if tree.total is None:
+    weight, score = tree.applicable_sums
+    if score is None or tree.total is None:
         return f"{head}，不计分；扣除不适用指标后按百分制折算总分。"
-    score = sum((leaf.score for leaf in counted), Decimal(0))
     return (
         f"{head}，扣除不适用指标后按百分制折算：适用指标权重合计 {plain(weight)} 分，得分 {fixed(score)} 分，"
         f"综合得分 = {fixed(score)} ÷ {plain(weight)} × 100 = {fixed(tree.total)} 分。"

@@ -16,11 +16,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from evaluations.datatables import spec_for, tables_for_kind
@@ -37,9 +36,9 @@ from evaluations.interfaces import excel
 from evaluations.models import DataTable, Evaluation
 from evaluations.queries import access
 from evaluations.queries.consistency import table_problems
+from evaluations.views.helpers import xlsx_response
 from rubrics.numbers import fixed, percent, percent_of, written
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELD_PREFIX = "c-"  # form field of a column: c-<column key>, one value per row, in row order
 PACKED_FIELD = "rows"  # the same rows as JSON, sent by tables.js instead of the c-<key> fields
 
@@ -487,17 +486,6 @@ def _meta(evaluation: Evaluation, specs: list[TableSpec]) -> excel.WorkbookMeta:
     )
 
 
-def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _filename(text: str) -> str:
-    return "".join("_" if char in '\\/:*?"<>|' else char for char in text) + ".xlsx"
-
-
 @login_required
 def table_excel(request, pk: int, key: str):
     evaluation = _evaluation(request, pk)
@@ -506,9 +494,7 @@ def table_excel(request, pk: int, key: str):
         return _upload(request, evaluation, [spec])
     rows = evaluation_tables(evaluation).get(spec.key) or []
     data = excel.build_workbook([spec], {spec.key: rows}, example=True, meta=_meta(evaluation, [spec]))
-    return _xlsx_response(
-        data, _filename(f"{evaluation.title}-{spec.code}{'' if spec.code == spec.title else spec.title}")
-    )
+    return xlsx_response(data, f"{evaluation.title}-{spec.code}{'' if spec.code == spec.title else spec.title}")
 
 
 @login_required
@@ -518,7 +504,7 @@ def workbook(request, pk: int):
     if request.method == "POST":
         return _upload(request, evaluation, specs)
     data = excel.build_workbook(specs, evaluation_tables(evaluation), example=True, meta=_meta(evaluation, specs))
-    return _xlsx_response(data, _filename(f"{evaluation.title}-基础数据采集表"))
+    return xlsx_response(data, f"{evaluation.title}-基础数据采集表")
 
 
 def _read_file(upload, specs: list[TableSpec]) -> tuple[excel.WorkbookContent | None, list[str]]:

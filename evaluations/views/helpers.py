@@ -4,10 +4,23 @@ version a form was opened at, and the consistency problems anchored on a page's 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 from evaluations.models import Evaluation, EvaluationIndicator
 from evaluations.queries import access
 from evaluations.queries.consistency import check_evaluation
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(data: bytes, title: str) -> HttpResponse:
+    """An Excel download named after ``title`` (characters no file system takes replaced), never cached."""
+    name = "".join("_" if char in '\\/:*?"<>|' else char for char in title) + ".xlsx"
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def evaluation(request, pk: int) -> Evaluation:

@@ -27,6 +27,7 @@ from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.scoring import set_na_policy
 from evaluations.domain.scoring_inputs import humanize, save_scoring
 from evaluations.interfaces.forms import IndicatorAddForm, IndicatorEditForm, template_library
+from evaluations.interfaces.score_sheet import build_score_sheet
 from evaluations.interfaces.scoring_page import (
     describe_conflict,
     editor_rows,
@@ -45,6 +46,7 @@ from evaluations.queries import access
 from evaluations.queries.consistency import ERROR, check_evaluation
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.tree import indicator_tree
+from evaluations.views.helpers import xlsx_response
 from rubrics import tree
 from rubrics.engine import NA_POLICIES, na_policy_label
 from rubrics.models import TemplateIndicator
@@ -95,6 +97,15 @@ def scoring_page(request, pk: int):
             "na_policies": NA_POLICIES,
         },
     )
+
+
+@login_required
+def score_sheet(request, pk: int):
+    """The score table as an Excel file, for whoever may see the scores."""
+    evaluation = access.get_evaluation_for_user(request.user, pk)
+    _can_view(request, evaluation)
+    data = build_score_sheet(evaluation, indicator_tree(evaluation, texts=True))
+    return xlsx_response(data, f"{evaluation.title}-评分表")
 
 
 @login_required
