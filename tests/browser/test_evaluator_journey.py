@@ -36,8 +36,8 @@ NUMBERS = {  # indicator → {form field: value}
     "实际完成率": {"in-actual": "98", "in-target": "100"},
     "质量达标率": {"in-actual": "100", "in-target": "100"},
     "成本节约率": {"in-actual": "0"},
-    "完成及时性": {"in-score": "5", "in-reason": "各批次资金均在节日前发放完毕。"},
-    "实施效益": {"in-score": "14", "in-reason": "困难群体基本生活得到保障，个别救助对象反映标准偏低。"},
+    "完成及时性": {"in-level": "达成", "in-share": "100"},  # graded (定性): 5 × 100%
+    "实施效益": {"in-level": "达成", "in-share": "90"},  # graded: 15 × 90% = 13.50
     "满意度": {"in-satisfaction": "96"},  # with the 开展 (survey) flag
 }
 
@@ -111,18 +111,23 @@ def test_evaluator_creates_scores_overrides_and_documents_an_evaluation(page, tm
         if name == "满意度":
             row.locator(f"label[for=in-survey-{leaves[name].pk}-1]").click()
         for field, value in fields.items():
-            row.locator(f"[name={field}]").fill(value)
-        expected = {"预算执行率": "4.99", "实际完成率": "14.70", "实施效益": "14.00"}.get(
+            if field == "in-level":
+                row.locator(f"select[name={field}]").select_option(value)
+            else:
+                row.locator(f"[name={field}]").fill(value)
+        expected = {"预算执行率": "4.99", "实际完成率": "14.70", "实施效益": "13.50"}.get(
             name, f"{leaves[name].weight:.2f}"
         )
         _save_leaf(page, leaves[name], expected)
-    # The bound ratio shows the figure it follows (99.71 % of 5 points).
+    # The bound ratio shows the figure it follows (99.71 % of 5 points), read-only, with its source.
     row = page.locator(f"#indicator-{leaves['预算执行率'].pk}")
-    expect(row.locator(".bound-input strong")).to_have_text("99.71%")
+    expect(row.locator("input[name=in-actual]")).to_have_value("99.71")
+    expect(row.locator("input[name=in-actual]")).not_to_be_editable()
+    expect(row.locator(".bound-figure")).to_contain_text("预算执行率 99.71%")
 
     evaluation.refresh_from_db()
     first_total = _scoring_total(page)
-    assert first_total == evaluation.total_score == Decimal("97.29")
+    assert first_total == evaluation.total_score == Decimal("96.79")
     expect(page.locator("#score-summary [data-grade]")).to_have_text("优")
 
     # --- change the funds table: the bound ratio and the total follow ------------------------------------
@@ -140,7 +145,7 @@ def test_evaluator_creates_scores_overrides_and_documents_an_evaluation(page, tm
     after_table = _scoring_total(page)
     assert after_table == evaluation.total_score
     row = page.locator(f"#indicator-{leaves['预算执行率'].pk}")
-    expect(row.locator(".bound-input strong")).to_have_text("95.11%")
+    expect(row.locator(".bound-figure")).to_contain_text("预算执行率 95.11%")
     expect(row.locator("[data-score-for]")).to_have_text("4.76")
 
     # --- override one score: refused without a reason, accepted with one ---------------------------------
@@ -186,7 +191,7 @@ def test_evaluator_creates_scores_overrides_and_documents_an_evaluation(page, tm
     # --- the evaluation page shows the same total, section subtotals and the override --------------------
     page.get_by_role("link", name="概览", exact=True).click()
     page.wait_for_url(f"**/evaluations/{evaluation.pk}/")
-    assert _number(page.inner_text("#evaluation-total")) == evaluation.total_score == Decimal("96.86")
+    assert _number(page.inner_text("#evaluation-total")) == evaluation.total_score == Decimal("96.36")
     # The same total and section scores from the rules alone: the exported document scored without the database.
     scored = score_document(export_document(evaluation))
     assert scored["total"] == evaluation.total_score and scored["grade"] == "优"
