@@ -18,7 +18,7 @@ from evaluations.models import (
     TeamMember,
     User,
 )
-from rubrics.admin_tree import LevelOneInlineBase, TreeFormSet, tree_outline
+from rubrics.admin_tree import LevelOneInlineBase, RuleEditing, TreeFormSet, tree_outline
 
 
 class RescoringAdmin(admin.ModelAdmin):
@@ -71,8 +71,7 @@ INDICATOR_FIELDS = (
     "name",
     "weight",
     "order",
-    "rule_kind",
-    "rule_params",
+    "rule",  # rule_kind and rule_params, in the structured rule editor
     "inputs",
     "benchmark",
     "unit",
@@ -204,7 +203,7 @@ class EvaluationAdmin(RescoringAdmin, FrozenAwareAdmin):
         return tree_outline(obj.indicators.all(), "admin:evaluations_evaluationindicator_change")
 
 
-class IndicatorChildInline(admin.StackedInline):
+class IndicatorChildInline(RuleEditing, admin.StackedInline):
     model = EvaluationIndicator
     fk_name = "parent"
     formset = TreeFormSet
@@ -216,7 +215,7 @@ class IndicatorChildInline(admin.StackedInline):
 
 
 @admin.register(EvaluationIndicator)
-class EvaluationIndicatorAdmin(RescoringAdmin, FrozenAwareAdmin):
+class EvaluationIndicatorAdmin(RuleEditing, RescoringAdmin, FrozenAwareAdmin):
     list_display = ("name", "evaluation", "parent", "weight", "rule_kind", "computed_score", "awarded_score")
     list_filter = ("evaluation", "rule_kind")
     search_fields = ("name",)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from rubrics.admin_tree import LevelOneInlineBase, TreeFormSet, tree_outline
+from rubrics.admin_tree import LevelOneInlineBase, RuleEditing, TreeFormSet, tree_outline
 from rubrics.checks import template_warnings
 from rubrics.models import IndicatorTemplate, TemplateIndicator
 
@@ -9,8 +9,7 @@ INDICATOR_FIELDS = (
     "name",
     "weight",
     "order",
-    "rule_kind",
-    "rule_params",
+    "rule",  # rule_kind and rule_params, in the structured rule editor
     "benchmark",
     "unit",
     "explanation",
@@ -25,7 +24,7 @@ class LevelOneInline(LevelOneInlineBase):
     fields = ("name", "weight", "order", "explanation")
 
 
-class ChildInline(admin.StackedInline):
+class ChildInline(RuleEditing, admin.StackedInline):
     model = TemplateIndicator
     fk_name = "parent"
     formset = TreeFormSet
@@ -42,7 +41,18 @@ class IndicatorTemplateAdmin(admin.ModelAdmin):
     list_filter = ("kind", "mode", "is_builtin")
     search_fields = ("name", "source")
     readonly_fields = ("outline", "warnings")
-    fields = ("name", "kind", "mode", "source", "description", "grades", "is_builtin", "warnings", "outline")
+    fields = (
+        "name",
+        "kind",
+        "mode",
+        "source",
+        "description",
+        "grades",
+        "na_policy",
+        "is_builtin",
+        "warnings",
+        "outline",
+    )
     inlines = [LevelOneInline]
 
     @admin.display(description="指标体系结构")
@@ -60,7 +70,7 @@ class IndicatorTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(TemplateIndicator)
-class TemplateIndicatorAdmin(admin.ModelAdmin):
+class TemplateIndicatorAdmin(RuleEditing, admin.ModelAdmin):
     list_display = ("name", "template", "parent", "weight", "rule_kind", "order")
     list_filter = ("template", "rule_kind")
     search_fields = ("name", "standard")

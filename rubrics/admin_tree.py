@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from rubrics import tree
+from rubrics.rule_editor.fields import RuleModelForm
+from rubrics.rule_editor.layout import summary
 
 
 def owner_queryset(instance):
@@ -59,6 +61,17 @@ class TreeFormSet(BaseInlineFormSet):
             parent = parent_obj.pk if is_node_level else None
             nodes[key] = tree.Node(key, parent, data.get("name", ""), data.get("weight"))
         return _without_subtrees(nodes, deleted)
+
+
+class RuleEditing:
+    """An indicator admin (page or inline) whose rule is edited with the structured rule editor, and shown as
+    one line where the page is read-only (an approved evaluation)."""
+
+    form = RuleModelForm
+
+    @admin.display(description="计分规则")
+    def rule(self, obj) -> str:
+        return summary(obj.rule_kind, obj.rule_params) if obj.rule_kind else "—"
 
 
 class LevelOneInlineBase(admin.StackedInline):

@@ -37,8 +37,7 @@ def child_form(name, weight, order=0, **extra):
         "name": name,
         "weight": str(weight),
         "order": str(order),
-        "rule_kind": "",
-        "rule_params": "{}",
+        "rule-kind": "",  # the structured rule editor: its kind, then {kind}-{parameter} boxes
         "benchmark": "",
         "unit": "",
         "explanation": "",
@@ -78,14 +77,16 @@ def test_admin_builds_three_level_template(admin_client):
         inline_data(
             "children",
             [
-                child_form("立项依据充分性", 25, rule_kind="binary"),
-                child_form("立项程序规范性", 15, rule_kind="ratio", rule_params='{"cap": 1}'),
+                child_form("立项依据充分性", 25, **{"rule-kind": "binary"}),
+                child_form("立项程序规范性", 15, **{"rule-kind": "ratio", "rule-ratio-cap": "1"}),
             ],
         )
     )
     assert admin_client.post(node_url, data).status_code == 302
     leaf = template.indicators.get(name="立项依据充分性")
     assert leaf.level() == 3
+    ratio = template.indicators.get(name="立项程序规范性")
+    assert (ratio.rule_kind, ratio.rule_params) == ("ratio", {"cap": 1})
     template.validate_tree()
 
 
@@ -156,7 +157,7 @@ def test_admin_refuses_bad_rule_parameters_with_a_message(admin_client):
     template = IndicatorTemplate.objects.create(name="模板", kind="project")
     leaf = TemplateIndicator.objects.create(template=template, name="重点支出安排率", weight=100)
     url = reverse("admin:rubrics_templateindicator_change", args=[leaf.pk])
-    data = {"template": template.pk, "parent": "", **child_form("重点支出安排率", 100, rule_kind="bands")}
+    data = {"template": template.pk, "parent": "", **child_form("重点支出安排率", 100, **{"rule-kind": "bands"})}
     data.update(inline_data("children", []))
     response = admin_client.post(url, data)
     assert response.status_code == 200

@@ -301,7 +301,7 @@ def test_editor_adds_a_fifth_level_and_refuses_bad_params(client, world, tree):
             "origin": "scratch",
             "name": "四级",
             "weight": "20",
-            "rule_kind": "binary",
+            "rule-kind": "binary",
         },
         follow=True,
     )
@@ -316,7 +316,7 @@ def test_editor_adds_a_fifth_level_and_refuses_bad_params(client, world, tree):
             "origin": "scratch",
             "name": "五级",
             "weight": "20",
-            "rule_kind": "binary",
+            "rule-kind": "binary",
         },
         follow=True,
     )
@@ -329,8 +329,9 @@ def test_editor_adds_a_fifth_level_and_refuses_bad_params(client, world, tree):
             "target": level5.pk,
             "version": level5.version,
             "name": "五级",
-            "rule_kind": "bands",
-            "rule_params": '{"bands": [[90, 30]]}',
+            "rule-kind": "bands",
+            "rule-bands-bands-0-bound": "90",
+            "rule-bands-bands-0-points": "30",
         },
     ).content.decode()
     assert "为 30 分，超过权重 20 分" in body

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django import forms
 from django.db.models import Count, Q, QuerySet
@@ -19,9 +18,11 @@ from evaluations.models import (
     User,
 )
 from evaluations.models.roles import Role
+from evaluations.queries.targets import NUMERIC_TARGET_KINDS, benchmark_is_derived
 from rubrics.engine import RULE_KINDS
 from rubrics.models import EvaluationKind, IndicatorTemplate, TemplateIndicator
 from rubrics.numbers import written
+from rubrics.rule_editor.fields import RuleEditorField, as_draft
 from rubrics.tree import IndicatorTree
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -187,77 +188,63 @@ class TeamMemberForm(forms.ModelForm):
 
 # --- indicator editor -----------------------------------------------------------------------------
 
-RULE_EXAMPLES = {
-    "ratio": {"cap": 1},
-    "inverse_ratio": {},
-    "threshold_deduct": {"threshold": 98, "per_point": 0.1, "direction": "below", "rounding": "ceil"},
-    "bands": {"bands": [[90, 2], [80, 1.5], [70, 1], [60, 0.5]]},
-    "checklist": {"items": [{"text": "要点一", "points": 1}, {"text": "要点二", "points": 1}], "gate": None},
-    "binary": {},
-    "rate_penalty": {},
-    "per_count": {"per": 0.2},
-    "change_rate": {"per_point": 0.1, "rounding": "exact"},
-    "threshold_else_rate": {"threshold": 50},
-    "grade_map": {"map": {"优秀": 4, "良好": 2, "合格": 1}},
-    "satisfaction": {"full_at": 95, "per_point_share": 3, "no_survey_deduct": 1, "complaint_limit": 5},
-    "manual": {},
-}
-PARAM_HELP = {
-    "cap": "封顶比例（1 = 100%）",
-    "threshold": "达标线（百分数）",
-    "per_point": "每个百分点（单位）扣分",
-    "direction": "below 低于达标线扣分 / above 高于达标线扣分",
-    "rounding": "ceil 不足 1 个百分点按 1 个计 / exact 按实际",
-    "bands": "[[下限, 分值], …]",
-    "items": "[{text 要点, points 分值}, …]；都不写分值则平均分配权重",
-    "gate": "前提要点序号（从 0 起数），不满足则本项 0 分；null 表示无",
-    "per": "每次（人）扣分",
-    "map": "{等级: 分值}",
-    "default": "不在对照表中的等级的分值（可省略）",
-    "full_at": "满分满意度（默认 95）",
-    "per_point_share": "每降低 1 个百分点扣权重分的百分比（默认 3）",
-    "no_survey_deduct": "未开展调查扣分（默认 1）",
-    "complaint_limit": "投诉率上限（默认 5）",
-}
-
-
-def rule_reference() -> list[dict]:
-    """Each rule kind with its parameters and an example, for the editor's help panel and its script."""
-    return [
-        {
-            "kind": kind,
-            "label": spec.label,
-            "params": [(name, PARAM_HELP.get(name, "")) for name in spec.params],
-            "example": json.dumps(RULE_EXAMPLES.get(kind, {}), ensure_ascii=False),
-        }
-        for kind, spec in RULE_KINDS.items()
-    ]
-
-
-RULE_CHOICES = [("", "请选择计分规则"), *((kind, f"{spec.label}（{kind}）") for kind, spec in RULE_KINDS.items())]
-
-
-def params_text(params) -> str:
-    return json.dumps(params or {}, ensure_ascii=False, indent=1) if params else ""
+RULE_FIELDS = ("rule_kind", "rule_params")  # how the indicator services name the rule's parts
+DERIVED_BENCHMARK = "定量指标的标杆值由计分规则的目标值和计量单位自动给出，无需另行填写"
 
 
 class IndicatorTextsForm(forms.Form):
     name = forms.CharField(label="指标名称", max_length=200)
-    benchmark = forms.CharField(label="标杆值", max_length=200, required=False)
+    benchmark = forms.CharField(label="标杆值（定性指标）", max_length=200, required=False)
     unit = forms.CharField(label="计量单位", max_length=30, required=False)
     explanation = forms.CharField(label="指标解释", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     standard = forms.CharField(label="评分标准", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     evidence_required = forms.CharField(label="所需佐证材料", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    # 标杆值 is typed only for qualitative rules: for the others it follows from the rule (queries.targets).
+    derived_benchmark_kinds = " ".join(sorted(NUMERIC_TARGET_KINDS))
+    derived_benchmark_note = DERIVED_BENCHMARK
+
 
 class IndicatorRuleForm(forms.Form):
-    rule_kind = forms.ChoiceField(label="计分规则", required=False, choices=RULE_CHOICES)
-    rule_params = forms.CharField(
-        label="规则参数（JSON）",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace", "spellcheck": "false"}),
-        help_text="参数名称与示例见下方“计分规则参数说明”。",
-    )
+    """The rule in the structured editor; cleaned into rule_kind and rule_params for the services."""
+
+    rule = RuleEditorField(label="计分规则", required=False)
+
+    def __init__(self, *args, weight=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "rule" in self.fields:
+            self.fields["rule"].weight = weight
+            self.fields["rule"].widget.weight = weight
+            self.fields["rule"].widget.weight_source = self.add_prefix("weight") if "weight" in self.fields else ""
+
+    def clean(self):
+        data = super().clean()
+        rule = data.get("rule")
+        if rule is not None:
+            data["rule_kind"], data["rule_params"] = rule.kind, rule.params
+        return data
+
+    @property
+    def rule_kind(self) -> str:
+        """The kind chosen now (as posted, else as stored): what the 标杆值 box depends on."""
+        return as_draft(self["rule"].value()).kind if "rule" in self.fields else ""
+
+    @property
+    def benchmark_derived(self) -> bool:
+        return benchmark_is_derived(self.rule_kind)
+
+    def add_edit_errors(self, errors: dict[str, list[str]]) -> list[str]:
+        """Put a service's EditError messages on their fields (the rule's into the editor, next to the box
+        concerned); return those that belong to no field of this form."""
+        left: list[str] = []
+        for key, messages in errors.items():
+            if key in RULE_FIELDS and "rule" in self.fields:
+                self.add_error("rule", self.fields["rule"].report(messages, self.rule_kind))
+            elif key in self.fields:
+                self.add_error(key, messages)
+            else:
+                left += messages
+        return left
 
 
 class IndicatorEditForm(IndicatorTextsForm, IndicatorRuleForm):
@@ -266,8 +253,7 @@ class IndicatorEditForm(IndicatorTextsForm, IndicatorRuleForm):
     def __init__(self, *args, is_leaf: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not is_leaf:
-            del self.fields["rule_kind"]
-            del self.fields["rule_params"]
+            del self.fields["rule"]
 
 
 class IndicatorAddForm(IndicatorTextsForm, IndicatorRuleForm):
@@ -281,12 +267,14 @@ class IndicatorAddForm(IndicatorTextsForm, IndicatorRuleForm):
         help_text="从模板库选择时可不填，沿用模板中的权重。",
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    field_order = ["origin", "source", "name", "weight", "rule_kind", "rule_params"]
+    field_order = ["origin", "source", "name", "weight", "rule"]
 
     def __init__(self, *args, library: list, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].required = False
         self.fields["source"].choices = [("", "请选择模板指标"), *library]
+        if self.data.get(self.add_prefix("origin")) == "library":
+            self.fields["rule"].disabled = True  # a library indicator brings its own rule: the editor is not read
 
     def clean(self):
         data = super().clean()
@@ -297,6 +285,8 @@ class IndicatorAddForm(IndicatorTextsForm, IndicatorRuleForm):
                 self.add_error("name", "请填写指标名称。")
             if not data.get("weight"):
                 self.add_error("weight", "请填写权重。")
+            if not data.get("rule_kind") and "rule" not in self.errors:
+                self.add_error("rule", "请选择计分规则。")
         return data
 
 

@@ -170,21 +170,4 @@
       if (number) { number.readOnly = target.value !== ""; }
     }
   });
-
-  // Indicator editor: the rule kind's example parameters, on request.
-  const examples = document.getElementById("rule-examples");
-  if (examples) {
-    const table = JSON.parse(examples.textContent);
-    document.querySelectorAll("[data-fill-example]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        const form = button.closest("form");
-        const kind = form.querySelector("select[name=rule_kind]").value;
-        const params = form.querySelector("textarea[name=rule_params]");
-        if (!kind) { params.focus(); return; }
-        if (params.value.trim() && !window.confirm("用示例替换当前填写的规则参数？")) { return; }
-        params.value = JSON.stringify(JSON.parse(table[kind] || "{}"), null, 1);
-        params.dispatchEvent(new Event("input", { bubbles: true }));
-      });
-    });
-  }
 })();
