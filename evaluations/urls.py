@@ -14,6 +14,7 @@ urlpatterns = [
     path("evaluations/", evaluations.evaluation_list, name="evaluation-list"),
     path("evaluations/new/", evaluations.evaluation_create, name="evaluation-create"),
     path(E + "team/", evaluations.evaluation_team, name="evaluation-team"),
+    path(E + "basics/", evaluations.evaluation_basics, name="evaluation-basics"),
     # datatables.py: data-collection tables and the Excel round trip
     path(E + "tables/", datatables.table_list, name="evaluation-tables"),
     path(E + "tables/workbook.xlsx", datatables.workbook, name="evaluation-workbook"),

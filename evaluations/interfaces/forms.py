@@ -153,6 +153,24 @@ class EvaluationCreateForm(forms.Form):
         self.fields["template"].label_from_instance = lambda t: f"{t.name}{'（内置）' if t.is_builtin else ''}"
 
 
+class EvaluationBasicsForm(forms.Form):
+    """The basic facts the team may correct while editing (evaluations.domain.basics.update_basics checks them)."""
+
+    DATE_ERRORS = {"required": "请填写日期。", "invalid": "请填写有效的日期，例如 2024-01-31。"}
+
+    title = forms.CharField(label="评价名称", max_length=200, error_messages={"required": "请填写评价名称。"})
+    period_start = forms.DateField(label="评价期间起", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    period_end = forms.DateField(
+        label="评价期间止",
+        widget=DATE_WIDGET,
+        error_messages=DATE_ERRORS,
+        help_text="可延至次年，例如第四季度的补贴在次年 1 月发放时，评价期间可截至发放日。",
+    )
+    report_date = forms.DateField(
+        label="报告日期", required=False, widget=DATE_WIDGET, error_messages=DATE_ERRORS, help_text="印在报告封面"
+    )
+
+
 class TeamMemberForm(forms.ModelForm):
     user = forms.ModelChoiceField(
         label="系统账号",

@@ -15,10 +15,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
+from evaluations.domain.basics import update_basics
 from evaluations.domain.creation import create_evaluation
 from evaluations.domain.errors import ALL, EditError
 from evaluations.domain.team import member_snapshot, remove_member, save_member
-from evaluations.interfaces.forms import EvaluationCreateForm, EvaluationFilterForm, TeamMemberForm
+from evaluations.interfaces.forms import (
+    EvaluationBasicsForm,
+    EvaluationCreateForm,
+    EvaluationFilterForm,
+    TeamMemberForm,
+)
 from evaluations.interfaces.lists import EvaluationTable
 from evaluations.models import TeamMember
 from evaluations.models.roles import ROLE_DESCRIPTIONS, Role, roles_of
@@ -179,3 +185,35 @@ def _snapshot(raw: str | None) -> dict | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_basics(request, pk: int):
+    """评价名称、评价期间、报告日期: the team corrects them while the evaluation is editable; others read them."""
+    evaluation = access.get_evaluation_for_user(request.user, pk)
+    can_edit = access.can_edit_evaluation(request.user, evaluation)
+    initial = {
+        "title": evaluation.title,
+        "period_start": evaluation.period_start,
+        "period_end": evaluation.period_end,
+        "report_date": evaluation.report_date,
+    }
+    form = EvaluationBasicsForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("只有本评价小组的评价人员在评价可编辑时才能修改基本信息。")
+        if form.is_valid():
+            try:
+                changed = update_basics(evaluation=evaluation, user=request.user, **form.cleaned_data)
+            except EditError as error:
+                _add_errors(form, error)
+            else:
+                if changed:
+                    messages.success(request, f"已保存：{'、'.join(changed)}。")
+                else:
+                    messages.info(request, "基本信息没有变化。")
+                return redirect("evaluation-detail", pk=evaluation.pk)
+    return render(
+        request, "evaluations/manage/basics.html", {"evaluation": evaluation, "form": form, "can_edit": can_edit}
+    )
