@@ -34,6 +34,7 @@ urlpatterns = [
     path(E + "narrative/", narrative.narrative, name="evaluation-narrative"),
     path(E + "narrative/sections/<slug:key>/", narrative.narrative_section, name="evaluation-narrative-section"),
     path(E + "narrative/analysis/", narrative.analysis, name="evaluation-analysis"),
+    path(E + "narrative/analysis/draft-all/", narrative.analysis_draft_all, name="evaluation-analysis-draft-all"),
     path(
         E + "narrative/analysis/<int:indicator_pk>/", narrative.analysis_indicator, name="evaluation-analysis-indicator"
     ),

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from evaluations.datatables.figures import Figure
 from evaluations.domain import narrative as service
 from evaluations.domain.locking import StaleObjectError
 from evaluations.models import (
@@ -21,75 +20,23 @@ from evaluations.models import (
 from evaluations.queries import narrative as narrative_reads
 from tests.factories import EvaluationIndicatorFactory
 
-# --- drafting the analysis (pure: no database) -------------------------------------------------------
+# --- the heading printed before each analysis (drafting itself: tests/test_analysis_drafts.py) -----------------
 
 
 def leaf(**values) -> EvaluationIndicator:
     return EvaluationIndicator(**{"weight": Decimal(2), **values})
 
 
-COMPLETION = Figure(
-    "budget_completion_rate",
-    "预算完成率",
-    Decimal("93.622614"),
-    "决算数 5292.58 万元 ÷ 预算数 5653.1 万元 × 100% = 93.62%",
-    "dept_budget_vs_final",
-)
-
-
-def test_draft_of_a_bound_leaf_in_the_style_of_seed_004():
-    indicator = leaf(
-        name="预算完成率",
-        computed_score=Decimal("1.87"),
-        score_explanation="实际 93.622614，目标 100，完成率 93.62%，按完成比例计分：2 × 93.62% = 1.87 分",
-        bindings={"actual": "budget_completion_rate"},
-    )
-    assert narrative_reads.draft_analysis(indicator, {COMPLETION.key: COMPLETION}) == (
-        "预算完成率：权重分为 2 分，实际得分为 1.87 分。\n"
-        "根据评分标准，实际 93.622614，目标 100，完成率 93.62%，按完成比例计分：2 × 93.62% = 1.87 分。"
-        "其中，预算完成率 = 决算数 5292.58 万元 ÷ 预算数 5653.1 万元 × 100% = 93.62%。"
-    )
-    assert narrative_reads.analysis_heading(indicator) == "预算完成率：权重分为 2 分，实际得分为 1.87 分。"
-    assert narrative_reads.draft_body(indicator, {}).endswith("= 1.87 分。")  # no figure: no formula
-
-
-def test_draft_of_an_unbound_leaf_and_of_an_awarded_score():
-    assessed = leaf(
-        name="部门考核", weight=Decimal(4), computed_score=Decimal(1), score_explanation="等级为“三等”，得 1 分"
-    )
+def test_the_heading_sentence_comes_from_the_score():
     assert (
-        narrative_reads.draft_analysis(assessed, {})
-        == "部门考核：权重分为 4 分，实际得分为 1 分。\n根据评分标准，等级为“三等”，得 1 分。"
+        narrative_reads.analysis_heading(leaf(name="预算完成率", computed_score=Decimal("1.87")))
+        == "预算完成率：权重分为 2 分，实际得分为 1.87 分。"
     )
-    awarded = leaf(
-        name="预算编制合理性",
-        computed_score=Decimal(1),
-        awarded_score=Decimal("1.40"),
-        override_reason="预决算差异率较高。",
-        score_explanation="满足要点②④，得 1.00 分",
-    )
-    assert narrative_reads.draft_analysis(awarded, {}) == (
-        "预算编制合理性：权重分为 2 分，实际得分为 1.4 分。\n"
-        "根据评分标准，满足要点②④，得 1.00 分。经评价小组评定，该指标得 1.4 分，理由：预决算差异率较高。"
-    )
-    unscored = leaf(name="新指标")
-    assert narrative_reads.draft_analysis(unscored, {}) == "新指标：权重分为 2 分，尚未计分。"
-
-
-def test_draft_of_an_inner_node_names_its_children_and_the_lost_points():
+    assert narrative_reads.analysis_heading(leaf(name="新指标")) == "新指标：权重分为 2 分，尚未计分。"
     node = leaf(name="资源配置", weight=Decimal(8))
-    children = [
-        narrative_reads.ChildScore(leaf(name="预算配置", weight=Decimal(6)), Decimal("4.77")),
-        narrative_reads.ChildScore(leaf(name="人员配置", weight=Decimal(2)), Decimal("1.82")),
-    ]
-    assert narrative_reads.draft_analysis(node, {}, children, score=Decimal("6.59")) == (
-        "资源配置指标分值为 8 分，实际得分 6.59 分，得分率为 82.38%。\n"
-        "资源配置指标从预算配置、人员配置两个角度来考察。"
-        "其中失分的是预算配置（权重 6 分，得 4.77 分）、人员配置（权重 2 分，得 1.82 分）。"
-    )
-    full = [narrative_reads.ChildScore(leaf(name="绩效目标合理性", weight=Decimal(3)), Decimal(3))] * 2
-    assert narrative_reads.draft_body(leaf(name="战略及职责绩效目标", weight=Decimal(6)), {}, full).endswith(
-        "两个角度来考察。各项指标均得满分。"
+    assert (
+        narrative_reads.analysis_heading(node, leaf=False, score=Decimal("6.59"))
+        == "资源配置指标分值为 8 分，实际得分 6.59 分，得分率为 82.38%。"
     )
 
 
@@ -334,19 +281,24 @@ def test_problems_concerning_a_section_are_shown_next_to_it_after_saving(client,
 
 def test_analysis_draft_save_and_conflict(client, world, tree):
     _, _, lost = tree
-    lost.score_explanation = "实际值 68.42%，不低于 60%，按该档得 0.5 分"
+    lost.rule_kind, lost.rule_params, lost.inputs = "bands", {"bands": [[90, 50], [60, 25]]}, {"actual": 68.42}
     lost.save()
     url = reverse("evaluation-analysis-indicator", args=[world["a"].pk, lost.pk])
     client.force_login(world["evaluator_a"])
     body = client.get(url).content.decode()
     assert "重点支出安排率：权重分为 50 分，实际得分为 34.25 分。" in body and "按计分结果起草" in body
     drafted = client.post(url, {"action": "draft", "text": "", "version": "1"}).content.decode()
-    assert "根据评分标准，实际值 68.42%，不低于 60%，按该档得 0.5 分。</textarea>" in drafted and "尚未保存" in drafted
+    assert "经核查并对照评分标准，重点支出安排率 68.42%，不低于 60%，按该档得 25 分。</textarea>" in drafted
+    assert "尚未保存" in drafted
     assert EvaluationIndicator.objects.get(pk=lost.pk).analysis == ""  # a draft is not saved
     response = client.post(url, {"text": "依据预决算报表，重点支出安排率为 68.42%。", "version": "1"})
     assert response.status_code == 302
     stored = EvaluationIndicator.objects.get(pk=lost.pk)
-    assert (stored.analysis, stored.version) == ("依据预决算报表，重点支出安排率为 68.42%。", 2)
+    assert (stored.analysis, stored.version, stored.analysis_drafted) == (
+        "依据预决算报表，重点支出安排率为 68.42%。",
+        2,
+        "",
+    )
     response = client.post(url, {"text": "旧页面上的修改", "version": "1"})
     assert response.status_code == 409 and "「指标分析」现为“依据预决算报表" in response.content.decode()
     assert EvaluationIndicator.objects.get(pk=lost.pk).analysis.startswith("依据预决算报表")

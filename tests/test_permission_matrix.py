@@ -24,6 +24,7 @@ PAGES = [
     ("evaluation-narrative", None),
     ("evaluation-narrative-section", "section"),
     ("evaluation-analysis", None),
+    ("evaluation-analysis-draft-all", None),
     ("evaluation-findings", None),
     ("evaluation-research", None),
     ("evaluation-team", None),
@@ -41,6 +42,7 @@ SCORE_PAGES = {
     "evaluation-indicators",
     "evaluation-narrative",
     "evaluation-analysis",
+    "evaluation-analysis-draft-all",
     "evaluation-findings",
     "evaluation-research",
     "evaluation-audit",
@@ -96,6 +98,7 @@ def test_every_role_every_page_every_state(client, scored, state):
 WRITES = [
     ("evaluation-table", "table", {"rows": "[]", "version": "1"}),
     ("evaluation-narrative-section", "section", {"text": "越权写入", "version": "0"}),
+    ("evaluation-analysis-draft-all", None, {"mode": "all"}),
     ("evaluation-transition", None, {}),
     ("evaluation-report-generate", None, {}),
     ("evaluation-new-version", None, {}),

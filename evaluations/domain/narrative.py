@@ -3,18 +3,22 @@
 Reading it (the outline, the lists, drafted analysis) is evaluations.queries.narrative.
 
 Every save names the version the user started from (evaluations.domain.locking); a save over a newer version
-is refused and nothing is overwritten. ``draft_analysis`` drafts an indicator's analysis paragraph in the
-style of seed 004 section 四 from its score, the engine's explanation and the bound figure's formula.
+is refused and nothing is overwritten. ``draft_all_analyses`` (起草全部) writes the drafts composed by
+evaluations.queries.analysis_drafts into every leaf whose analysis is blank or an untouched earlier draft, and
+overwrites a text of the team's own only when the user confirmed that very version.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
+from evaluations.domain.freezing import assert_editable
 from evaluations.domain.locking import FieldChange, StaleObjectError, save_versioned
 from evaluations.models import (
     Evaluation,
@@ -22,6 +26,7 @@ from evaluations.models import (
     Finding,
     NarrativeSection,
 )
+from evaluations.queries.analysis_drafts import LeafDraft, Standing, analysis_plan
 from evaluations.queries.narrative import ITEM_KINDS, ITEM_LABELS, section_for
 
 TITLE_MAX = 200
@@ -82,9 +87,128 @@ def save_section(*, evaluation: Evaluation, key: str, text: str, expected_versio
 
 
 @transaction.atomic
-def save_analysis(*, indicator: EvaluationIndicator, text: str, expected_version: int) -> EvaluationIndicator:
+def save_analysis(
+    *, indicator: EvaluationIndicator, text: str, expected_version: int, drafted: str | None = None
+) -> EvaluationIndicator:
+    """Save an indicator's analysis. ``drafted``: what the drafter composes for it now; a text saved unchanged
+    from the draft is remembered as drafted, so drafting again later may refresh it without asking."""
     indicator.analysis = text.replace("\r\n", "\n").strip("\n")
-    return save_versioned(indicator, expected_version=expected_version, fields=["analysis"])
+    fields = ["analysis"]
+    if drafted is not None and indicator.analysis.strip() == drafted.strip():
+        indicator.analysis_drafted = indicator.analysis
+        fields.append("analysis_drafted")
+    return save_versioned(indicator, expected_version=expected_version, fields=fields)
+
+
+DRAFT_ALL_REASON = "起草全部指标分析"
+
+
+@dataclass
+class DraftAllResult:
+    """What 起草全部 did, leaf by leaf (each list holds the plan's LeafDraft entries)."""
+
+    filled: list[LeafDraft] = field(default_factory=list)  # were blank
+    refreshed: list[LeafDraft] = field(default_factory=list)  # were an untouched earlier draft
+    overwritten: list[LeafDraft] = field(default_factory=list)  # the team's own text, overwritten as confirmed
+    kept: list[LeafDraft] = field(default_factory=list)  # the team's own text, kept
+    changed_since: list[LeafDraft] = field(default_factory=list)  # confirmed, but changed again since: kept
+    current: list[LeafDraft] = field(default_factory=list)  # already the draft
+    undraftable: list[LeafDraft] = field(default_factory=list)  # cannot be scored yet
+
+    @property
+    def written(self) -> list[LeafDraft]:
+        return [*self.filled, *self.refreshed, *self.overwritten]
+
+    def report(self) -> list[tuple[str, str]]:
+        """What the user is told, as (level, sentence): success, info or warning."""
+        lines = []
+        if self.written:
+            parts = [
+                f"{label} {len(leaves)} 项"
+                for label, leaves in (
+                    ("原为空白", self.filled),
+                    ("更新未修改过的起草稿", self.refreshed),
+                    ("覆盖已编辑的分析", self.overwritten),
+                )
+                if leaves
+            ]
+            lines.append(("success", f"已起草 {len(self.written)} 项指标的分析（{'，'.join(parts)}）。"))
+        else:
+            lines.append(("info", "没有需要起草的分析。"))
+        if self.current:
+            lines.append(("info", f"{len(self.current)} 项的分析已与起草结果相同，未改动。"))
+        if self.kept:
+            lines.append(("info", f"保留了 {len(self.kept)} 项已编辑的分析：{_names(self.kept)}。"))
+        if self.changed_since:
+            lines.append(
+                (
+                    "warning",
+                    f"{len(self.changed_since)} 项分析在您确认覆盖后又被修改，为避免覆盖他人的修改，未重新起草："
+                    f"{_names(self.changed_since)}。",
+                )
+            )
+        if self.undraftable:
+            reasons = "；".join(f"「{leaf.indicator.name}」{leaf.problem}" for leaf in self.undraftable[:NAMES_LISTED])
+            more = "等" if len(self.undraftable) > NAMES_LISTED else ""
+            lines.append(("warning", f"{len(self.undraftable)} 项尚不能计分，未起草：{reasons}{more}。"))
+        return lines
+
+
+NAMES_LISTED = 5  # indicators named in a message; more are summed up by "等"
+
+
+def _names(leaves: list[LeafDraft]) -> str:
+    names = "".join(f"「{leaf.indicator.name}」" for leaf in leaves[:NAMES_LISTED])
+    return names + ("等" if len(leaves) > NAMES_LISTED else "")
+
+
+@transaction.atomic
+def draft_all_analyses(
+    *, evaluation: Evaluation, overwrite: Mapping[int, int] | None = None, user=None
+) -> DraftAllResult:
+    """起草全部: draft every leaf's analysis in one write.
+
+    Blank analyses and untouched earlier drafts are drafted. A text of the team's own is overwritten only when
+    ``overwrite`` names its indicator with the version the user saw when confirming ({indicator pk: version});
+    one edited again since is kept and reported. Each written analysis gets a new version (an editor open on it
+    will not save over the draft unseen) and a history record.
+    """
+    assert_editable(evaluation)  # the rows are bulk-updated, which bypasses the model guard
+    overwrite = overwrite or {}
+    indicators = list(EvaluationIndicator.objects.select_for_update().filter(evaluation=evaluation))
+    plan = analysis_plan(evaluation, indicators)
+    result = DraftAllResult()
+    for leaf in plan.leaves:
+        pk, standing = leaf.indicator.pk, leaf.standing
+        if standing is Standing.BLANK:
+            result.filled.append(leaf)
+        elif standing is Standing.DRAFTED and leaf.stale:
+            result.refreshed.append(leaf)
+        elif standing in (Standing.DRAFTED, Standing.CURRENT):
+            result.current.append(leaf)
+        elif standing is Standing.UNDRAFTABLE:
+            result.undraftable.append(leaf)
+        elif pk in overwrite and overwrite[pk] == leaf.indicator.version:
+            result.overwritten.append(leaf)
+        elif pk in overwrite:
+            result.changed_since.append(leaf)
+        else:
+            result.kept.append(leaf)
+    changed = []
+    for leaf in result.written:
+        indicator = leaf.indicator
+        indicator.analysis = indicator.analysis_drafted = leaf.draft
+        indicator.version += 1
+        changed.append(indicator)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            EvaluationIndicator,
+            ["analysis", "analysis_drafted", "version"],
+            default_user=user,
+            default_change_reason=DRAFT_ALL_REASON,
+        )
+    return result
 
 
 # --- findings, recommendations, experiences -------------------------------------------------------

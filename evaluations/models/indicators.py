@@ -44,6 +44,9 @@ class EvaluationIndicator(IndicatorFields):
     )
     override_reason = models.TextField("调整理由", blank=True)
     analysis = models.TextField("指标分析", blank=True)
+    # The text the drafter last wrote into ``analysis``: an analysis still equal to it was not touched by a person,
+    # so drafting again loses nothing; any other text is the team's own and is never overwritten without asking.
+    analysis_drafted = models.TextField("起草稿", blank=True, editable=False)
     evidence_obtained = models.TextField(
         "现场调研取得的资料", blank=True, help_text="现场调研记录（附件 3）的“现场调研资料”"
     )

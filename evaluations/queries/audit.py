@@ -23,7 +23,7 @@ from evaluations.models import (
 )
 from evaluations.sections import SECTIONS
 
-IGNORED_FIELDS = {"version", "updated_at", "snapshot", "score_explanation"}
+IGNORED_FIELDS = {"version", "updated_at", "snapshot", "score_explanation", "analysis_drafted"}
 ACTIONS = {"+": "新增", "~": "修改", "-": "删除"}
 
 

@@ -1,8 +1,6 @@
 """Reading the report text as the narrative pages show it: the outline with each section's text, the lists
-(findings, recommendations, experiences) placed as the report has them, and drafted analysis paragraphs.
-
-``draft_analysis`` drafts an indicator's analysis in the style of seed 004 section 四 from its score, the engine's
-explanation and the bound figure's formula; the evaluator edits and saves it (evaluations.domain.narrative).
+(findings, recommendations, experiences) placed as the report has them, and the heading sentence printed before
+each indicator's analysis. Drafting the analysis itself is evaluations.queries.analysis_drafts.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from evaluations.datatables.figures import Figure
 from evaluations.models import (
     Evaluation,
     EvaluationIndicator,
@@ -66,12 +63,6 @@ def section_for(evaluation: Evaluation, key: str) -> Section | None:
 
 # --- per-indicator analysis -----------------------------------------------------------------------
 
-_COUNT = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
-
-
-def _points(value: Decimal | None) -> str:
-    return plain(value) if value is not None else "—"
-
 
 def analysis_heading(indicator: EvaluationIndicator, *, leaf: bool = True, score: Decimal | None = None) -> str:
     """The sentence the report prints before the analysis, from the data (seed 004 section 四).
@@ -88,76 +79,6 @@ def analysis_heading(indicator: EvaluationIndicator, *, leaf: bool = True, score
         return f"{indicator.name}指标分值为 {plain(indicator.weight)} 分，尚未全部计分。"
     rate = f"，得分率为 {plain(score / indicator.weight * 100)}%" if indicator.weight else ""
     return f"{indicator.name}指标分值为 {plain(indicator.weight)} 分，实际得分 {plain(score)} 分{rate}。"
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if not text or text.endswith(("。", "！", "？", "；")) else f"{text}。"
-
-
-def _leaf_body(indicator: EvaluationIndicator, figures: dict[str, Figure]) -> str:
-    parts = []
-    if indicator.score_explanation:
-        parts.append(_sentence(f"根据评分标准，{indicator.score_explanation}"))
-    for key in (indicator.bindings or {}).values():
-        figure = figures.get(key)
-        if figure is not None and figure.value is not None:
-            parts.append(_sentence(f"其中，{figure.label} = {figure.formula}"))
-    awarded = indicator.awarded_score
-    if awarded is not None and awarded != indicator.computed_score:
-        reason = indicator.override_reason.strip().rstrip("。")
-        because = f"，理由：{reason}" if reason else ""
-        parts.append(_sentence(f"经评价小组评定，该指标得 {plain(awarded)} 分{because}"))
-    return "".join(parts)
-
-
-@dataclass(frozen=True)
-class ChildScore:
-    indicator: EvaluationIndicator
-    score: Decimal | None
-
-
-def _inner_body(indicator: EvaluationIndicator, children: list[ChildScore]) -> str:
-    if not children:
-        return ""
-    names = "、".join(child.indicator.name for child in children)
-    count = _COUNT.get(len(children), str(len(children)))
-    text = f"{indicator.name}指标从{names}{count}个角度来考察。"
-    lost = [child for child in children if child.score is not None and child.score < child.indicator.weight]
-    if lost:
-        listed = "、".join(
-            f"{child.indicator.name}（权重 {plain(child.indicator.weight)} 分，得 {plain(child.score)} 分）"
-            for child in lost
-        )
-        text += f"其中失分的是{listed}。"
-    elif all(child.score is not None for child in children):
-        text += "各项指标均得满分。"
-    return text
-
-
-def draft_body(
-    indicator: EvaluationIndicator, figures: dict[str, Figure], children: list[ChildScore] | None = None
-) -> str:
-    """The paragraph under the heading: the rule's explanation and the figure's formula (leaf), or an overview."""
-    return _inner_body(indicator, children) if children else _leaf_body(indicator, figures)
-
-
-def draft_analysis(
-    indicator: EvaluationIndicator,
-    figures: dict[str, Figure],
-    children: list[ChildScore] | None = None,
-    score: Decimal | None = None,
-) -> str:
-    """Heading and paragraph, in the style of seed 004 section 四:
-
-    "预算完成率：权重分为 2 分，实际得分为 1.87 分。\\n根据评分标准，实际 93.62…，按完成比例计分：2 × 93.62% = 1.87 分。
-    其中，预算完成率 = 决算数 5292.58 万元 ÷ 预算数 5653.1 万元 × 100% = 93.62%。"
-
-    ``children`` (with their scores) makes it an inner node's overview; ``score`` is then its subtotal.
-    """
-    heading = analysis_heading(indicator, leaf=not children, score=score)
-    body = draft_body(indicator, figures, children)
-    return f"{heading}\n{body}" if body else heading
 
 
 def leaves_by_lost_points(evaluation: Evaluation) -> tuple[list[EvaluationIndicator], list[EvaluationIndicator]]:

@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from evaluations.datatables.figures import compute_figures
 from evaluations.domain import narrative as narrative_service
 from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.research import (
@@ -24,9 +23,8 @@ from evaluations.domain.research import (
     save_research,
 )
 from evaluations.models import Evaluation
-from evaluations.queries import access
+from evaluations.queries import access, analysis_drafts
 from evaluations.queries import narrative as narrative_reads
-from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.research import research_rows
 from evaluations.queries.tree import indicator_rows
 from evaluations.views import helpers
@@ -106,6 +104,14 @@ def narrative_section(request, pk: int, key: str):
 
 # --- per-indicator analysis -----------------------------------------------------------------------
 
+STANDING_STYLES = {
+    analysis_drafts.Standing.BLANK: "text-bg-light border",
+    analysis_drafts.Standing.DRAFTED: "text-bg-info",
+    analysis_drafts.Standing.CURRENT: "text-bg-info",
+    analysis_drafts.Standing.OWN: "text-bg-success",
+    analysis_drafts.Standing.UNDRAFTABLE: "text-bg-warning",
+}
+
 
 @login_required
 def analysis(request, pk: int):
@@ -113,10 +119,73 @@ def analysis(request, pk: int):
     helpers.require_scores(request, evaluation)
     problems = helpers.problems_by_anchor(evaluation, ("indicator-",))
     rows = indicator_rows(evaluation)
+    plan = analysis_drafts.analysis_plan(evaluation, [row.indicator for row in rows])
+    drafts = {leaf.indicator.pk: leaf for leaf in plan.leaves}
     for row in rows:
         row.heading = narrative_reads.analysis_heading(row.indicator, leaf=row.is_leaf, score=row.score)
         row.problems = [p for p in problems.get(f"indicator-{row.indicator.pk}", []) if "分析" in p.where]
-    return render(request, "evaluations/content/analysis.html", helpers.context(request, evaluation, rows=rows))
+        row.draft = drafts.get(row.indicator.pk)
+        if row.draft:
+            row.standing_style = STANDING_STYLES[row.draft.standing]
+    counts = plan.counts()
+    return render(
+        request,
+        "evaluations/content/analysis.html",
+        helpers.context(
+            request,
+            evaluation,
+            rows=rows,
+            plan=plan,
+            counts=[(standing.value, counts[standing]) for standing in analysis_drafts.Standing if counts[standing]],
+        ),
+    )
+
+
+def _confirmed_versions(request) -> dict[int, int]:
+    """The own texts the user agreed to overwrite, each with the version shown ("pk:version"); bad entries are
+    dropped, so what they named is kept."""
+    confirmed = {}
+    for value in request.POST.getlist("overwrite"):
+        pk, _, version = value.partition(":")
+        if pk.isdigit() and version.isdigit():
+            confirmed[int(pk)] = int(version)
+    return confirmed
+
+
+@login_required
+def analysis_draft_all(request, pk: int):
+    """起草全部: GET lists the analyses of the team's own and asks; POST drafts (blanks only, or all as confirmed)."""
+    evaluation = helpers.evaluation(request, pk)
+    helpers.require_scores(request, evaluation)
+    helpers.require_narrative_editor(request, evaluation)
+    if request.method == "POST":
+        mode = request.POST.get("mode")
+        if mode not in ("blank", "all"):
+            messages.error(request, "请选择“只起草空白的”或“全部重新起草”。")
+            return redirect("evaluation-analysis-draft-all", pk=evaluation.pk)
+        with transaction.atomic():
+            result = narrative_service.draft_all_analyses(
+                evaluation=evaluation,
+                overwrite=_confirmed_versions(request) if mode == "all" else None,
+                user=request.user,
+            )
+        for level, text in result.report():
+            getattr(messages, level)(request, text)
+        return redirect("evaluation-analysis", pk=evaluation.pk)
+    plan = analysis_drafts.analysis_plan(evaluation)
+    return render(
+        request,
+        "evaluations/content/analysis_draft_all.html",
+        helpers.context(request, evaluation, plan=plan),
+    )
+
+
+def _draft(evaluation, indicator, children, sources) -> tuple[str | None, str]:
+    """The indicator's draft and, when it cannot be drafted, why."""
+    try:
+        return analysis_drafts.draft_for(evaluation, indicator, children or None, sources), ""
+    except analysis_drafts.NotDraftable as reason:
+        return None, str(reason)
 
 
 @login_required
@@ -129,20 +198,26 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
         raise Http404("本评价没有这个指标。")
     row = rows[index]
     indicator = row.indicator
-    children = [narrative_reads.ChildScore(child.indicator, child.score) for child in row.children]
-    figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
+    children = [analysis_drafts.ChildScore(child.indicator, child.score) for child in row.children]
+    sources = analysis_drafts.sources_for(evaluation, [indicator.pk])
+    figures = sources.figures
     text, version, conflict, drafted = indicator.analysis, indicator.version, None, False
     if request.method == "POST":
         helpers.require_narrative_editor(request, evaluation)
         text = request.POST.get("text", "")
         version = helpers.version(request)
+        draft, problem = _draft(evaluation, indicator, children, sources)
         if request.POST.get("action") == "draft":
-            text = narrative_reads.draft_body(indicator, figures, children or None)
-            drafted = True
+            if draft is None:
+                messages.warning(request, f"「{indicator.name}」尚不能起草：{problem}。请先在评分页补齐后再起草。")
+            else:
+                text, drafted = draft, True
         else:
             try:
                 with transaction.atomic():
-                    narrative_service.save_analysis(indicator=indicator, text=text, expected_version=version)
+                    narrative_service.save_analysis(
+                        indicator=indicator, text=text, expected_version=version, drafted=draft
+                    )
             except StaleObjectError as error:
                 conflict = {"message": narrative_service.conflict_message(error, indicator.name), "error": error}
                 version = error.current
@@ -171,6 +246,7 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
             level_name=f"{LEVEL_NAMES.get(row.level, row.level)}级指标",
             children=children,
             bound=bound,
+            evidence=sources.evidence.get(indicator.pk, []),
             text=text,
             version=version,
             drafted=drafted,
