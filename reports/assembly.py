@@ -19,6 +19,7 @@ from evaluations.datatables.figures import compute_figures
 from evaluations.models import Evaluation
 from evaluations.queries.consistency import ERROR, check_evaluation, has_errors
 from evaluations.queries.datatables import evaluation_tables
+from evaluations.queries.narrative import score_sentence
 from evaluations.queries.research import research_rows
 from evaluations.queries.tree import indicator_tree, not_applicable_note
 from reports import base_tables, indicator_tables
@@ -143,17 +144,9 @@ def _items(kind: str, ctx: Context, level: int) -> list[Section]:
     return [Section("", item.title, level, blocks=text_paragraphs(item.text)) for item in items]
 
 
-def _score_sentence(node: TreeNode) -> str:
-    if not node.applicable:
-        return f"权重分为 {plain(node.weight)} 分，本指标不适用于本次评价，不计分。"
-    if node.score is None:
-        return f"权重分为 {plain(node.weight)} 分，尚未计分。"
-    return f"权重分为 {plain(node.weight)} 分，实际得分为 {plain(node.score)} 分。"
-
-
 def _leaf_blocks(ctx: Context, leaf: TreeNode) -> list:
     indicator = leaf.indicator
-    sentence = _score_sentence(leaf)
+    sentence = score_sentence(leaf.weight, leaf.score, applicable=leaf.applicable)
     if indicator.awarded_score is not None and indicator.override_reason.strip():
         sentence += f"评定理由：{indicator.override_reason.strip().rstrip('。')}。"
     analysis = text_paragraphs(indicator.analysis)

@@ -64,6 +64,15 @@ def section_for(evaluation: Evaluation, key: str) -> Section | None:
 # --- per-indicator analysis -----------------------------------------------------------------------
 
 
+def score_sentence(weight: Decimal, score: Decimal | None, *, applicable: bool = True) -> str:
+    """"权重分为 4 分，实际得分为 4 分。": the one wording of a leaf's weight and score, on pages and in the report."""
+    if not applicable:
+        return f"权重分为 {plain(weight)} 分，本指标不适用于本次评价，不计分。"
+    if score is None:
+        return f"权重分为 {plain(weight)} 分，尚未计分。"
+    return f"权重分为 {plain(weight)} 分，实际得分为 {plain(score)} 分。"
+
+
 def analysis_heading(indicator: EvaluationIndicator, *, leaf: bool = True, score: Decimal | None = None) -> str:
     """The sentence the report prints before the analysis, from the data (seed 004 section 四).
 
@@ -72,9 +81,9 @@ def analysis_heading(indicator: EvaluationIndicator, *, leaf: bool = True, score
     """
     if leaf:
         score = indicator.score if score is None else score
-        if score is None:
-            return f"{indicator.name}：权重分为 {plain(indicator.weight)} 分，尚未计分。"
-        return f"{indicator.name}：权重分为 {plain(indicator.weight)} 分，实际得分为 {plain(score)} 分。"
+        # Under the policy "full" a 不适用 leaf counts with its weight: the sentence then says so by its score.
+        applicable = not indicator.not_applicable or indicator.counts(indicator.evaluation.na_policy)
+        return f"{indicator.name}：{score_sentence(indicator.weight, score, applicable=applicable)}"
     if score is None:
         return f"{indicator.name}指标分值为 {plain(indicator.weight)} 分，尚未全部计分。"
     rate = f"，得分率为 {plain(score / indicator.weight * 100)}%" if indicator.weight else ""
