@@ -40,6 +40,21 @@ def test_the_heading_sentence_comes_from_the_score():
     )
 
 
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("rescale", "婚姻登记：权重分为 2 分，本指标不适用于本次评价，不计分。"),
+        ("full", "婚姻登记：权重分为 2 分，实际得分为 2 分。"),  # 不适用 counts with its weight
+    ],
+)
+def test_the_heading_of_a_not_applicable_leaf_follows_the_policy(world, policy, expected):
+    evaluation = world["a"]
+    evaluation.na_policy = policy
+    node = leaf(name="婚姻登记", evaluation=evaluation, inputs={"not_applicable": True})
+    node.computed_score = Decimal(2) if policy == "full" else None
+    assert narrative_reads.analysis_heading(node) == expected
+
+
 # --- sections -----------------------------------------------------------------------------------------
 
 
