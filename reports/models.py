@@ -115,6 +115,11 @@ class ReportVersion(models.Model):
         verbose_name="申请人",
     )
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    # The workflow steps that handed the evaluation on with this version (submitted to review, passed a level,
+    # submitted to the bureau, approved): what the receiver reads, never an older draft.
+    hand_offs = models.ManyToManyField(
+        "evaluations.StateChange", related_name="report_versions", blank=True, verbose_name="随流程步骤生成"
+    )
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 

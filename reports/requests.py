@@ -2,9 +2,11 @@
 
 A request assembles the content (fast: database reads), hashes it with the outline version and the renderer
 version, and reuses a version with the same hash; otherwise it stores a new version with the content snapshot
-and enqueues the background task after the transaction commits. On approval the final report is requested
-the same way, after the approval has committed (``on_hand_off``); a failure there is recorded on a failed final
-version, shown on the report page with its reason and a retry.
+and enqueues the background task after the transaction commits. Every step that hands the evaluation to someone
+else (to an internal review level, to 征求意见, to the bureau, approval) requests a version of exactly that state
+after the step has committed and attaches it to the step (``on_hand_off``): the receiver reads that version. On
+approval it is the final report. A failure there is recorded on a failed version, shown on the report page with
+its reason and a retry; it never undoes the step.
 """
 
 from __future__ import annotations
@@ -32,9 +34,13 @@ class ReportRequestError(ValueError):
     """A render that cannot be requested now; the message says why, in Chinese."""
 
 
+# The steps that hand the evaluation to someone else, each with a report of the state it hands on.
+HAND_OFF_STEPS = frozenset({Transition.SUBMIT_REVIEW, Transition.PASS_REVIEW, Transition.SUBMIT, Transition.APPROVE})
+
+
 def can_request(user, evaluation: Evaluation) -> bool:
-    """The team's evaluators (while they may edit the report text), and admins."""
-    return Role.ADMIN in roles_of(user) or access.can_edit_narrative(user, evaluation)
+    """The team's evaluators at any state (a report of the current state: during review too), and admins."""
+    return Role.ADMIN in roles_of(user) or access.is_preparer(user, evaluation)
 
 
 @dataclass
@@ -131,9 +137,14 @@ def request_final_render(evaluation: Evaluation, user) -> ReportVersion:
 
 def request_final_after_failure(evaluation: Evaluation, user, error: BaseException) -> ReportVersion:
     """Record that the final report could not even be assembled, so the report page shows why and offers a retry."""
+    ReportVersion.objects.filter(evaluation=evaluation, is_final=True).update(is_final=False)
+    return record_failure(evaluation, user, error, final=True)
+
+
+def record_failure(evaluation: Evaluation, user, error: BaseException, *, final: bool = False) -> ReportVersion:
+    """A version that could not even be assembled: stored as failed with the reason, so the page says why."""
     number = (ReportVersion.objects.filter(evaluation=evaluation).aggregate(n=Max("number"))["n"] or 0) + 1
     outline = outline_for(evaluation)
-    ReportVersion.objects.filter(evaluation=evaluation, is_final=True).update(is_final=False)
     return ReportVersion.objects.create(
         evaluation=evaluation,
         number=number,
@@ -143,21 +154,31 @@ def request_final_after_failure(evaluation: Evaluation, user, error: BaseExcepti
         stage="失败",
         error=describe_failure(error),
         content_hash="",
-        is_final=True,
+        is_final=final,
         author=user if getattr(user, "is_authenticated", False) else None,
     )
 
 
 def on_hand_off(sender, change: StateChange, **kwargs) -> None:
-    """After an approval has committed: request the final report. Its failure never undoes the approval."""
-    if change.transition != Transition.APPROVE:
+    """After a hand-off step has committed: the report of the state it hands on, attached to the step (on
+    approval, the final report). Its failure never undoes the step."""
+    if change.transition not in HAND_OFF_STEPS:
         return
     evaluation = Evaluation.objects.get(pk=change.evaluation_id)
+    final = change.transition == Transition.APPROVE
     try:
-        request_final_render(evaluation, change.actor)
+        with transaction.atomic():
+            version = (
+                request_final_render(evaluation, change.actor) if final else request_render(evaluation, change.actor)[0]
+            )
+            version.hand_offs.add(change)
     except Exception as error:  # shown on the report page with its reason; retried from there
-        logger.exception("批准后生成「%s」的最终报告失败", evaluation)
-        request_final_after_failure(evaluation, change.actor, error)
+        logger.exception("「%s」%s后生成报告失败", evaluation, change.get_transition_display())
+        if final:
+            failed = request_final_after_failure(evaluation, change.actor, error)
+        else:
+            failed = record_failure(evaluation, change.actor, error)
+        failed.hand_offs.add(change)
 
 
 def can_request_final(user, evaluation: Evaluation) -> bool:

@@ -1,10 +1,14 @@
-"""Which outline and title an evaluation's report uses (chosen per evaluation in the report settings)."""
+"""Which outline and title an evaluation's report uses (chosen per evaluation in the report settings), and which
+of its versions a user may read."""
 
 from __future__ import annotations
 
-from evaluations.models import Evaluation
+from django.db.models import Q, QuerySet
+
+from evaluations.models import Evaluation, EvaluationState, Role, roles_of
+from evaluations.queries import access
 from reports.assembly import default_title
-from reports.models import ReportOutline, ReportSettings
+from reports.models import ReportOutline, ReportSettings, ReportVersion
 from reports.outlines import OUTLINES, latest_specs
 
 
@@ -49,3 +53,22 @@ def outline_for(evaluation: Evaluation) -> ReportOutline:
 def report_title(evaluation: Evaluation) -> str:
     chosen = settings_for(evaluation)
     return (chosen.title.strip() if chosen else "") or default_title(evaluation)
+
+
+# The hand-offs whose report leaves the firm: to 征求意见 (the unit and the bureau comment on it), to the bureau,
+# and approval. Reports of internal steps (to a review level) and the team's own drafts stay with the team.
+SHARED_HAND_OFF_STATES = frozenset({EvaluationState.CONSULTATION, EvaluationState.SUBMITTED, EvaluationState.APPROVED})
+
+
+def sees_all_versions(user, evaluation: Evaluation) -> bool:
+    return Role.ADMIN in roles_of(user) or access.is_on_team(user, evaluation)
+
+
+def visible_versions(user, evaluation: Evaluation) -> QuerySet[ReportVersion]:
+    """The report versions this user may list and download: the team (and admins) every version; the evaluated
+    unit and the bureau only the versions handed to them (and the final report), never a draft of the firm's."""
+    versions = ReportVersion.objects.filter(evaluation=evaluation)
+    if sees_all_versions(user, evaluation):
+        return versions
+    shared = Q(hand_offs__to_state__in=SHARED_HAND_OFF_STATES) | Q(is_final=True)
+    return versions.filter(pk__in=ReportVersion.objects.filter(shared, evaluation=evaluation).values("pk"))

@@ -2,7 +2,8 @@
 
 Every view fetches the evaluation through evaluations.queries.access (another organisation's evaluation → 404);
 reading reports needs can_view_scores (unit users only once the draft is shared → 403 before),
-requesting a render needs requests.can_request (team evaluators while editable, and admins); once approved,
+the team sees every version, the unit and the bureau only those handed to them (selection.visible_versions);
+requesting a render needs requests.can_request (the team's evaluators at any state, and admins); once approved,
 the final report can be requested again by the team, the commissioning bureau and admins (requests.can_request_final).
 """
 
@@ -13,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,14 +22,14 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from evaluations.domain.locking import StaleObjectError, save_versioned
-from evaluations.models import FROZEN_STATES, Role, roles_of
+from evaluations.models import FROZEN_STATES, Role, StateChange, roles_of
 from evaluations.queries import access
 from evaluations.queries.consistency import ERROR, check_evaluation
 from reports import requests as report_requests
 from reports.archive import ArchiveNotReady, build_archive, verify_pdf
 from reports.jobs import can_retry, final_report
 from reports.models import ReportSettings, ReportStatus, ReportVersion
-from reports.selection import outline_for, outlines_for, report_title, settings_for
+from reports.selection import outline_for, outlines_for, report_title, settings_for, visible_versions
 
 LIST_FIELDS = (
     "pk",
@@ -64,8 +66,14 @@ def _evaluation(request, pk: int):
     return evaluation
 
 
-def _versions(evaluation):
-    return ReportVersion.objects.filter(evaluation=evaluation).select_related("outline", "author").defer("content")
+def _versions(request, evaluation):
+    """The versions this user may read (selection.visible_versions), each with the steps that handed it on."""
+    return (
+        visible_versions(request.user, evaluation)
+        .select_related("outline", "author")
+        .prefetch_related(Prefetch("hand_offs", queryset=StateChange.objects.select_related("actor")))
+        .defer("content")
+    )
 
 
 def _is_admin(user) -> bool:
@@ -102,7 +110,7 @@ def _status_row(version: ReportVersion, evaluation) -> dict:
 @require_GET
 def report_list(request, pk: int):
     evaluation = _evaluation(request, pk)
-    versions = list(_versions(evaluation))
+    versions = list(_versions(request, evaluation))
     chosen = settings_for(evaluation)
     problems = check_evaluation(evaluation)
     errors = sum(problem.severity == ERROR for problem in problems)
@@ -118,6 +126,8 @@ def report_list(request, pk: int):
         )
     for version in versions:
         version.retryable = can_retry(version)
+    steps = [(step, version) for version in versions for step in version.hand_offs.all()]
+    latest = max(steps, key=lambda pair: (pair[0].created_at, pair[0].pk), default=None)
     return render(
         request,
         "reports/versions.html",
@@ -136,6 +146,7 @@ def report_list(request, pk: int):
             "problem_count": len(problems),
             "settings_form": form,
             "any_active": any(version.is_active for version in versions),
+            "handed": {"step": latest[0], "version": latest[1]} if latest else None,
         },
     )
 
@@ -144,7 +155,7 @@ def report_list(request, pk: int):
 @require_GET
 def report_status(request, pk: int):
     evaluation = _evaluation(request, pk)
-    rows = [_status_row(version, evaluation) for version in _versions(evaluation)]
+    rows = [_status_row(version, evaluation) for version in _versions(request, evaluation)]
     return JsonResponse({"versions": rows, "active": any(row["active"] for row in rows)})
 
 
@@ -153,7 +164,7 @@ def report_status(request, pk: int):
 def report_generate(request, pk: int):
     evaluation = _evaluation(request, pk)
     if not report_requests.can_request(request.user, evaluation):
-        raise PermissionDenied("只有评价小组的评价人员（在可编辑阶段）和系统管理员可以生成报告。")
+        raise PermissionDenied("只有评价小组的评价人员和系统管理员可以生成报告。")
     try:
         with transaction.atomic():
             version, created = report_requests.request_render(evaluation, request.user)
@@ -176,7 +187,7 @@ def report_retry(request, pk: int, number: int):
     version = get_object_or_404(ReportVersion, evaluation=evaluation, number=number)
     final = version.is_final and report_requests.can_request_final(request.user, evaluation)
     if not final and not report_requests.can_request(request.user, evaluation):
-        raise PermissionDenied("只有评价小组的评价人员（在可编辑阶段）和系统管理员可以重新生成报告。")
+        raise PermissionDenied("只有评价小组的评价人员和系统管理员可以重新生成报告。")
     try:
         with transaction.atomic():
             if final and not version.content:  # assembled again from the approved data
@@ -197,7 +208,7 @@ def report_retry(request, pk: int, number: int):
 @require_GET
 def report_download(request, pk: int, number: int):
     evaluation = _evaluation(request, pk)
-    version = get_object_or_404(ReportVersion.objects.defer("content"), evaluation=evaluation, number=number)
+    version = get_object_or_404(visible_versions(request.user, evaluation).defer("content"), number=number)
     if version.status != ReportStatus.DONE or not version.file:
         raise Http404("该版本报告尚未生成完成。")
     try:

@@ -10,8 +10,10 @@ import pytest
 from django.urls import reverse
 
 from evaluations.domain.scoring import recompute_scores
-from evaluations.models import EvaluationState
+from evaluations.domain.workflow import perform
+from evaluations.models import EvaluationState, NarrativeSection, StateChange
 from reports import rendering, selection
+from reports import requests as report_requests
 from reports.models import ReportOutline, ReportSettings, ReportStatus, ReportVersion
 from reports.selection import default_outline
 from tests.factories import EvaluationIndicatorFactory
@@ -189,29 +191,101 @@ def test_who_may_see_and_request_reports(
     assert ReportVersion.objects.filter(evaluation=evaluation).exists() == (write == 302)
 
 
-def test_unit_downloads_only_once_the_report_is_shared(client, world, fake_pdf, django_capture_on_commit_callbacks):
+def _hand_to_consultation(world, django_capture_on_commit_callbacks):
+    """The workflow up to 征求意见 (one review level), each hand-off's callbacks run as after a real commit."""
+    evaluation = world["a"]
+    evaluation.evaluating_firm.review_levels = 1
+    evaluation.evaluating_firm.save()
+    for name, persona in (
+        ("start_collecting", "evaluator_a"),
+        ("start_scoring", "evaluator_a"),
+        ("submit_review", "evaluator_a"),
+        ("pass_review", "reviewer_a"),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            perform(evaluation, name, user=world[persona])
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+def test_each_hand_off_renders_the_state_it_hands_on_and_the_unit_sees_only_that(
+    client, world, fake_pdf, django_capture_on_commit_callbacks
+):
     evaluation = scored(world["a"])
     client.force_login(world["evaluator_a"])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(urls(evaluation)["generate"])
+        client.post(urls(evaluation)["generate"])  # the team's own draft, before a correction
     client.force_login(world["unit_a"])
-    assert client.get(urls(evaluation)["download"]).status_code == 403
-    evaluation.state = EvaluationState.CONSULTATION
-    evaluation.save(update_fields=["state"])
-    assert client.get(urls(evaluation)["list"]).status_code == 200
-    assert client.get(urls(evaluation)["download"]).status_code == 200
-    client.force_login(world["bureau_b"])
+    assert client.get(urls(evaluation)["download"]).status_code == 403  # not shared yet
+    NarrativeSection.objects.create(evaluation=evaluation, key="dept_overview", text="更正后的部门概况。")
+    _hand_to_consultation(world, django_capture_on_commit_callbacks)
+
+    handed = {
+        change.transition: [version.number for version in change.report_versions.all()]
+        for change in StateChange.objects.filter(evaluation=evaluation)
+    }
+    assert handed["start_collecting"] == handed["start_scoring"] == []  # not a hand-off
+    assert handed["submit_review"] == handed["pass_review"] == [2]  # the corrected text, rendered once
+    team_page = client.get(urls(evaluation)["list"])
+    assert team_page.status_code == 200
+    page = team_page.content.decode()
+    assert "当前流转的报告：<strong>第 2 版</strong>" in page and "随“复核通过”交出（征求意见" in page
+    assert 'data-number="1"' not in page  # the firm's earlier draft is not the unit's to read
     assert client.get(urls(evaluation)["download"]).status_code == 404
+    assert client.get(urls(evaluation, 2)["download"]).status_code == 200
+    client.force_login(world["evaluator_a"])
+    page = client.get(urls(evaluation)["list"]).content.decode()
+    assert 'data-number="1"' in page and 'data-number="2"' in page  # the team sees every version
+    client.force_login(world["bureau_b"])
+    assert client.get(urls(evaluation, 2)["download"]).status_code == 404
 
 
-def test_evaluators_cannot_render_once_submitted_but_admins_can(client, world, fake_pdf):
+def test_the_reviewer_receives_the_version_of_the_state_handed_to_review(
+    client, world, fake_pdf, django_capture_on_commit_callbacks
+):
+    evaluation = scored(world["a"])
+    for name in ("start_collecting", "start_scoring"):
+        perform(evaluation, name, user=world["evaluator_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        perform(evaluation, "submit_review", user=world["evaluator_a"])
+    version = ReportVersion.objects.get(evaluation=evaluation)
+    assert version.status == ReportStatus.DONE and version.hand_offs.get().transition == "submit_review"
+    client.force_login(world["reviewer_a"])
+    page = client.get(urls(evaluation)["list"]).content.decode()
+    assert f"PDF 的 SHA-256 <code class=\"text-break\">{version.sha256}</code>" in page
+
+
+def test_a_failed_hand_off_render_is_recorded_on_the_step_and_the_step_stands(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    evaluation = scored(world["a"])
+    for name in ("start_collecting", "start_scoring"):
+        perform(evaluation, name, user=world["evaluator_a"])
+
+    def broken(*args, **kwargs):
+        raise ValueError("提纲缺少章节")
+
+    monkeypatch.setattr(report_requests, "assemble_report", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        perform(evaluation, "submit_review", user=world["evaluator_a"])
+    evaluation.refresh_from_db()
+    assert evaluation.state == EvaluationState.INTERNAL_REVIEW
+    failed = ReportVersion.objects.get(evaluation=evaluation)
+    assert failed.status == ReportStatus.FAILED and "提纲缺少章节" in failed.error and not failed.is_final
+    assert failed.hand_offs.get().transition == "submit_review"
+
+
+def test_evaluators_render_at_any_state_they_may_view(client, world, fake_pdf):
     evaluation = scored(world["a"])
     evaluation.state = EvaluationState.SUBMITTED
     evaluation.save(update_fields=["state"])
     client.force_login(world["evaluator_a"])
     page = client.get(urls(evaluation)["list"]).content.decode()
-    assert "生成报告</button>" not in page
-    assert client.post(urls(evaluation)["generate"]).status_code == 403
+    assert "生成报告</button>" in page
+    assert client.post(urls(evaluation)["generate"]).status_code == 302
+    for persona in ("unit_a", "bureau_a", "reviewer_a"):
+        client.force_login(world[persona])
+        assert client.post(urls(evaluation)["generate"]).status_code == 403
     client.force_login(world["admin"])
     assert client.post(urls(evaluation)["generate"]).status_code == 302
 
