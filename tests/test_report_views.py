@@ -252,7 +252,7 @@ def test_the_reviewer_receives_the_version_of_the_state_handed_to_review(
     assert version.status == ReportStatus.DONE and version.hand_offs.get().transition == "submit_review"
     client.force_login(world["reviewer_a"])
     page = client.get(urls(evaluation)["list"]).content.decode()
-    assert f"PDF 的 SHA-256 <code class=\"text-break\">{version.sha256}</code>" in page
+    assert f'PDF 的 SHA-256 <code class="text-break">{version.sha256}</code>' in page
 
 
 def test_a_failed_hand_off_render_is_recorded_on_the_step_and_the_step_stands(

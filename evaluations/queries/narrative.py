@@ -65,7 +65,7 @@ def section_for(evaluation: Evaluation, key: str) -> Section | None:
 
 
 def score_sentence(weight: Decimal, score: Decimal | None, *, applicable: bool = True) -> str:
-    """"权重分为 4 分，实际得分为 4 分。": the one wording of a leaf's weight and score, on pages and in the report."""
+    """ "权重分为 4 分，实际得分为 4 分。": the one wording of a leaf's weight and score, on pages and in the report."""
     if not applicable:
         return f"权重分为 {plain(weight)} 分，本指标不适用于本次评价，不计分。"
     if score is None:
