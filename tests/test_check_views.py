@@ -54,6 +54,7 @@ def test_a_new_evaluation_shows_to_dos_with_progress_and_no_errors(client, new, 
     assert "章节「部门情况」" in shown and "「存在的问题」" in shown
     assert "错误" not in shown and "text-bg-danger" not in shown
     assert not re.search(r"缺少输入|\bmet\b|\bactual\b|\bsurvey\b", shown)
+    assert "缺少输入" not in page  # nor in the score table's explanations below the check
 
 
 def test_the_unit_sees_no_check_of_a_draft(client, new):

@@ -11,6 +11,7 @@ from evaluations.queries import access
 from evaluations.queries.tree import indicator_tree
 from evaluations.views.evaluations import list_context
 from evaluations.views.review import workflow_context
+from rubrics.engine import readable
 
 
 @login_required
@@ -31,6 +32,8 @@ def evaluation_detail(request, pk: int):
     shown_check = check_display(evaluation) if show_scores else None
     scored = indicator_tree(evaluation, texts=True) if show_scores else None
     rows = scored.nodes if scored else []
+    for row in rows:  # the stored sentence may name an input by its code (缺少输入 met): shown in words
+        row.explanation = readable(row.indicator.score_explanation)
     info = summary(evaluation, scored) if scored else {}
     return render(
         request,
