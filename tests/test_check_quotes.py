@@ -85,6 +85,10 @@ def test_seed_003_adjusted_budget_and_rate_differ_from_table_3_2(project):
     finding.text = SEED_003_FINDING.replace("31.87", "31.89").replace("81.95%", "81.94%")
     finding.save()
     assert quoted(project) == []
+    finding.text = finding.text.replace("176.53 万元", "176.35 万元")  # the row's own name before its label
+    finding.save()
+    [problem] = quoted(project)
+    assert problem.message == "文中「年初分配预算 176.35 万元」与表3-2「生活扶助金」的年初下达金额 176.53 万元 不一致。"
 
 
 def test_project_level_figures_quoted_correctly_raise_nothing(project):
@@ -98,6 +102,16 @@ def test_project_level_figures_quoted_correctly_raise_nothing(project):
     section(project, "funds_use", "当年度项目实际支付金额 293.35 万元，预算执行率为 99.71%。")
     [problem] = quoted(project)
     assert "「实际支付金额 293.35 万元」" in problem.message and "293.53 万元" in problem.message
+
+
+def test_narrower_amounts_and_either_budget_raise_nothing(project):
+    section(
+        project,
+        "funds_source",
+        "本项目年初安排预算资金 433.53 万元，调整后预算资金 294.39 万元。生活扶助金实际支出 30.83 万元，"
+        "慰问金预算执行率 98.5%。",
+    )
+    assert quoted(project) == []
 
 
 def test_an_amount_of_a_row_needs_the_sentence_to_name_the_row(project):
@@ -300,6 +314,15 @@ def test_a_paragraph_headed_by_another_name_is_not_this_indicators_score(scored)
     )
     [problem] = quoted(evaluation)  # 成本控制 names no indicator; 殡葬服务改革程度 has 3 points
     assert "指标「殡葬服务改革程度」的得分 3 分" in problem.message
+
+
+def test_parts_of_a_score_and_another_indicators_total_are_not_this_indicators_score(scored):
+    evaluation, leaves = scored
+    analyse(leaves["城乡低保标准之比"], "要点①得分 2 分，要点②得分 2 分；履职效能综合得分 97 分。")
+    assert quoted(evaluation) == []
+    analyse(leaves["城乡低保标准之比"], "要点①得分 2 分；履职效能综合得分 96 分。")
+    [problem] = quoted(evaluation)
+    assert problem.message.startswith("文中「履职效能综合得分 96 分」与指标「履职效能」的得分 97 分不一致")
 
 
 def test_a_score_named_in_a_section_is_checked_against_that_indicator(scored):

@@ -102,8 +102,9 @@ class Context:
         return self.paragraph[start:end].strip()
 
 
-def _longest(text: str, terms: dict[str, list[Quantity]]) -> str | None:
-    """The longest term the text ends with, unless a money noun right before it narrows it (人员经费年度预算)."""
+def _longest(text: str, terms: dict[str, list[Quantity]], row: str = "") -> str | None:
+    """The longest term the text ends with, unless a money noun right before it narrows it (人员经费年度预算) —
+    other than the row's own name (生活扶助金年初预算 is the row's)."""
     best = None
     for term in terms:
         if text.endswith(term) and (best is None or len(term) > len(best)):
@@ -111,7 +112,7 @@ def _longest(text: str, terms: dict[str, list[Quantity]]) -> str | None:
     if best is None:
         return None
     before = text[: -len(best)]
-    return None if before.endswith(NARROWING) else best
+    return None if before.endswith(NARROWING) and not (row and before.endswith(row)) else best
 
 
 def _agrees(quote: Quote, quantity: Quantity) -> bool:
@@ -147,7 +148,7 @@ def _candidates(vocabulary: Vocabulary, label: str, subjects: list[str]) -> tupl
     for subject in subjects:
         table, row = subject.split("\t")
         own = vocabulary.row_terms.get((table, row), {})
-        term = _longest(label, own)
+        term = _longest(label, own, row)
         if term is not None:
             return term, own[term]
     term = _longest(label, vocabulary.table_terms)

@@ -146,6 +146,35 @@ def _statement(words: str, end: int, label_start: int) -> str:
     return words[this:end].strip()
 
 
+_BOUNDARY = "，,。；;：:、（("
+_BETWEEN_NAME_AND_LABEL = ("指标", "的", "项")
+
+
+def _named_before(prefix: str, names: Names) -> TreeNode | None:
+    """The indicator whose name the words end with ("殡葬服务改革程度指标" → 殡葬服务改革程度), or None."""
+    changed = True
+    while changed:
+        changed = False
+        for word in _BETWEEN_NAME_AND_LABEL:
+            if prefix.endswith(word) and len(prefix) > len(word):
+                prefix, changed = prefix[: -len(word)], True
+    return next((names.by_name[name] for name in names.longest_first if prefix.endswith(name)), None)
+
+
+def _subject(before: str, default: TreeNode | None, names: Names) -> TreeNode | None:
+    """Whose score or weight "N 分" states: the analysis' indicator when the words say so (该指标得…, 即), the
+    indicator named right before the label (殡葬服务改革程度得分), the analysis' indicator for a bare label
+    opening a clause (权重分为 4 分，实际得分为 4 分); none for a label qualified otherwise (要点①得分 1 分)."""
+    if before.endswith(ABOUT_THIS_INDICATOR):
+        return default
+    ending = max((e for e in (*WEIGHT_ENDINGS, *SCORE_ENDINGS, "得满分") if before.endswith(e)), key=len)
+    prefix = before[: -len(ending)]
+    named = _named_before(prefix, names)
+    if named is not None:
+        return named
+    return default if not prefix or prefix[-1] in _BOUNDARY else None
+
+
 def _points_findings(
     words: str, default: TreeNode | None, names: Names, total: Decimal | None, anchor: str
 ) -> list[tuple[str, str]]:
@@ -154,24 +183,20 @@ def _points_findings(
     for match in POINTS.finditer(words):
         before = _strip(normalised(words[: match.start()]))
         quoted = Decimal(match.group(1))
-        if before.endswith(TOTAL_TERMS):
+        term = next((t for t in TOTAL_TERMS if before.endswith(t)), None)
+        if term is not None and _named_before(before[: -len(term)], names) is None:
             if total is not None and not same_as_quoted(quoted, total):
-                term = next(t for t in TOTAL_TERMS if before.endswith(t))
                 phrase = words[max(0, words.rfind(term, 0, match.start())) : match.end()].strip()
                 message = f"文中「{phrase}」与评价的总分 {plain(total)} 分不一致。"
                 findings.append((key("total-quote", anchor, phrase), message))
             continue
-        what = _what(before)
+        what = "score" if term is not None else _what(before)  # 项目决策综合得分: an indicator's
         if what is None:
             continue
-        node = default
-        if not before.endswith(ABOUT_THIS_INDICATOR) or default is None:
-            named = [found for _, found in names.mentioned(before)]
-            node = named[-1] if named else default
+        node = _named_before(before[: -len(term)], names) if term is not None else _subject(before, default, names)
         if node is None or not node.applicable:
             continue
-        label_start = max(0, match.start() - 1)
-        phrase = _statement(words, match.end(), label_start)
+        phrase = _statement(words, match.end(), max(0, match.start() - 1))
         share_match = SHARE_OF_WEIGHT.search(phrase)
         share = Decimal(share_match.group(1)) if share_match and what == "score" else None
         message = _indicator_finding(node, quoted, what, phrase, share)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 # Words that may stand between a label and its number: "预算执行率为 99.71%", "预算共 0.1 万元".
 FILLERS = ("共计", "合计", "总计", "累计", "达到", "约为", "为", "是", "达", "共", "约", "计", "了", "：", ":")
 
-# A money noun right before a term narrows it to something these tables do not hold: 人员经费实际支出,
-# 培训费实际支出, 上级资金实际支出 are not the department's 实际支出.
-NARROWING = ("经费", "资金", "费", "款")
+# A money noun or a kind of spending right before a term narrows it to something these tables do not hold:
+# 人员经费实际支出, 生活扶助金实际支出, 基本支出预算 are not the department's or the project's 实际支出, 预算.
+NARROWING = ("经费", "资金", "费", "款", "金", "基本", "人员", "公用")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,10 @@ class Terms:
 
 TABLE_TERMS: dict[tuple[str, str], tuple[Terms, ...]] = {
     # --- project (项目支出绩效评价) ---
-    ("project_funds", "initial_budget"): (Terms(("年初预算", "年初预算资金", "年初预算数", "申报年初预算")),),
+    # "预算资金" may be the year-start or the adjusted budget: either agrees
+    ("project_funds", "initial_budget"): (
+        Terms(("年初预算", "年初预算资金", "年初预算数", "申报年初预算", "预算资金")),
+    ),
     ("project_funds", "adjusted_budget"): (
         Terms(("调整后预算", "指标金额", "预算调整", "全年预算数", "预算资金", "项目预算调整")),
     ),
@@ -48,7 +51,7 @@ TABLE_TERMS: dict[tuple[str, str], tuple[Terms, ...]] = {
     # --- department (部门整体绩效评价) ---
     ("dept_budget_summary", "budget"): (
         Terms(("预算收入", "预算总收入", "收入预算"), group=("side", "收入")),
-        Terms(("预算支出", "总预算", "年度预算", "预算资金", "支出预算"), group=("side", "支出")),
+        Terms(("预算支出", "总预算", "年度总预算", "预算资金"), group=("side", "支出")),
     ),
     ("dept_budget_vs_final", "budget"): (Terms(("预算支出",), group=("classification", "功能分类科目")),),
     ("dept_budget_vs_final", "final"): (
@@ -96,7 +99,6 @@ ROW_NAMES = {
     "dept_projects": "name",
     "dept_three_public": "item",
     "dept_budget_vs_final": "item",
-    "dept_budget_summary": "item",
 }
 
 ROW_TERMS: dict[tuple[str, str], tuple[str, ...]] = {
