@@ -17,7 +17,7 @@ from django.utils import timezone
 from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.figures import compute_figures
 from evaluations.models import Evaluation
-from evaluations.queries.consistency import ERROR, check_evaluation, has_errors
+from evaluations.queries.consistency import ERROR, TODO, check_evaluation, unfinished
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.narrative import score_sentence
 from evaluations.queries.research import research_rows
@@ -369,7 +369,7 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
         _number(section.children, section.anchor)
 
     problems = check_evaluation(evaluation)
-    draft = has_errors(problems)
+    draft = bool(unfinished(problems))  # an error, or something still to fill in: not yet the report
     unit = evaluation.evaluated_unit.name
     subject = evaluation.project.name if evaluation.project else evaluation.title
     report_day = evaluation.report_date or today or timezone.localdate()
@@ -392,8 +392,8 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
         annexes=annexes,
         draft=draft,
         problems=[
-            Problem("错误" if p.severity == ERROR else "提示", p.where, p.message)
-            for p in sorted(problems, key=lambda p: p.severity != ERROR)
+            Problem(p.label, p.where, p.message)
+            for p in sorted(problems, key=lambda p: (p.severity != ERROR, p.severity != TODO))
         ]
         if draft
         else [],

@@ -86,7 +86,7 @@ class CoverField:
 
 @dataclass
 class Problem:
-    severity: str  # 错误 / 提示
+    severity: str  # 错误 / 待填 / 提示
     where: str
     message: str
 

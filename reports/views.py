@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from evaluations.domain.locking import StaleObjectError, save_versioned
 from evaluations.models import FROZEN_STATES, Role, StateChange, roles_of
 from evaluations.queries import access
-from evaluations.queries.consistency import ERROR, check_evaluation
+from evaluations.queries.consistency import check
 from reports import requests as report_requests
 from reports.archive import ArchiveNotReady, build_archive, verify_pdf
 from reports.jobs import can_retry, final_report
@@ -112,8 +112,7 @@ def report_list(request, pk: int):
     evaluation = _evaluation(request, pk)
     versions = list(_versions(request, evaluation))
     chosen = settings_for(evaluation)
-    problems = check_evaluation(evaluation)
-    errors = sum(problem.severity == ERROR for problem in problems)
+    result = check(evaluation)
     form = None
     if _is_admin(request.user):
         form = ReportSettingsForm(
@@ -142,8 +141,9 @@ def report_list(request, pk: int):
             "final": final_report(evaluation),
             "final_attempt": next((version for version in versions if version.is_final), None),
             "frozen": evaluation.state in FROZEN_STATES,
-            "error_count": errors,
-            "problem_count": len(problems),
+            "error_count": len(result.errors),
+            "todo_count": len(result.todos),
+            "problem_count": len(result.problems),
             "settings_form": form,
             "any_active": any(version.is_active for version in versions),
             "handed": {"step": latest[0], "version": latest[1]} if latest else None,

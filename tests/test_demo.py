@@ -98,15 +98,33 @@ def test_the_demo_walks_through_every_state_with_the_demo_accounts():
     for leaf in evaluation.indicators.filter(awarded_score__isnull=False, override_reason=""):
         leaf.override_reason = "评价小组综合现场核查情况评定"
         leaf.save()
+    corrections = {
+        "在职人员控制率为 1.09%": "在职人员控制率为 117.65%",
+        "政府采购执行率为 100%": "政府采购执行率为 101.17%",
+        "“三公经费”控制率为 70%": "“三公经费”控制率为 68%",
+        "3542.65": "3540.57",  # 基础表4 adds up to 3,540.57 万元 …
+        "3540.56": "3540.57",
+        "68.42%": "68.38%",  # … and 68.38 %
+        "项目预算执行率 88.89%": "项目支出占全年支出的 88.89%",
+        "实际在用固定资产价值 5140.09 元": "实际在用固定资产价值 5140.09 万元",
+    }
+
+    def corrected(text):
+        for wrong, right in corrections.items():
+            text = text.replace(wrong, right)
+        return text
+
     for leaf in evaluation.indicators.exclude(analysis=""):
-        text = (
-            leaf.analysis.replace("在职人员控制率为 1.09%", "在职人员控制率为 117.65%")
-            .replace("政府采购执行率为 100%", "政府采购执行率为 101.17%")
-            .replace("“三公经费”控制率为 70%", "“三公经费”控制率为 68%")
-        )
+        text = corrected(leaf.analysis)
+        if leaf.weight == 4:  # 附件 1's weight 4 and score 4, where section 四 printed 3
+            text = text.replace("该指标得 100%权重分，即 3 分", "该指标得 100%权重分，即 4 分")
         if text != leaf.analysis:
             leaf.analysis = text
             leaf.save()
+    for section in evaluation.narrative.all():
+        if corrected(section.text) != section.text:
+            section.text = corrected(section.text)
+            section.save()
     assert not has_errors(check_evaluation(evaluation)), [p.message for p in check_evaluation(evaluation)]
     for name, username in [("submit", "evaluator"), ("approve", "bureau"), ("start_rectification", "bureau")]:
         perform(evaluation, name, user=users[username])

@@ -11,6 +11,7 @@ from django.urls import reverse
 from evaluations.domain.workflow import perform
 from reports.archive import verify_archive
 from reports.jobs import final_report
+from tests.factories import complete_report
 
 pytestmark = pytest.mark.slow
 
@@ -20,6 +21,7 @@ def approved(world, django_capture_on_commit_callbacks):
     evaluation = world["a"]
     evaluation.evaluating_firm.review_levels = 1
     evaluation.evaluating_firm.save()
+    complete_report(evaluation)
     for name, persona in (
         ("start_collecting", "evaluator_a"),
         ("start_scoring", "evaluator_a"),

@@ -33,7 +33,7 @@ from rubrics.document import DocumentError, parse_document
 from rubrics.engine import ENGINE_VERSION, compute_score
 from rubrics.models import EvaluationKind
 from rubrics.numbers import exact, round_score
-from tests.factories import EvaluationFactory, EvaluationIndicatorFactory
+from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, complete_report
 
 D = Decimal
 DATA = Path(__file__).parent / "data"
@@ -362,7 +362,7 @@ def submitted(world):
     EvaluationIndicatorFactory(
         evaluation=evaluation, parent=root, name="立项规范", weight=100, rule_kind="binary", inputs={"met": True}
     )
-    recompute_scores(evaluation)
+    complete_report(evaluation)
     for step, persona in (
         ("start_collecting", "evaluator_a"),
         ("start_scoring", "evaluator_a"),

@@ -26,7 +26,7 @@ from reports.content import Table
 from reports.rendering import render_pdf_document
 from reports.selection import outline_for
 from rubrics.numbers import plain
-from tests.factories import EvaluationFactory, EvaluationIndicatorFactory
+from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, complete_report
 
 pytestmark = pytest.mark.slow
 
@@ -192,7 +192,7 @@ def test_demo_reports_are_drafts_stamped_on_every_page_with_the_problem_list(dem
     assert report.content.draft
     for number, page in enumerate(report.pages, start=1):
         assert "草稿" in page, f"page {number} has no 草稿 stamp"
-    last = squash(report.pages[-1])
+    last = squash("".join(report.pages[-2:]))  # the list of the department's 26 findings takes two pages
     assert "附：尚未解决的问题清单" in last
     assert squash(report.content.problems[0].message)[:20] in squash("".join(report.pages[-3:]))
 
@@ -226,6 +226,19 @@ def test_a_clean_evaluation_is_not_a_draft_and_empty_optional_sections_render():
     evaluation.refresh_from_db()
     assert not has_errors(check_evaluation(evaluation))
 
+    # Required sections left empty are visible, not silently dropped, and keep the report a draft.
+    unfinished = assemble_report(evaluation, outline_for(evaluation))
+    assert unfinished.draft
+    assert any(p.severity == "待填" and p.where == "章节「部门情况」" for p in unfinished.problems)
+
+    def texts(section):
+        return [getattr(block, "text", "") for block in section.blocks] + [
+            t for c in section.children for t in texts(c)
+        ]
+
+    assert "（尚未填写）" in texts(unfinished.sections[0])
+
+    complete_report(evaluation)  # every required section written; 评价的局限性 and 其他 are optional
     content = assemble_report(evaluation, outline_for(evaluation))
     assert not content.draft
     other = content.sections[-1]
@@ -240,7 +253,7 @@ def test_a_clean_evaluation_is_not_a_draft_and_empty_optional_sections_render():
     assert "尚未解决的问题清单" not in text
     assert "综合得分为60分，评价等级为“中”。" in text
     assert "婚姻登记服务水平：权重分为40分，实际得分为0分。" in text
-    assert "（尚未填写）" in text  # required sections left empty are visible, not silently dropped
+    assert "（尚未填写）" not in text
 
 
 @pytest.mark.django_db

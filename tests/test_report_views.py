@@ -16,17 +16,16 @@ from reports import rendering, selection
 from reports import requests as report_requests
 from reports.models import ReportOutline, ReportSettings, ReportStatus, ReportVersion
 from reports.selection import default_outline
-from tests.factories import EvaluationIndicatorFactory
+from tests.factories import EvaluationIndicatorFactory, complete_report
 
 
 def scored(evaluation):
-    """A small scored indicator system, so a render takes a second, not ten."""
+    """A small scored indicator system and a finished text, so a render takes a second, not ten."""
     root = EvaluationIndicatorFactory(evaluation=evaluation, name="产出", weight=100, order=1)
     EvaluationIndicatorFactory(
         evaluation=evaluation, parent=root, name="完成率", weight=100, rule_kind="binary", inputs={"met": True}
     )
-    recompute_scores(evaluation)
-    return evaluation
+    return complete_report(evaluation)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.urls import reverse
 from evaluations.domain.workflow import perform
 from evaluations.models import EvaluationState
 from reports.archive import verify_archive
+from tests.factories import complete_report
 
 PAGES = [
     "evaluation-audit",
@@ -38,6 +39,7 @@ def in_consultation(world):
     evaluation.evaluating_firm.review_levels = 1
     evaluation.evaluating_firm.save()
     evaluation.findings.create(title="预算编制精准性不足")
+    complete_report(evaluation)
     for name, persona in (
         ("start_collecting", "evaluator_a"),
         ("start_scoring", "evaluator_a"),

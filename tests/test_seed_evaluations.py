@@ -69,7 +69,8 @@ def test_check_names_the_department_seed_errors(demo):
         assert f"指标「{name}」：评定得分" in errors, name
     assert "「在职人员控制率为 1.09%」与基础数据计算的在职人员控制率 117.65% 不一致" in errors
     everything = "\n".join(messages(demo["department"]))
-    assert "5140.09" in everything and "单位可能混用" in everything
+    # 5140.09 元 where 基础表1 holds 5,140.09 万元: a unit slip, named as one
+    assert "「实际在用固定资产价值 5140.09 元」" in errors and "单位“元”应为“万元”" in errors
     # The one award the report explains is not flagged.
     assert "指标「新建养老机构床位数」：评定得分" not in everything
 

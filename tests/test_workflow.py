@@ -5,7 +5,7 @@ import pytest
 from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform
 from evaluations.models import EvaluationState, OrganisationKind, StateChange, TeamRole
 from evaluations.models.roles import Role
-from tests.factories import EvaluationIndicatorFactory, TeamMemberFactory, UserFactory
+from tests.factories import EvaluationIndicatorFactory, TeamMemberFactory, UserFactory, complete_report
 
 S = EvaluationState
 
@@ -18,6 +18,7 @@ def flow(world):
     evaluation.evaluating_firm.save()
     reviewer2 = UserFactory(organisation=evaluation.evaluating_firm, role=Role.INTERNAL_REVIEWER)
     TeamMemberFactory(evaluation=evaluation, user=reviewer2, role=TeamRole.REVIEW_2)
+    complete_report(evaluation)  # the report is finished: the check lets it through
     return {**world, "reviewer2": reviewer2, "e": evaluation}
 
 
@@ -128,8 +129,8 @@ def test_submission_is_refused_while_the_consistency_check_has_errors(flow):
         ("pass_review", "reviewer_a"),
         ("pass_review", "reviewer2"),
     )
-    EvaluationIndicatorFactory(evaluation=flow["e"], name="孤立指标", weight=60)  # level 1 adds up to 60, unscored
-    with pytest.raises(TransitionError, match="一致性检查还有 2 个错误"):
+    EvaluationIndicatorFactory(evaluation=flow["e"], name="孤立指标", weight=60)  # level 1 adds up to 160, unscored
+    with pytest.raises(TransitionError, match="一致性检查还有 3 项未完成或有错误"):
         perform(flow["e"], "submit", user=flow["evaluator_a"])
     flow["e"].refresh_from_db()
     assert flow["e"].state == S.CONSULTATION

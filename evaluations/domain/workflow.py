@@ -28,7 +28,7 @@ from evaluations.models import (
 )
 from evaluations.models import Transition as Step
 from evaluations.queries.access import is_preparer, prepared_by, team_roles
-from evaluations.queries.consistency import check_evaluation, has_errors
+from evaluations.queries.consistency import Problem, check
 from evaluations.queries.review import unanswered_comments
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,30 @@ S = EvaluationState
 
 
 class TransitionError(ValueError):
-    """A transition refused; the message says why, in Chinese."""
+    """A transition refused; the message says why, in Chinese. ``items``: the findings of the check that
+    refused it (where and what, one line each), for a page to list."""
+
+    def __init__(self, message: str, items: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.items = items or []
+
+
+SHOWN_IN_REFUSAL = 10  # findings spelled out in the refusal itself; the evaluation page lists them all
+
+
+def _unfinished(evaluation: Evaluation, action: str) -> TransitionError | None:
+    """The refusal while the check, counting every to-do as an error, still finds something that blocks."""
+    blocking: list[Problem] = check(evaluation, submitting=True).blocking
+    if not blocking:
+        return None
+    items = [f"{problem.where}：{problem.message}" for problem in blocking]
+    listed = "；".join(f"{number}. {item.rstrip('。')}" for number, item in enumerate(items[:SHOWN_IN_REFUSAL], 1))
+    more = f"；等共 {len(items)} 项" if len(items) > SHOWN_IN_REFUSAL else ""
+    return TransitionError(
+        f"一致性检查还有 {len(items)} 项未完成或有错误，不能{action}：{listed}{more}。"
+        "请在评价页面的一致性检查中逐项处理。",
+        items,
+    )
 
 
 def preparer_refusal(user, evaluation: Evaluation) -> str | None:
@@ -68,16 +91,18 @@ def _bureau_reviewer(user, evaluation: Evaluation) -> str | None:
     return None
 
 
-def _ready_to_submit(evaluation: Evaluation) -> str | None:
-    """Every consultation comment answered, and no error left in the consistency check."""
+def _ready_to_submit(evaluation: Evaluation) -> str | TransitionError | None:
+    """Every consultation comment answered, and nothing left in the check: no error, no to-do (an empty
+    required section, an unfilled placeholder, a leaf without its inputs counts as an error here)."""
     open_comments = unanswered_comments(evaluation).count()
     if open_comments:
         return f"还有 {open_comments} 条征求意见尚未答复（采纳或不予采纳并说明理由），请先逐条答复。"
-    problems = check_evaluation(evaluation)
-    if has_errors(problems):
-        count = sum(problem.severity == "error" for problem in problems)
-        return f"一致性检查还有 {count} 个错误，请先在评价页面逐条处理后再提交。"
-    return None
+    return _unfinished(evaluation, "提交财政局审核")
+
+
+def _ready_to_approve(evaluation: Evaluation) -> TransitionError | None:
+    """What was submitted is complete and consistent: the same check as at submission."""
+    return _unfinished(evaluation, "批准")
 
 
 def _last_change(evaluation: Evaluation, name: str, level: int) -> StateChange | None:
@@ -130,7 +155,9 @@ TRANSITIONS = {
             style="outline-danger",
         ),
         Transition("submit", "提交财政局审核", frozenset({S.CONSULTATION}), preparer_refusal, guard=_ready_to_submit),
-        Transition("approve", "批准", frozenset({S.SUBMITTED}), _bureau_reviewer, style="success"),
+        Transition(
+            "approve", "批准", frozenset({S.SUBMITTED}), _bureau_reviewer, guard=_ready_to_approve, style="success"
+        ),
         Transition(
             "return",
             "退回修改",
@@ -171,6 +198,8 @@ def perform(evaluation: Evaluation, name: str, *, user, comment: str = "") -> St
         raise TransitionError(f"“{transition.label}”必须填写意见，说明需要修改的内容。")
     if transition.guard is not None:
         reason = transition.guard(evaluation)
+        if isinstance(reason, TransitionError):
+            raise reason
         if reason:
             raise TransitionError(reason)
     from_state, level = evaluation.state, evaluation.review_level

@@ -444,7 +444,10 @@ def score_payload(
         "grade": evaluation.grade,
         "rescale_note": info["rescale_note"],
         "chart": str(info["chart"]),
-        "problems": [{"severity": p.severity, "where": p.where, "message": p.message} for p in mine.get(node.pk, [])],
+        "problems": [
+            {"severity": p.severity, "label": p.label, "where": p.where, "message": p.message}
+            for p in mine.get(node.pk, [])
+        ],
     }
 
 

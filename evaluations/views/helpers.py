@@ -55,9 +55,15 @@ def context(request, evaluation: Evaluation, **extra) -> dict:
     }
 
 
+# The text pages show an empty section or list as empty already: their to-dos are listed on the workspace.
+SHOWN_AS_EMPTY = ("empty-section:", "empty-list:")
+
+
 def problems_by_anchor(evaluation: Evaluation, prefixes=None) -> dict[str, list]:
     problems: dict[str, list] = {}
     for problem in check_evaluation(evaluation):
+        if problem.key.startswith(SHOWN_AS_EMPTY):
+            continue
         if prefixes is None or problem.anchor.startswith(prefixes):
             problems.setdefault(problem.anchor, []).append(problem)
     return problems

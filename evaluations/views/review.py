@@ -25,6 +25,7 @@ from evaluations.domain.freezing import is_frozen
 from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform, timeline
 from evaluations.interfaces.charts import Section, score_rate_chart
+from evaluations.interfaces.check_display import check_display
 from evaluations.interfaces.lists import QueueTable
 from evaluations.models import (
     LEVEL_LABELS,
@@ -38,7 +39,6 @@ from evaluations.models.roles import Role, roles_of
 from evaluations.queries import access
 from evaluations.queries import review as review_queries
 from evaluations.queries.audit import evaluation_audit, indicator_audit
-from evaluations.queries.consistency import check_evaluation
 from evaluations.queries.inbox import inbox
 from evaluations.queries.overview import bureau_overview
 from evaluations.queries.tree import indicator_rows
@@ -242,7 +242,7 @@ def review(request, pk: int):
             "evaluation": evaluation,
             "show_scores": True,
             "rows": rows,
-            "problems": check_evaluation(evaluation),
+            "check": check_display(evaluation),
             "changes": review_queries.changes_since_last_review(evaluation),
             "transitions": available_transitions(request.user, evaluation),
             "sections": sections_for(evaluation.kind),

@@ -43,7 +43,7 @@ from evaluations.interfaces.scoring_page import (
 )
 from evaluations.models import EDITABLE_STATES, PREPARER_ROLES, Evaluation, EvaluationIndicator
 from evaluations.queries import access
-from evaluations.queries.consistency import ERROR, check_evaluation
+from evaluations.queries.consistency import check, check_evaluation
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.tree import indicator_tree
 from evaluations.views.helpers import xlsx_response
@@ -64,8 +64,10 @@ def scoring_page(request, pk: int):
     _can_view(request, evaluation)
     can_edit = access.can_score(request.user, evaluation)
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
-    problems = check_evaluation(evaluation)
-    mine, other = problems_by_indicator(problems)
+    result = check(evaluation)
+    mine, other = problems_by_indicator(result.problems)
+    # To-dos of the report's text belong to other pages: the workspace lists them with their progress.
+    other = [p for p in other if not p.is_todo or p.anchor == "indicators" or p.anchor.startswith("table-")]
     info = summary(evaluation, indicator_tree(evaluation, texts=True, figures=figures))
     scored = info["tree"]
     # A problem of an inner indicator (its analysis text, say) has no row of its own: list it on top.
@@ -76,6 +78,7 @@ def scoring_page(request, pk: int):
         if row.leaf is not None:
             row.widgets = leaf_widgets(row.leaf, figures, evaluation.pk)
             row.problems = mine.get(row.leaf.pk, [])
+            row.flagged = any(not p.is_todo for p in row.problems)
             row.explanation = humanize(row.leaf.score_explanation)
     return render(
         request,
@@ -89,8 +92,9 @@ def scoring_page(request, pk: int):
             "depth": scored.depth,
             "summary": info,
             "other_problems": other,
-            "error_count": sum(p.severity == ERROR for p in problems),
-            "problem_count": len(problems),
+            "error_count": len(result.errors),
+            "hint_count": len(result.warnings),
+            "check_progress": result.progress,
             "indicators_url": reverse("evaluation-indicators", args=[evaluation.pk]),
             "readonly_reason": _readonly_reason(request.user, evaluation) if not can_edit else "",
             "na_policy_label": na_policy_label(evaluation.na_policy),

@@ -105,11 +105,14 @@
       list.innerHTML = "";
       data.problems.forEach(function (problem) {
         const item = document.createElement("li");
-        item.className = problem.severity === "error" ? "text-danger" : "text-warning-emphasis";
-        item.textContent = (problem.severity === "error" ? "⚠ 错误：" : "ⓘ 提示：") + problem.message;
+        // 错误 red, 待填 (still to fill in) and 提示 neutral: a new indicator is a to-do, not an error
+        item.className = problem.severity === "error" ? "text-danger" : "text-body-secondary";
+        const mark = { error: "⚠ ", todo: "☐ ", warning: "ⓘ " }[problem.severity] || "";
+        item.textContent = mark + problem.label + "：" + problem.message;
         list.appendChild(item);
       });
-      if (row) { row.classList.toggle("has-problems", data.problems.length > 0); }
+      const flagged = data.problems.some(function (problem) { return problem.severity !== "todo"; });
+      if (row) { row.classList.toggle("has-problems", flagged); }
     }
   }
 

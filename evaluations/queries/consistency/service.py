@@ -1,0 +1,91 @@
+"""One run of the check over an evaluation: every family of checks, in the order the pages list them."""
+
+from __future__ import annotations
+
+from evaluations.datatables.figures import compute_figures
+from evaluations.models import EDITABLE_STATES, FROZEN_STATES, Evaluation, EvaluationState
+from evaluations.queries.consistency.completeness import completeness
+from evaluations.queries.consistency.indicators import (
+    binding_problems,
+    engine_results,
+    indicator_problems,
+    stored_score_problems,
+)
+from evaluations.queries.consistency.problem import WARNING, CheckResult, Problem, as_errors, key
+from evaluations.queries.consistency.quantities import data_quantities
+from evaluations.queries.consistency.quotes import quoted_figure_problems
+from evaluations.queries.consistency.scores import score_quote_problems
+from evaluations.queries.consistency.tables import date_problems, table_problems
+from evaluations.queries.consistency.texts import _texts, unit_problems
+from evaluations.queries.datatables import evaluation_tables
+from evaluations.queries.review import open_review_comments
+from evaluations.queries.tree import indicator_tree
+from rubrics.engine import grade_for
+
+# While the team drafts (and the internal reviewers read the draft) what is missing is a to-do; once the
+# evaluation is with the bureau, anything still missing is an error, as it is for the submission itself.
+DRAFTING_STATES = EDITABLE_STATES | {EvaluationState.INTERNAL_REVIEW}
+
+
+def check(evaluation: Evaluation, *, submitting: bool | None = None) -> CheckResult:
+    """Every finding the data lets us find (DESIGN §7), and the progress of the to-do list.
+
+    ``submitting``: count the to-dos as errors (the submission and approval guards pass True); by default they
+    are errors once the evaluation has left the drafting states.
+    """
+    if submitting is None:
+        submitting = evaluation.state not in DRAFTING_STATES
+    indicators = list(evaluation.indicators.all())
+    scored = indicator_tree(evaluation, indicators)
+    tables = evaluation_tables(evaluation)
+    figures = compute_figures(evaluation.kind, tables)
+    texts = _texts(evaluation, indicators)
+    runs = engine_results(evaluation, scored)
+    todo = completeness(evaluation, scored, runs, figures, texts)
+    total = scored.total
+    grade = grade_for(total, evaluation.grades) if total is not None else ""
+    quoted, slips = quoted_figure_problems(texts, data_quantities(tables, figures))
+
+    problems = list(todo.problems)
+    problems += indicator_problems(indicators, scored, runs)
+    problems += stored_score_problems(evaluation, scored, runs)
+    if evaluation.state not in FROZEN_STATES:  # approved: the record, checked when it was approved
+        problems += binding_problems(indicators, figures)
+    problems += table_problems(evaluation, tables)
+    problems += date_problems(evaluation, tables, texts)
+    problems += quoted
+    problems += score_quote_problems(texts, scored, total, grade, evaluation.grades)
+    problems += unit_problems(texts, slips)
+    problems += review_comment_problems(evaluation)
+    if submitting:
+        problems = as_errors(problems)
+    return CheckResult(problems, todo.progress, submitting)
+
+
+def check_evaluation(evaluation: Evaluation, *, submitting: bool | None = None) -> list[Problem]:
+    """The findings of ``check`` alone (for callers that only list them)."""
+    return check(evaluation, submitting=submitting).problems
+
+
+def review_comment_problems(evaluation: Evaluation) -> list[Problem]:
+    """The bureau's return comments, shown as hints where they apply until the evaluation is resubmitted."""
+    problems = []
+    for comment in open_review_comments(evaluation):
+        if comment.indicator_id:
+            anchor = f"indicator-{comment.indicator_id}"
+        elif comment.section_key:
+            anchor = f"section-{comment.section_key}"
+        elif comment.finding_id:
+            anchor = f"问题-{comment.finding_id}"
+        else:
+            anchor = ""
+        problems.append(
+            Problem(
+                WARNING,
+                comment.target_label(),
+                f"财政局审核意见（退回修改）：{comment.text}",
+                anchor,
+                key("review-comment", anchor or "evaluation", str(comment.pk)),
+            )
+        )
+    return problems
