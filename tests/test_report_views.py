@@ -216,7 +216,9 @@ def test_each_hand_off_renders_the_state_it_hands_on_and_the_unit_sees_only_that
         client.post(urls(evaluation)["generate"])  # the team's own draft, before a correction
     client.force_login(world["unit_a"])
     assert client.get(urls(evaluation)["download"]).status_code == 403  # not shared yet
-    NarrativeSection.objects.create(evaluation=evaluation, key="dept_overview", text="更正后的部门概况。")
+    NarrativeSection.objects.update_or_create(
+        evaluation=evaluation, key="dept_overview", defaults={"text": "更正后的部门概况。"}
+    )
     _hand_to_consultation(world, django_capture_on_commit_callbacks)
 
     handed = {
