@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("evaluations", "0009_na_policy"),
+        ("evaluations", "0010_indicator_analysis_drafted"),
     ]
 
     operations = [
