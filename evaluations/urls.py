@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from evaluations.views import datatables, evaluations, evidence, narrative, review, scoring, workspace
+from evaluations.views import datatables, evaluations, evidence, explanations, narrative, review, scoring, workspace
 
 E = "evaluations/<int:pk>/"
 
@@ -56,6 +56,7 @@ urlpatterns = [
     path(E + "consultation/", review.consultation, name="evaluation-consultation"),
     path(E + "consultation/ledger/", review.consultation_ledger, name="consultation-ledger"),
     path(E + "review/", review.review, name="evaluation-review"),
+    path(E + "explanations/", explanations.explanations, name="evaluation-explanations"),
     path(E + "rectification/", review.rectification, name="evaluation-rectification"),
     path(E + "rectification/<int:item_pk>/file/", review.rectification_file, name="rectification-file"),
     path(E + "new-version/", review.new_version, name="evaluation-new-version"),

@@ -165,3 +165,50 @@ class RectificationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finding.title}（{self.get_status_display()}）"
+
+
+class ExplanationStatus(models.TextChoices):
+    PENDING = "pending", "待复核"
+    ACCEPTED = "accepted", "已认可"
+    REJECTED = "rejected", "未认可"
+
+
+class Explanation(models.Model):
+    """说明: the team's explanation of a check error that states a true fact (a subsidy of the year paid the next
+    January), decided by the reviewer who holds the evaluation next. An accepted explanation stops the error from
+    blocking and is printed under 其他需要说明的问题. One per finding: explaining again replaces the text."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="explanations", verbose_name="评价"
+    )
+    key = models.CharField("检查项标识", max_length=200)  # Problem.key: which check, where
+    where = models.CharField("位置", max_length=200)
+    message = models.TextField("检查发现")  # as the check worded it when explained
+    text = models.TextField("说明")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="说明人"
+    )
+    created_at = models.DateTimeField("说明时间", auto_now=True)
+    status = models.CharField(
+        "复核结果", max_length=20, choices=ExplanationStatus.choices, default=ExplanationStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="复核人",
+    )
+    decided_at = models.DateTimeField("复核时间", null=True, blank=True)
+    decision_comment = models.TextField("复核意见", blank=True)
+    history = HistoricalRecords(verbose_name="说明修改记录")
+
+    class Meta:
+        verbose_name = "检查说明"
+        verbose_name_plural = "检查说明"
+        ordering = ["evaluation", "created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["evaluation", "key"], name="one_explanation_per_finding")]
+
+    def __str__(self) -> str:
+        return f"{self.where}：{self.text[:30]}"

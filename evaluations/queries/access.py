@@ -155,6 +155,21 @@ def can_edit_narrative(user, evaluation: Evaluation) -> bool:
     return can_edit_evaluation(user, evaluation)
 
 
+def can_view_explanations(user, evaluation: Evaluation) -> bool:
+    """说明 on check errors are the firm's and the bureau's business: the team (preparers and internal reviewers),
+    and the commissioning bureau once the evaluation was submitted to it; never the evaluated unit."""
+    roles = roles_of(user)
+    if Role.ADMIN in roles:
+        return True
+    if roles & {Role.EVALUATOR, Role.INTERNAL_REVIEWER} and is_on_team(user, evaluation):
+        return True
+    return is_commissioning_bureau_user(user, evaluation) and evaluation.state in {
+        EvaluationState.SUBMITTED,
+        EvaluationState.RETURNED,
+        *FROZEN_STATES,
+    }
+
+
 def can_download_evidence(user, evidence: Evidence) -> bool:
     """Whoever may see the evaluation may download its evidence (the selector already limits that)."""
     return evidence_for_user(user).filter(pk=evidence.pk).exists()
