@@ -19,6 +19,7 @@ from evaluations.datatables.figures import compute_figures
 from evaluations.models import Evaluation
 from evaluations.queries.consistency import ERROR, TODO, check_evaluation, unfinished
 from evaluations.queries.datatables import evaluation_tables
+from evaluations.queries.explanations import accepted_explanations
 from evaluations.queries.narrative import score_sentence
 from evaluations.queries.research import research_rows
 from evaluations.queries.tree import indicator_tree, not_applicable_note
@@ -83,6 +84,7 @@ class Context:
     grade: str
     grade_footnote: str
     na_note: str = ""  # leaves marked 不适用 and how the total was reached
+    problems: list = field(default_factory=list)  # the check's findings (accepted explanations are printed)
     placed_tables: set[str] = field(default_factory=set)
 
     @property
@@ -258,6 +260,14 @@ def _field_research(ctx: Context) -> list:
     return [base_tables.field_research_table(rows)]
 
 
+def _explanations(ctx: Context) -> list:
+    """Errors of the check that state true facts, as the team explained them and the reviewer accepted."""
+    return [
+        Paragraph(problem.explanation.text.strip(), label=f"关于{problem.where}：")
+        for problem in accepted_explanations(ctx.problems)
+    ]
+
+
 def _part(ctx: Context, part: Part, level: int) -> tuple[list, list[Section]]:
     """The blocks and generated subsections of one part of a node."""
     kind = part.kind
@@ -285,6 +295,8 @@ def _part(ctx: Context, part: Part, level: int) -> tuple[list, list[Section]]:
         return _base_tables(ctx), []
     if kind == "field_research":
         return _field_research(ctx), []
+    if kind == "explanations":
+        return _explanations(ctx), []
     raise ValueError(f"未知的提纲内容：{kind}")
 
 
@@ -348,6 +360,7 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
         grade=evaluation.grade if total is not None else "",
         grade_footnote=grade_note(evaluation.grades),
         na_note=not_applicable_note(scored, evaluation.na_policy),
+        problems=check_evaluation(evaluation),
     )
     preamble: list[Paragraph] = []
     for part in spec.preamble:
@@ -368,7 +381,7 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
         section.new_page = section.wide = True
         _number(section.children, section.anchor)
 
-    problems = check_evaluation(evaluation)
+    problems = ctx.problems
     draft = bool(unfinished(problems))  # an error, or something still to fill in: not yet the report
     unit = evaluation.evaluated_unit.name
     subject = evaluation.project.name if evaluation.project else evaluation.title

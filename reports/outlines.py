@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 class Part:
     kind: str  # text | table | team_text | conclusion | score_full | score_summary | analysis | items
     #            indicator_system | indicator_annex | base_tables | field_research
+    #            explanations (accepted 说明 of check errors)
     key: str = ""
 
 
@@ -118,7 +119,7 @@ PROJECT_V1 = OutlineSpec(
         N("主要经验及做法", P("items", "experiences")),
         N("存在的问题", P("items", "findings")),
         N("相关建议和整改措施", P("items", "recommendations")),
-        N("其他需要说明的问题", T("other"), optional=True),
+        N("其他需要说明的问题", T("other"), P("explanations"), optional=True),
     ),
     annexes=(
         N("项目绩效指标体系评分表", P("indicator_annex")),
@@ -197,7 +198,7 @@ DEPARTMENT_V1 = OutlineSpec(
                 N("建议和改进措施", P("items", "recommendations")),
             ),
         ),
-        N("其他需要说明的问题", T("other"), optional=True),
+        N("其他需要说明的问题", T("other"), P("explanations"), optional=True),
     ),
     annexes=(
         N("指标体系得分表", P("indicator_annex")),

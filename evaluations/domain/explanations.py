@@ -13,7 +13,7 @@ from evaluations.domain.errors import EditError, FieldErrors, text_of
 from evaluations.domain.workflow import TRANSITIONS, refusal
 from evaluations.models import Evaluation, EvaluationState, Explanation, ExplanationStatus, User
 from evaluations.queries.access import can_edit_evaluation
-from evaluations.queries.consistency import ERROR, check_evaluation
+from evaluations.queries.consistency import ERROR, EXPLAINED, check_evaluation
 
 MAX_TEXT = 2000
 # The step whose performer decides explanations, per state.
@@ -39,7 +39,7 @@ def explain(*, evaluation: Evaluation, user: User, key: str, text: str) -> Expla
         errors.add("text", "请写明说明的内容：为什么该项检查结果不需要修改数据。")
     elif len(text) > MAX_TEXT:
         errors.add("text", f"说明最多 {MAX_TEXT} 个字，现为 {len(text)} 个字。")
-    problem = next((p for p in check_evaluation(evaluation) if p.key == key and p.severity == ERROR), None)
+    problem = next((p for p in check_evaluation(evaluation) if p.key == key and p.severity in (ERROR, EXPLAINED)), None)
     if problem is None:
         errors.add("key", "该检查错误已不存在（可能已经修正），无需说明。请刷新页面。")
     errors.raise_if_any()

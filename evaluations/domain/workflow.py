@@ -47,9 +47,11 @@ class TransitionError(ValueError):
 SHOWN_IN_REFUSAL = 10  # findings spelled out in the refusal itself; the evaluation page lists them all
 
 
-def _unfinished(evaluation: Evaluation, action: str) -> TransitionError | None:
-    """The refusal while the check, counting every to-do as an error, still finds something that blocks."""
-    blocking: list[Problem] = check(evaluation, submitting=True).blocking
+def _unfinished(evaluation: Evaluation, action: str, *, pending_passes: bool = False) -> TransitionError | None:
+    """The refusal while the check, counting every to-do as an error, still finds something that blocks.
+    ``pending_passes``: an error explained by the team but not yet decided does not block (on submission the
+    bureau decides it; approval needs it accepted)."""
+    blocking: list[Problem] = check(evaluation, submitting=True, pending_passes=pending_passes).blocking
     if not blocking:
         return None
     items = [f"{problem.where}：{problem.message}" for problem in blocking]
@@ -57,7 +59,7 @@ def _unfinished(evaluation: Evaluation, action: str) -> TransitionError | None:
     more = f"；等共 {len(items)} 项" if len(items) > SHOWN_IN_REFUSAL else ""
     return TransitionError(
         f"一致性检查还有 {len(items)} 项未完成或有错误，不能{action}：{listed}{more}。"
-        "请在评价页面的一致性检查中逐项处理。",
+        "请在评价页面的一致性检查中逐项处理；数据属实的错误可在“检查说明”中写明说明，由复核人员认可。",
         items,
     )
 
@@ -97,11 +99,12 @@ def _ready_to_submit(evaluation: Evaluation) -> str | TransitionError | None:
     open_comments = unanswered_comments(evaluation).count()
     if open_comments:
         return f"还有 {open_comments} 条征求意见尚未答复（采纳或不予采纳并说明理由），请先逐条答复。"
-    return _unfinished(evaluation, "提交财政局审核")
+    return _unfinished(evaluation, "提交财政局审核", pending_passes=True)
 
 
 def _ready_to_approve(evaluation: Evaluation) -> TransitionError | None:
-    """What was submitted is complete and consistent: the same check as at submission."""
+    """What was submitted is complete and consistent: the same check as at submission, with every explanation
+    accepted."""
     return _unfinished(evaluation, "批准")
 
 

@@ -75,6 +75,8 @@ class CheckDisplay:
     todos: list[TodoGroup]
     errors: list[ProblemLink]
     warnings: list[ProblemLink]
+    explained: list[ProblemLink]
+    explanations_url: str  # 检查说明: where errors are explained and explanations decided
 
     @property
     def progress(self):
@@ -101,4 +103,6 @@ def check_display(evaluation: Evaluation, result: CheckResult | None = None) -> 
         groups,
         [problem_link(evaluation, p) for p in result.errors],
         [problem_link(evaluation, p) for p in result.warnings],
+        [problem_link(evaluation, p) for p in result.explained],
+        reverse("evaluation-explanations", args=[evaluation.pk]),
     )

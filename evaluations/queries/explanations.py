@@ -6,18 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evaluations.models import Evaluation, Explanation, ExplanationStatus
-from evaluations.queries.consistency import ERROR, Problem, check_evaluation
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    problem: Problem
-    explanation: Explanation | None
+from evaluations.queries.consistency import ERROR, EXPLAINED, Problem, check_evaluation
 
 
 @dataclass(frozen=True)
 class ExplanationBoard:
-    rows: list[BoardRow]  # every current error, explained or not, in the check's order
+    rows: list[Problem]  # every current error, explained or not, in the check's order (problem.explanation)
     stale: list[Explanation]  # explanations of findings the check no longer reports
 
     @property
@@ -33,23 +27,16 @@ class ExplanationBoard:
 
 def explanation_board(evaluation: Evaluation, problems: list[Problem] | None = None) -> ExplanationBoard:
     problems = check_evaluation(evaluation) if problems is None else problems
-    explanations = {
-        e.key: e for e in Explanation.objects.filter(evaluation=evaluation).select_related("author", "decided_by")
-    }
-    rows = [
-        BoardRow(problem, explanations.get(problem.key))
-        for problem in problems
-        if problem.severity == ERROR or problem.key in explanations
+    rows = [problem for problem in problems if problem.severity in (ERROR, EXPLAINED)]
+    current = {row.key for row in rows}
+    stale = [
+        explanation
+        for explanation in Explanation.objects.filter(evaluation=evaluation).select_related("author", "decided_by")
+        if explanation.key not in current
     ]
-    current = {row.problem.key for row in rows}
-    return ExplanationBoard(rows, [e for key, e in explanations.items() if key not in current])
+    return ExplanationBoard(rows, stale)
 
 
-def accepted_explanations(evaluation: Evaluation, problems: list[Problem] | None = None) -> list[Explanation]:
-    """What the report prints under 其他需要说明的问题: accepted explanations of findings that still stand."""
-    board = explanation_board(evaluation, problems)
-    return [
-        row.explanation
-        for row in board.rows
-        if row.explanation is not None and row.explanation.status == ExplanationStatus.ACCEPTED
-    ]
+def accepted_explanations(problems: list[Problem]) -> list[Problem]:
+    """What the report prints under 其他需要说明的问题: the errors whose explanation was accepted."""
+    return [problem for problem in problems if problem.severity == EXPLAINED and problem.explanation is not None]

@@ -14,6 +14,7 @@ the prose, placeholders, mixed money units); ``service`` runs them all.
 
 from evaluations.queries.consistency.problem import (
     ERROR,
+    EXPLAINED,
     SEVERITY_LABELS,
     TODO,
     WARNING,
@@ -32,6 +33,7 @@ from evaluations.queries.consistency.texts import _texts, plain_text
 __all__ = [
     "DRAFTING_STATES",
     "ERROR",
+    "EXPLAINED",
     "SEVERITY_LABELS",
     "TODO",
     "WARNING",

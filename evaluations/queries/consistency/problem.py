@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 
-TODO, ERROR, WARNING = "todo", "error", "warning"
-SEVERITY_LABELS = {TODO: "待填", ERROR: "错误", WARNING: "提示"}
+TODO, ERROR, WARNING, EXPLAINED = "todo", "error", "warning", "explained"
+SEVERITY_LABELS = {TODO: "待填", ERROR: "错误", WARNING: "提示", EXPLAINED: "已说明"}
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,9 @@ class Problem:
 
     ``severity``: TODO (待填: something still to fill in — a missing scoring input, an empty required section, an
     unfilled placeholder; a to-do while drafting, an ERROR at submission and approval), ERROR (错误: blocks
-    submission) or WARNING (提示: shown, never blocks).
+    submission), WARNING (提示: shown, never blocks) or EXPLAINED (已说明: an error the team explained and the
+    reviewer accepted; shown with the explanation, never blocks).
+    ``explanation``: the team's 说明 of an error (evaluations.models.Explanation: text, status, who decided), if any.
     ``where``: the place in words (指标「预算执行率」的分析, 章节「项目背景」); ``anchor``: the place as the pages
     link to it ("indicator-12", "table-funds_use", "section-background", "问题-3", "indicators", "items-findings").
     ``key``: a stable identity of the finding, ``<check>:<anchor>[:<detail>]`` — the kind of check, the place,
@@ -33,6 +35,7 @@ class Problem:
     message: str
     anchor: str
     key: str
+    explanation: object = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -68,6 +71,21 @@ def digest(text: str) -> str:
 def as_errors(problems: list[Problem]) -> list[Problem]:
     """At submission and approval a to-do is an error: the report cannot go out unfinished."""
     return [replace(problem, severity=ERROR) if problem.is_todo else problem for problem in problems]
+
+
+def with_explanations(problems: list[Problem], explanations: dict, *, pending_passes: bool = False) -> list[Problem]:
+    """Each error with the team's explanation attached; an accepted one no longer blocks (EXPLAINED). With
+    ``pending_passes`` an explanation still waiting for its reviewer does not block either: on submission the
+    bureau is that reviewer. To-dos cannot be explained away: they are filled in."""
+    explained = []
+    for problem in problems:
+        explanation = explanations.get(problem.key) if problem.severity == ERROR else None
+        if explanation is None:
+            explained.append(problem)
+            continue
+        passes = explanation.status == "accepted" or (pending_passes and explanation.status == "pending")
+        explained.append(replace(problem, severity=EXPLAINED if passes else ERROR, explanation=explanation))
+    return explained
 
 
 def has_errors(problems: list[Problem]) -> bool:
@@ -108,7 +126,7 @@ class CheckResult:
     by_severity: dict[str, list[Problem]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        grouped: dict[str, list[Problem]] = {TODO: [], ERROR: [], WARNING: []}
+        grouped: dict[str, list[Problem]] = {TODO: [], ERROR: [], WARNING: [], EXPLAINED: []}
         for problem in self.problems:
             grouped[problem.severity].append(problem)
         object.__setattr__(self, "by_severity", grouped)
@@ -124,6 +142,10 @@ class CheckResult:
     @property
     def warnings(self) -> list[Problem]:
         return self.by_severity[WARNING]
+
+    @property
+    def explained(self) -> list[Problem]:
+        return self.by_severity[EXPLAINED]
 
     @property
     def blocking(self) -> list[Problem]:

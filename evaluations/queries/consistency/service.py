@@ -11,7 +11,14 @@ from evaluations.queries.consistency.indicators import (
     indicator_problems,
     stored_score_problems,
 )
-from evaluations.queries.consistency.problem import WARNING, CheckResult, Problem, as_errors, key
+from evaluations.queries.consistency.problem import (
+    WARNING,
+    CheckResult,
+    Problem,
+    as_errors,
+    key,
+    with_explanations,
+)
 from evaluations.queries.consistency.quantities import data_quantities
 from evaluations.queries.consistency.quotes import quoted_figure_problems
 from evaluations.queries.consistency.scores import score_quote_problems
@@ -27,11 +34,12 @@ from rubrics.engine import grade_for
 DRAFTING_STATES = EDITABLE_STATES | {EvaluationState.INTERNAL_REVIEW}
 
 
-def check(evaluation: Evaluation, *, submitting: bool | None = None) -> CheckResult:
+def check(evaluation: Evaluation, *, submitting: bool | None = None, pending_passes: bool = False) -> CheckResult:
     """Every finding the data lets us find (DESIGN §7), and the progress of the to-do list.
 
     ``submitting``: count the to-dos as errors (the submission and approval guards pass True); by default they
-    are errors once the evaluation has left the drafting states.
+    are errors once the evaluation has left the drafting states. Errors carry the team's explanations; accepted
+    ones (and, with ``pending_passes``, those waiting for the reviewer) no longer block.
     """
     if submitting is None:
         submitting = evaluation.state not in DRAFTING_STATES
@@ -57,6 +65,8 @@ def check(evaluation: Evaluation, *, submitting: bool | None = None) -> CheckRes
     problems += score_quote_problems(texts, scored, total, grade, evaluation.grades)
     problems += unit_problems(texts, slips)
     problems += review_comment_problems(evaluation)
+    explanations = {e.key: e for e in evaluation.explanations.select_related("author", "decided_by")}
+    problems = with_explanations(problems, explanations, pending_passes=pending_passes)
     if submitting:
         problems = as_errors(problems)
     return CheckResult(problems, todo.progress, submitting)
