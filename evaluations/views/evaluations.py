@@ -215,5 +215,12 @@ def evaluation_basics(request, pk: int):
                     messages.info(request, "基本信息没有变化。")
                 return redirect("evaluation-detail", pk=evaluation.pk)
     return render(
-        request, "evaluations/manage/basics.html", {"evaluation": evaluation, "form": form, "can_edit": can_edit}
+        request,
+        "evaluations/manage/basics.html",
+        {
+            "evaluation": evaluation,
+            "form": form,
+            "can_edit": can_edit,
+            "show_scores": access.can_view_scores(request.user, evaluation),  # the workspace tabs
+        },
     )

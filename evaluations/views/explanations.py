@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from evaluations.domain import explanations as explanation_service
 from evaluations.domain.errors import EditError
+from evaluations.interfaces.check_display import problem_link
 from evaluations.models import Explanation
 from evaluations.queries import access
 from evaluations.queries.explanations import explanation_board
@@ -65,7 +66,9 @@ def explanations(request, pk: int):
         "evaluations/review/explanations.html",
         {
             "evaluation": evaluation,
+            "show_scores": True,  # the workspace tabs: whoever reads explanations reads the scores
             "board": board,
+            "links": [problem_link(evaluation, problem) for problem in board.rows],
             "can_explain": access.can_edit_evaluation(request.user, evaluation),
             "decision_refusal": explanation_service.decision_refusal(request.user, evaluation),
         },
