@@ -23,7 +23,9 @@ from evaluations.domain.research import (
     ResearchInputError,
     save_research,
 )
+from evaluations.interfaces.forms import SectionTextForm
 from evaluations.models import Evaluation
+from evaluations.narrative_html import clean_section_html
 from evaluations.queries import access
 from evaluations.queries import narrative as narrative_reads
 from evaluations.queries.datatables import evaluation_tables
@@ -69,14 +71,18 @@ def narrative_section(request, pk: int, key: str):
     following = sections[index + 1] if index + 1 < len(sections) else None
     if request.method == "POST":
         helpers.require_narrative_editor(request, evaluation)
-        text = request.POST.get("text", "")
+        text = clean_section_html(request.POST.get("text", ""))  # shown again as saved, should the save fail
         try:
             with transaction.atomic():
                 narrative_service.save_section(
                     evaluation=evaluation, key=key, text=text, expected_version=helpers.version(request)
                 )
         except StaleObjectError as error:
-            conflict = {"message": narrative_service.conflict_message(error, section.title), "error": error}
+            conflict = {
+                "message": narrative_service.conflict_message(error, section.title),
+                "error": error,
+                "rich": True,
+            }
             version = error.current
         except narrative_service.NarrativeInputError as error:
             messages.error(request, str(error))
@@ -94,6 +100,7 @@ def narrative_section(request, pk: int, key: str):
             evaluation,
             section=section,
             text=text,
+            form=SectionTextForm(initial={"text": text}),
             version=version,
             conflict=conflict,
             problems=problems,
