@@ -141,10 +141,12 @@ TASKS = {
     }
 }
 
-# The section editor's own extension (Word lists pasted as lists), loaded by django-prose-editor's configurable
-# preset. It adds no HTML: what a section may hold is evaluations.narrative_html's allow-list.
+# The section editor's own extensions, loaded by django-prose-editor's configurable preset: Word's list paragraphs
+# pasted as lists, and figures bound to the data. They add no HTML of their own: what a section may hold is
+# evaluations.narrative_html's allow-list.
 DJANGO_PROSE_EDITOR_EXTENSIONS = [
-    {"js": [static_lazy("js/prose_word_paste.js")], "extensions": {"WordPaste": html_tags([])}}
+    {"js": [static_lazy("js/prose_word_paste.js")], "extensions": {"WordPaste": html_tags([])}},
+    {"js": [static_lazy("js/prose_data_figure.js")], "extensions": {"DataFigure": html_tags(["span"])}},
 ]
 
 # Large tables post one field per cell when JavaScript is off (tables.js sends one JSON field).

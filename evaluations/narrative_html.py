@@ -6,8 +6,14 @@ title is the report heading), bullet and numbered lists, bold, italic and tables
 new editions) all call it. Plain text (an older document, a browser without the editor) becomes one paragraph per
 line; HTML (the editor's, or pasted from Word or a web page) is sanitised with nh3 against an explicit allow-list.
 
+A figure bound to the data is stored as ``<span data-figure="KEY"></span>`` (the only attribute a span may have):
+its value is never stored, it is filled in when the text is shown or printed (evaluations.queries.bound_figures
+says which keys exist and what they read), so it cannot go stale; a key that no longer exists shows
+MISSING_FIGURE.
+
 ``plain_text`` gives the text back for whatever reads sections as text (the consistency check, counts, messages),
-and ``parse`` the normalised element tree that the report (reports/) lays out with its own styles.
+``figure_keys`` the bindings, ``with_figures`` the HTML a page shows, and ``parse`` the normalised element tree that
+the report (reports/) lays out with its own styles.
 
 Pure Python (nh3 and the standard library): no Django, so every layer may use it.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -24,9 +31,16 @@ import nh3
 # --- what a section may hold ------------------------------------------------------------------------
 
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "strong", "em", "h3", "h4", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td"}
+    {"p", "br", "strong", "em", "h3", "h4", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "span"}
 )
-ALLOWED_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+ALLOWED_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "span": {"data-figure"}}
+FIGURE = "data-figure"
+# A bound figure's key (see evaluations.queries.bound_figures): total · grade · figure:KEY · sum:TABLE:COLUMN ·
+# indicator:PATH:score|weight|actual. Anything else is not a key and is dropped with its span.
+FIGURE_KEY = re.compile(
+    r"^(?:total|grade|figure:[^<>\"\s]{1,200}|sum:\w{1,60}:\w{1,60}(?::wan)?|indicator:[^<>\"]{1,600}:(?:score|weight|actual))$"
+)
+MISSING_FIGURE = "数据已删除"
 MAX_SPAN = 100  # a merged cell spans at most this many rows or columns; anything else is junk
 # Dropped with everything inside them (the rest of a disallowed tag is unwrapped: its text stays).
 DROPPED_WITH_CONTENT = frozenset(
@@ -67,10 +81,11 @@ EDITOR_EXTENSIONS = {
     "TableCell": True,
     "History": True,
     "WordPaste": True,  # ours (static/js/prose_word_paste.js): Word's list paragraphs become real lists
+    "DataFigure": True,  # ours (static/js/prose_data_figure.js): a figure bound to the data, from a picker
 }
 
 BLOCK_TAGS = frozenset({"p", "h3", "h4", "ul", "ol", "table"})
-INLINE_TAGS = frozenset({"strong", "em", "br"})
+INLINE_TAGS = frozenset({"strong", "em", "br", "span"})
 TEXT_BLOCKS = frozenset({"p", "h3", "h4"})
 SPACE = re.compile(r"[ \t\n\r\f\xa0]+")
 EDGE_SPACE = " \t\n\r\f\xa0\u3000"
@@ -189,6 +204,8 @@ def _span_filter(tag: str, attribute: str, value: str) -> str | None:
     if attribute in ("colspan", "rowspan"):
         value = value.strip()
         return value if value.isdigit() and 1 < int(value) <= MAX_SPAN else None
+    if attribute == FIGURE:
+        return value if FIGURE_KEY.match(value) else None
     return None
 
 
@@ -227,11 +244,14 @@ class Element:
     children: list[Element | str] = field(default_factory=list)
 
     @property
+    def figure(self) -> str:
+        """The key of a bound figure (a span), "" for every other element."""
+        return self.attrs.get(FIGURE, "") if self.tag == "span" else ""
+
+    @property
     def text(self) -> str:
-        """The text inside, line breaks as "\\n"."""
-        return "".join(
-            child if isinstance(child, str) else "\n" if child.tag == "br" else child.text for child in self.children
-        )
+        """The text inside, line breaks as "\\n" (bound figures left out: see text_of)."""
+        return text_of(self)
 
     def span(self, name: str) -> int:
         value = self.attrs.get(name, "1")
@@ -273,7 +293,8 @@ class _Builder(HTMLParser):
 
 
 def _inline(children: list[Element | str]) -> list[Element | str]:
-    """Inline content with whitespace collapsed and empty bold/italic dropped."""
+    """Inline content with whitespace collapsed and empty bold/italic dropped; a bound figure is an empty span
+    with its key (a span without one is unwrapped)."""
     out: list[Element | str] = []
     for child in children:
         if isinstance(child, str):
@@ -282,18 +303,31 @@ def _inline(children: list[Element | str]) -> list[Element | str]:
                 out.append(text)
         elif child.tag == "br":
             out.append(Element("br"))
+        elif child.tag == "span":
+            if child.figure:
+                out.append(Element("span", {FIGURE: child.figure}))
+            else:
+                out.extend(_inline(child.children))
         elif child.tag in INLINE_TAGS:
             inner = _inline(child.children)
             if inner:
                 out.append(Element(child.tag, {}, inner))
         else:  # a block inside inline content (only from odd markup): keep its text
             out.extend(_inline(child.children))
-    return out
+    merged: list[Element | str] = []  # adjacent texts (from unwrapped tags) as one, its spaces collapsed again
+    for node in out:
+        if isinstance(node, str) and merged and isinstance(merged[-1], str):
+            merged[-1] = SPACE.sub(" ", merged[-1] + node)
+        else:
+            merged.append(node)
+    return merged
 
 
 def _has_text(children: list[Element | str]) -> bool:
     return any(
-        child.strip(EDGE_SPACE) if isinstance(child, str) else child.tag != "br" and _has_text(child.children)
+        child.strip(EDGE_SPACE)
+        if isinstance(child, str)
+        else bool(child.figure) or (child.tag != "br" and _has_text(child.children))
         for child in children
     )
 
@@ -311,6 +345,8 @@ def _trim(children: list[Element | str], *, start: bool) -> None:
             children.pop(index)
         elif child.tag == "br":
             children.pop(index)
+        elif child.figure:  # a bound figure is content
+            return
         else:
             _trim(child.children, start=start)
             if child.children:
@@ -439,52 +475,97 @@ def parse(value: str | None) -> list[Element]:
     return normalise(_Builder.build(cleaned)) if cleaned else []
 
 
-# --- as plain text ------------------------------------------------------------------------------------
+# --- as plain text, and with the figures' values ---------------------------------------------------------
 
 
-def lines_of(blocks: list[Element | str]) -> list[str]:
+def text_of(node: Element | str, figures: Mapping[str, str] | None = None) -> str:
+    """The text of a node, line breaks as "\\n"; a bound figure reads as its value in ``figures`` (MISSING_FIGURE
+    when the key is not there), or as nothing without ``figures``."""
+    if isinstance(node, str):
+        return node
+    if node.tag == "br":
+        return "\n"
+    if node.figure:
+        return "" if figures is None else figures.get(node.figure, MISSING_FIGURE)
+    return "".join(text_of(child, figures) for child in node.children)
+
+
+def lines_of(blocks: list[Element | str], figures: Mapping[str, str] | None = None) -> list[str]:
     """The text lines of parsed blocks (see plain_text), e.g. of a table cell's content."""
-    return _lines([block for block in blocks if isinstance(block, Element)])
+    return _lines([block for block in blocks if isinstance(block, Element)], figures)
 
 
-def _lines(blocks: list[Element]) -> list[str]:
+def _lines(blocks: list[Element], figures: Mapping[str, str] | None) -> list[str]:
     lines: list[str] = []
     for block in blocks:
         if block.tag in TEXT_BLOCKS:
-            lines.extend(line for line in block.text.split("\n") if line.strip(EDGE_SPACE))
+            lines.extend(line for line in text_of(block, figures).split("\n") if line.strip(EDGE_SPACE))
         elif block.tag in ("ul", "ol"):
             for item in block.children:
                 if isinstance(item, Element):
-                    lines.extend(_lines([c for c in item.children if isinstance(c, Element)]))
+                    lines.extend(_lines([c for c in item.children if isinstance(c, Element)], figures))
         elif block.tag == "table":
             for group in block.children:
                 for row in group.children if isinstance(group, Element) else ():
-                    cells = [" ".join(_lines(cell.children)) for cell in row.children if isinstance(cell, Element)]
+                    cells = [" ".join(_lines(c.children, figures)) for c in row.children if isinstance(c, Element)]
                     lines.append("\t".join(cells))
     return lines
 
 
-def plain_text(value: str | None) -> str:
+def plain_text(value: str | None, figures: Mapping[str, str] | None = None) -> str:
     """A section's text as plain text: one line per paragraph, heading, list item or table row (cells separated
     by a tab). For everything that reads sections as text: the consistency check, counts, messages, diffs.
-    Plain text (not HTML) is returned as it is."""
+    Bound figures read as their values when ``figures`` ({key: text as printed}) is given, else as nothing (so a
+    check of typed numbers never sees them). Plain text (not HTML) is returned as it is."""
     if not value:
         return ""
     if not looks_like_html(value):
         return value
-    return "\n".join(_lines(parse(value)))
+    return "\n".join(_lines(parse(value), figures))
+
+
+def _figure_elements(nodes: list[Element | str]) -> list[Element]:
+    found: list[Element] = []
+    for node in nodes:
+        if isinstance(node, Element):
+            found += [node] if node.figure else _figure_elements(node.children)
+    return found
+
+
+def figure_keys(value: str | None) -> list[str]:
+    """The keys of the figures bound in a section's text, in order (repeats kept)."""
+    return [element.figure for element in _figure_elements(parse(value))]
+
+
+def with_figures(value: str | None, figures: Mapping[str, str], labels: Mapping[str, str] | None = None) -> str:
+    """A section's HTML as a page shows it: sanitised, each bound figure filled with its current value (a span of
+    class bound-figure titled with its label), or a visible MISSING_FIGURE marker."""
+    blocks = parse(value)
+    for element in _figure_elements(blocks):
+        key = element.figure
+        if key in figures:
+            element.attrs = {"class": "bound-figure", FIGURE: key, "title": (labels or {}).get(key, "")}
+            element.children = [figures[key]]
+        else:
+            element.attrs = {"class": "bound-figure missing", FIGURE: key, "title": "绑定的数据已不存在"}
+            element.children = [MISSING_FIGURE]
+    return serialise(blocks)
 
 
 __all__ = [
     "ALLOWED_ATTRIBUTES",
     "ALLOWED_TAGS",
     "EDITOR_EXTENSIONS",
+    "MISSING_FIGURE",
     "Element",
     "clean_section_html",
+    "figure_keys",
     "html_from_text",
     "lines_of",
     "looks_like_html",
     "parse",
     "plain_text",
+    "text_of",
+    "with_figures",
     "word_lists",
 ]

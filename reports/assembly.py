@@ -18,6 +18,7 @@ from django.utils import timezone
 from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.figures import compute_figures
 from evaluations.models import Evaluation
+from evaluations.queries.bound_figures import figure_catalogue, figure_texts
 from evaluations.queries.consistency import ERROR, check_evaluation, has_errors
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.research import research_rows
@@ -76,6 +77,7 @@ class Context:
     evaluation: Evaluation
     spec: OutlineSpec
     narrative: dict[str, str]
+    figures: dict[str, str]  # the values of the figures sections may bind, as printed now (bound_figures)
     tables: dict[str, list[dict]]
     tree: IndicatorTree
     total: Decimal | None
@@ -107,7 +109,7 @@ def _table(ctx: Context, key: str) -> Table:
 
 def _text(ctx: Context, key: str, level: int) -> list:
     """A section's rich text as blocks (paragraphs, sub-headings below the section's level, lists, tables)."""
-    return section_blocks(ctx.narrative.get(key, ""), level)
+    return section_blocks(ctx.narrative.get(key, ""), level, ctx.figures)
 
 
 def _conclusion(ctx: Context, level: int) -> list:
@@ -350,6 +352,7 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
         evaluation=evaluation,
         spec=spec,
         narrative={section.key: section.text for section in evaluation.narrative.all()},
+        figures=figure_texts(figure_catalogue(evaluation, tables=tables, tree=scored)),
         tables=tables,
         tree=scored,
         total=total,

@@ -21,6 +21,7 @@ class Run:
     bold: bool = False
     italic: bool = False
     br: bool = False  # a line break (text is then empty)
+    missing: bool = False  # a figure bound to data that no longer exists: text is the 数据已删除 marker
 
 
 @dataclass

@@ -3,15 +3,18 @@
 Paragraphs keep their bold, italic and line breaks; sub-headings (h3/h4) become headings one and two levels
 below the section's own and are numbered in the report's hierarchy (1.（1）①) unless the evaluator numbered them;
 lists stay lists; tables become report tables (merged cells kept, header rows repeated on every page), titled by
-the short line written just above them ("罗庄区民政局内设机构职责分工表") and with its "单位：万元".
+the short line written just above them ("罗庄区民政局内设机构职责分工表") and with its "单位：万元". A figure bound to
+the data prints its value now (``figures``: key → text, evaluations.queries.bound_figures), or a visible
+数据已删除 marker when its figure no longer exists.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
-from evaluations.narrative_html import Element, lines_of, parse
+from evaluations.narrative_html import MISSING_FIGURE, Element, lines_of, parse
 from reports.content import Cell, Column, ListBlock, Paragraph, Run, Table
 from reports.layout import BODY_TABLE_PT, PORTRAIT_WIDTH_MM, PT_MM, estimate_lines, text_em
 from reports.numbering import heading_number
@@ -26,22 +29,33 @@ MIN_COLUMN_EM = 6  # a column is at least as wide as its longest line, up to thi
 CELL_PADDING_PERCENT = 3.0  # padding, borders and rounding: 4.8 mm of a 160 mm wide table
 
 
-def _runs(children: list, *, bold: bool = False, italic: bool = False) -> list[Run]:
+Figures = Mapping[str, str]
+
+
+def _runs(children: list, figures: Figures, *, bold: bool = False, italic: bool = False) -> list[Run]:
     runs: list[Run] = []
     for child in children:
         if isinstance(child, str):
             runs.append(Run(child, bold, italic))
         elif child.tag == "br":
             runs.append(Run("", br=True))
+        elif child.figure:
+            value = figures.get(child.figure)
+            runs.append(Run(MISSING_FIGURE if value is None else value, bold, italic, missing=value is None))
         else:
-            runs += _runs(child.children, bold=bold or child.tag == "strong", italic=italic or child.tag == "em")
+            strong, emphasis = bold or child.tag == "strong", italic or child.tag == "em"
+            runs += _runs(child.children, figures, bold=strong, italic=emphasis)
     return runs
 
 
-def _paragraph(element: Element, *, in_list: bool = False) -> Paragraph:
-    runs = _runs(element.children)
-    text = "".join("\n" if run.br else run.text for run in runs)
-    if any(run.bold or run.italic or run.br for run in runs):
+def _text(runs: list[Run]) -> str:
+    return "".join("\n" if run.br else run.text for run in runs)
+
+
+def _paragraph(element: Element, figures: Figures, *, in_list: bool = False) -> Paragraph:
+    runs = _runs(element.children, figures)
+    text = _text(runs)
+    if any(run.bold or run.italic or run.br or run.missing for run in runs):
         return Paragraph(text, runs=runs, style="item" if in_list else "")
     line = text.strip()
     # Text written before sections had sub-headings numbers its own ("① 内控管理"): kept as it was printed.
@@ -52,8 +66,9 @@ def _paragraph(element: Element, *, in_list: bool = False) -> Paragraph:
 class _Headings:
     """h3/h4 of one section as the next two levels of the report's headings, numbered by position."""
 
-    def __init__(self, level: int):
+    def __init__(self, level: int, figures: Figures):
         self.level = level
+        self.figures = figures
         self.counts = [0, 0]
 
     def paragraph(self, element: Element) -> Paragraph:
@@ -61,7 +76,7 @@ class _Headings:
         self.counts[depth - 1] += 1
         if depth == 1:
             self.counts[1] = 0
-        text = " ".join(element.text.split())
+        text = " ".join(_text(_runs(element.children, self.figures)).split())
         if self.level < 1:  # the preamble, before the first chapter: headings without numbers
             return Paragraph(text, style="heading", level=2 + depth)
         level = self.level + depth
@@ -69,7 +84,7 @@ class _Headings:
         return Paragraph(number + text, style="heading", level=min(level, 6))
 
 
-def _list(element: Element) -> ListBlock:
+def _list(element: Element, figures: Figures) -> ListBlock:
     items = []
     for item in element.children:
         if not isinstance(item, Element):
@@ -79,11 +94,11 @@ def _list(element: Element) -> ListBlock:
             if not isinstance(child, Element):
                 continue
             if child.tag in ("ul", "ol"):
-                blocks.append(_list(child))
+                blocks.append(_list(child, figures))
             elif child.tag == "table":
-                blocks.append(_table(child))
+                blocks.append(_table(child, figures))
             else:
-                blocks.append(_paragraph(child, in_list=True))
+                blocks.append(_paragraph(child, figures, in_list=True))
         items.append(blocks)
     return ListBlock(element.tag == "ol", items)
 
@@ -144,7 +159,7 @@ def _widths(texts: list[list[str]]) -> list[float]:
         fixed |= short
 
 
-def _table(element: Element, title: str = "", unit_note: str = "") -> Table:
+def _table(element: Element, figures: Figures, title: str = "", unit_note: str = "") -> Table:
     rows = _rows(element)
     cells = [row for row, _ in rows]
     columns, starts = _grid(cells)
@@ -156,7 +171,7 @@ def _table(element: Element, title: str = "", unit_note: str = "") -> Table:
     reach = max((index + cell.span("rowspan") for index in range(head) for cell in cells[index]), default=0)
     head = min(max(head, reach), len(rows))  # a header cell merged downwards keeps its rows in the header
 
-    texts = [["\n".join(lines_of(cell.children)) for cell in row] for row in cells]
+    texts = [["\n".join(lines_of(cell.children, figures)) for cell in row] for row in cells]
     by_column: list[list[str]] = [[] for _ in range(columns)]
     for row_texts, row_starts, row in zip(texts, starts, cells, strict=True):
         for text, start, cell in zip(row_texts, row_starts, row, strict=True):
@@ -204,20 +219,22 @@ def _take_line(blocks: list, *, unit: bool) -> str:
     return ""
 
 
-def section_blocks(text: str | None, level: int) -> list:
-    """The blocks of a section at ``level`` (1 一、 … 4 （1）; 0 before the first chapter)."""
+def section_blocks(text: str | None, level: int, figures: Figures | None = None) -> list:
+    """The blocks of a section at ``level`` (1 一、 … 4 （1）; 0 before the first chapter), its bound figures
+    read from ``figures``."""
+    figures = figures or {}
     blocks: list = []
-    headings = _Headings(level)
+    headings = _Headings(level, figures)
     for element in parse(text):
         if element.tag in ("h3", "h4"):
             blocks.append(headings.paragraph(element))
         elif element.tag in ("ul", "ol"):
-            blocks.append(_list(element))
+            blocks.append(_list(element, figures))
         elif element.tag == "table":
             unit = _take_line(blocks, unit=True)
-            blocks.append(_table(element, _take_line(blocks, unit=False), unit))
+            blocks.append(_table(element, figures, _take_line(blocks, unit=False), unit))
         else:
-            blocks.append(_paragraph(element))
+            blocks.append(_paragraph(element, figures))
     return blocks
 
 

@@ -17,7 +17,10 @@ SECTION = (
     "<h4>预算业务</h4><p>按预算法执行。</p><h4>合同管理</h4><h3>① 财务管理</h3><h4>报销</h4>"
     "<ul><li><p>财务管理制度</p><ol><li>报销管理制度</li></ol></li><li>公务卡结算管理办法</li></ul>"
     "<p>（1）前期准备</p>"
+    '<p>预算执行率为<span data-figure="figure:budget_execution_rate"></span>，'
+    '旧数据<span data-figure="figure:gone"></span>。</p>'
 )
+FIGURES = {"figure:budget_execution_rate": "99.71%"}
 
 
 def test_sub_headings_continue_the_report_hierarchy_below_the_section():
@@ -55,7 +58,7 @@ def test_paragraphs_keep_emphasis_and_line_breaks_and_lists_stay_lists():
     first, nested = listed.items[0]
     assert (first.text, first.style) == ("财务管理制度", "item")
     assert nested.ordered and nested.items[0][0].text == "报销管理制度"
-    assert (blocks[-1].text, blocks[-1].style) == ("（1）前期准备", "subhead")  # a numbered line, as before
+    assert (blocks[-2].text, blocks[-2].style) == ("（1）前期准备", "subhead")  # a numbered line, as before
 
 
 TABLE = (
@@ -125,21 +128,23 @@ def _report(blocks) -> ReportContent:
 
 
 def test_rich_text_is_printed_with_the_report_styles():
-    content = _report(section_blocks(SECTION + TABLE, level=2))
+    content = _report(section_blocks(SECTION + TABLE, level=2, figures=FIGURES))
     html = render_html(content).replace("\n", "")  # (the templates' own line ends)
     assert '<h3 class="inner">1.内控管理</h3>' in html and '<h4 class="inner">（1）预算业务</h4>' in html
     assert "民政局制定了<strong>六个方面</strong>的制度，<em>确保</em>合法合规。<br>另起一行" in html
     assert '<ul class="rich"><li><p class="item">财务管理制度</p><ol class="rich">' in html
     assert '<div class="table-block rich whole">' in html and '<p class="unit-note">单位：万元</p>' in html
     assert '<td class="num ">5,446.28</td>' in html and '<td class=" rowhead">一般公共预算</td>' in html
+    assert '预算执行率为99.71%，旧数据<span class="missing-figure">数据已删除</span>。' in html  # bound figures
     assert html == render_html(content.to_dict()).replace("\n", "")  # the stored snapshot prints the same
 
 
 @pytest.mark.slow
 def test_a_section_table_prints_as_a_ruled_table():
-    pdf = render_pdf_document(_report(section_blocks(SECTION + TABLE, level=2))).pdf
+    pdf = render_pdf_document(_report(section_blocks(SECTION + TABLE, level=2, figures=FIGURES))).pdf
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         rows = [row for page in document.pages for table in page.extract_tables() for row in table]
         text = "".join(page.extract_text() or "" for page in document.pages)
     assert ["项目", "预算数", None] in rows and ["一般公共预算", "5,446.28", "5,395.32"] in rows
     assert "1.内控管理" in text and "（1）预算业务" in text
+    assert "预算执行率为99.71%，旧数据数据已删除。" in text.replace("\n", "")

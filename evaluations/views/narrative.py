@@ -28,9 +28,10 @@ from evaluations.models import Evaluation
 from evaluations.narrative_html import clean_section_html
 from evaluations.queries import access
 from evaluations.queries import narrative as narrative_reads
+from evaluations.queries.bound_figures import figure_catalogue, picker_entries
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.research import research_rows
-from evaluations.queries.tree import indicator_rows
+from evaluations.queries.tree import indicator_rows, indicator_tree
 from evaluations.views import helpers
 
 NARRATIVE_ANCHOR_PREFIXES = ("section-", "问题-", "建议-", "经验做法-")
@@ -41,7 +42,8 @@ LEVEL_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 def narrative(request, pk: int):
     evaluation = helpers.evaluation(request, pk)
     helpers.require_scores(request, evaluation)
-    rows = indicator_rows(evaluation)
+    tree = indicator_tree(evaluation)
+    rows = tree.nodes
     problems = helpers.problems_by_anchor(evaluation, NARRATIVE_ANCHOR_PREFIXES)
     return render(
         request,
@@ -49,6 +51,7 @@ def narrative(request, pk: int):
         helpers.context(
             request,
             evaluation,
+            figures=figure_catalogue(evaluation, tree=tree),
             blocks=narrative_reads.report_blocks(evaluation, problems),
             analysed=sum(1 for row in rows if row.indicator.analysis.strip()),
             indicator_count=len(rows),
@@ -92,6 +95,7 @@ def narrative_section(request, pk: int, key: str):
                 return redirect("evaluation-narrative-section", pk=evaluation.pk, key=following.key)
             return redirect("evaluation-narrative-section", pk=evaluation.pk, key=key)
     problems = helpers.problems_by_anchor(evaluation, ("section-",)).get(f"section-{key}", [])
+    figures = figure_catalogue(evaluation)
     return render(
         request,
         "evaluations/content/section_edit.html",
@@ -99,6 +103,8 @@ def narrative_section(request, pk: int, key: str):
             request,
             evaluation,
             section=section,
+            figures=figures,
+            figure_picker=picker_entries(figures),
             text=text,
             form=SectionTextForm(initial={"text": text}),
             version=version,

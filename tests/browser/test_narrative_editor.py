@@ -1,5 +1,6 @@
-"""Issue 11 in the browser: an evaluator writes a report section in the packaged editor (a sub-heading, bold,
-a list) and pastes a table and a list from Word; the saved section shows them on the page and prints them."""
+"""Issue 11 in the browser: an evaluator writes a report section in the packaged editor (a sub-heading, bold, a
+figure bound to the data chosen in the picker) and pastes a table and a list from Word; the saved section shows
+them on the page."""
 
 import pytest
 from playwright.sync_api import expect
@@ -77,6 +78,17 @@ def test_evaluator_writes_and_pastes_rich_text_into_a_section(page):
     expect(editor.locator("strong")).to_have_text("重点")
     expect(page.locator("[data-char-count]")).to_contain_text("字")
 
+    # a figure bound to the data, found in the picker by searching; the editor shows its current value
+    page.keyboard.insert_text("综合得分为")
+    menu.locator("[data-name=dataFigure]").click()
+    picker = page.locator("dialog.figure-picker")
+    picker.locator("input[type=search]").fill("综合得分")
+    expect(picker.locator("[data-key]")).to_have_count(1)
+    picker.locator("[data-key=total]").click()
+    expect(picker).to_have_count(0)
+    expect(editor.locator(".bound-figure[data-figure=total]")).to_have_text("91.87 分")
+    page.keyboard.insert_text("。")
+
     # paste from Word: the list paragraphs become a list, the table a table with its merged cell
     page.keyboard.press("Enter")
     page.evaluate(PASTE, [WORD, "部分数据不予公开\n资料以纸质为主"])
@@ -87,7 +99,10 @@ def test_evaluator_writes_and_pastes_rich_text_into_a_section(page):
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator(".alert-success")).to_have_text("已保存「评价的局限性」。")
     stored = evaluation.narrative.get(key="limitations").text
-    assert "<h3>补充说明</h3><p>评价组<strong>重点</strong>关注以下两点：</p>" in stored
+    assert (
+        '<h3>补充说明</h3><p>评价组<strong>重点</strong>关注以下两点：综合得分为<span data-figure="total"></span>。</p>'
+        in stored
+    )
     assert "<ul><li><p>部分数据不予公开</p></li><li><p>资料以纸质为主</p></li></ul>" in stored
     assert '<td rowspan="2"><p>婚姻登记中心</p></td>' in stored and "<td><p>143</p></td>" in stored
     for junk in ("mso", "style=", "class=", "<o:p", "font", "Wingdings", "colgroup"):
@@ -97,6 +112,7 @@ def test_evaluator_writes_and_pastes_rich_text_into_a_section(page):
     page.goto(f"/evaluations/{evaluation.pk}/narrative/")
     section = page.locator("#section-limitations")
     expect(section.locator("h3")).to_have_text("补充说明")
+    expect(section.locator(".bound-figure[data-figure=total]")).to_have_text("91.87 分")
     expect(section.locator("ul li")).to_have_count(2)
     expect(section.locator("table td[rowspan='2']")).to_have_text("婚姻登记中心")
     # and opened again, the editor shows the same structure
