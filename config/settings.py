@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 from config.env import database_from_url, env_bool, env_list
 
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "django_prose_editor",  # the report sections' editor (offline: its scripts, styles and icon font are packaged)
     "rubrics",
     "evaluations",
     "reports",
@@ -137,6 +140,14 @@ TASKS = {
         else "django_tasks_db.DatabaseBackend"
     }
 }
+
+# The section editor's own extensions, loaded by django-prose-editor's configurable preset: Word's list paragraphs
+# pasted as lists, and figures bound to the data. They add no HTML of their own: what a section may hold is
+# evaluations.narrative_html's allow-list.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {"js": [static_lazy("js/prose_word_paste.js")], "extensions": {"WordPaste": html_tags([])}},
+    {"js": [static_lazy("js/prose_data_figure.js")], "extensions": {"DataFigure": html_tags(["span"])}},
+]
 
 # Large tables post one field per cell when JavaScript is off (tables.js sends one JSON field).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000

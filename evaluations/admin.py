@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
@@ -10,6 +11,7 @@ from evaluations.models import (
     Evidence,
     Experience,
     Finding,
+    NarrativeSection,
     Organisation,
     Project,
     Recommendation,
@@ -18,6 +20,7 @@ from evaluations.models import (
     TeamMember,
     User,
 )
+from evaluations.sections import SECTIONS, sections_for
 from rubrics.admin_tree import LevelOneInlineBase, RuleEditing, TreeFormSet, tree_outline
 
 
@@ -238,6 +241,41 @@ class NarrativeAdmin(FrozenAwareAdmin):
     list_display = ("title", "evaluation", "order")
     list_filter = ("evaluation",)
     search_fields = ("title", "text")
+
+
+class NarrativeSectionForm(forms.ModelForm):
+    """The section's text in the same editor as the page; the model field sanitises it (clean_section_html)."""
+
+    class Meta:
+        model = NarrativeSection
+        fields = ("evaluation", "key", "text")
+
+    def clean(self):
+        cleaned = super().clean()
+        evaluation, key = cleaned.get("evaluation"), cleaned.get("key")
+        if evaluation is not None and key and key not in {section.key for section in sections_for(evaluation.kind)}:
+            titles = "、".join(f"{section.key}（{section.title}）" for section in sections_for(evaluation.kind))
+            self.add_error("key", f"本类评价的报告没有这个章节。可用的章节：{titles}")
+        return cleaned
+
+
+@admin.register(NarrativeSection)
+class NarrativeSectionAdmin(FrozenAwareAdmin):
+    form = NarrativeSectionForm
+    list_display = ("title", "evaluation", "version", "updated_at")
+    list_filter = ("evaluation",)
+    list_select_related = ("evaluation",)
+    readonly_fields = ("version", "updated_at")
+
+    @admin.display(description="章节")
+    def title(self, obj) -> str:
+        titles = {section.key: section.title for section in SECTIONS.get(obj.evaluation.kind, ())}
+        return titles.get(obj.key, obj.key)
+
+    def save_model(self, request, obj, form, change):
+        if change and form.has_changed():  # a new version: someone editing the page meanwhile is told, not overwritten
+            obj.version += 1
+        super().save_model(request, obj, form, change)
 
 
 admin.site.register(Finding, NarrativeAdmin)

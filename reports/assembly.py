@@ -1,6 +1,7 @@
 """assemble_report(evaluation, outline) → ReportContent: the report's text, tables and scores from the data.
 
-Nothing here knows HTML or PDF. Every figure comes from the data: narrative sections (NarrativeSection),
+Nothing here knows HTML or PDF (a section's rich text is read into blocks by reports.rich_text). Every figure
+comes from the data: narrative sections (NarrativeSection),
 tables (evaluations.queries.datatables with the declared specs), scores (the indicators), the team,
 findings, recommendations and experiences. Sentences that restate weights and scores are generated here,
 so they always agree with the score tables.
@@ -17,6 +18,7 @@ from django.utils import timezone
 from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.figures import compute_figures
 from evaluations.models import Evaluation
+from evaluations.queries.bound_figures import figure_catalogue, figure_texts
 from evaluations.queries.consistency import ERROR, TODO, check_evaluation, unfinished
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.explanations import accepted_explanations
@@ -27,11 +29,10 @@ from reports import base_tables, indicator_tables
 from reports.content import CoverField, Paragraph, Problem, ReportContent, Section, Table
 from reports.numbering import heading_number
 from reports.outlines import Node, OutlineSpec, Part
+from reports.rich_text import SENTENCE_END, SUBHEAD, section_blocks
 from rubrics.numbers import cn_year_month, percent, plain
 from rubrics.tree import IndicatorTree, TreeNode
 
-SUBHEAD = re.compile(r"^(（[一二三四五六七八九十\d]{1,3}）|\(\d{1,2}\)|\d{1,2}\s*[.、．]|[①-⑳])\s*\S")
-SENTENCE_END = ("。", "；", "，", "：", ":", ";")
 TAIL = re.compile(
     r"(具体分析如下|指标得分情况见下?表|得分情况(详)?见下表|(具体)?情况如下表|详见下表|如下表|见下表)[：:]?\s*$"
 )
@@ -39,7 +40,7 @@ TABLE_INTRO = re.compile(r"(如下表|见下表|详见下表)[：:]?\s*$")
 
 
 def text_paragraphs(text: str) -> list[Paragraph]:
-    """Narrative text as paragraphs: one per line; short numbered lines become sub-headings."""
+    """Plain text (analysis, findings …) as paragraphs: one per line; short numbered lines become sub-headings."""
     paragraphs = []
     for line in (text or "").replace("\r\n", "\n").split("\n"):
         line = line.strip()
@@ -78,6 +79,7 @@ class Context:
     evaluation: Evaluation
     spec: OutlineSpec
     narrative: dict[str, str]
+    figures: dict[str, str]  # the values of the figures sections may bind, as printed now (bound_figures)
     tables: dict[str, list[dict]]
     tree: IndicatorTree
     total: Decimal | None
@@ -108,17 +110,18 @@ def _table(ctx: Context, key: str) -> Table:
     return builder(rows, title) if builder else base_tables.data_table(spec, rows, title)
 
 
-def _text(ctx: Context, key: str) -> list[Paragraph]:
-    return text_paragraphs(ctx.narrative.get(key, ""))
+def _text(ctx: Context, key: str, level: int) -> list:
+    """A section's rich text as blocks (paragraphs, sub-headings below the section's level, lists, tables)."""
+    return section_blocks(ctx.narrative.get(key, ""), level, ctx.figures)
 
 
-def _conclusion(ctx: Context) -> list:
-    paragraphs = _text(ctx, "conclusion")
+def _conclusion(ctx: Context, level: int) -> list:
+    paragraphs = _text(ctx, "conclusion", level)
     if ctx.total is None:
         paragraphs.append(Paragraph("尚有指标未计分，暂无综合得分和评价等级。"))
         return paragraphs
     total = plain(ctx.total)
-    quoting = [p for p in paragraphs if total in p.text and ctx.grade in p.text]
+    quoting = [p for p in paragraphs if isinstance(p, Paragraph) and total in p.text and ctx.grade in p.text]
     if quoting:
         quoting[-1].footnote = ctx.grade_footnote
     else:
@@ -128,13 +131,13 @@ def _conclusion(ctx: Context) -> list:
     return paragraphs
 
 
-def _team_text(ctx: Context, key: str) -> list:
-    paragraphs = _text(ctx, key)
+def _team_text(ctx: Context, key: str, level: int) -> list:
+    blocks = _text(ctx, key, level)
     table = base_tables.team_table(ctx.evaluation.team.all())
-    for index, paragraph in enumerate(paragraphs):
-        if "人员及分工" in paragraph.text:
-            return [*paragraphs[: index + 1], table, *paragraphs[index + 1 :]]
-    return [table, *paragraphs]
+    for index, block in enumerate(blocks):
+        if isinstance(block, Paragraph) and "人员及分工" in block.text:
+            return [*blocks[: index + 1], table, *blocks[index + 1 :]]
+    return [table, *blocks]
 
 
 def _items(kind: str, ctx: Context, level: int) -> list[Section]:
@@ -272,13 +275,13 @@ def _part(ctx: Context, part: Part, level: int) -> tuple[list, list[Section]]:
     """The blocks and generated subsections of one part of a node."""
     kind = part.kind
     if kind == "text":
-        return _text(ctx, part.key), []
+        return _text(ctx, part.key, level), []
     if kind == "table":
         return [_table(ctx, part.key)], []
     if kind == "team_text":
-        return _team_text(ctx, part.key), []
+        return _team_text(ctx, part.key, level), []
     if kind == "conclusion":
-        return _conclusion(ctx), []
+        return _conclusion(ctx, level), []
     if kind == "score_full":
         return [indicator_tables.score_full_table(ctx.tree, ctx.total)], []
     if kind == "score_summary":
@@ -354,6 +357,7 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
         evaluation=evaluation,
         spec=spec,
         narrative={section.key: section.text for section in evaluation.narrative.all()},
+        figures=figure_texts(figure_catalogue(evaluation, tables=tables, tree=scored)),
         tables=tables,
         tree=scored,
         total=total,
@@ -362,7 +366,7 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
         na_note=not_applicable_note(scored, evaluation.na_policy),
         problems=check_evaluation(evaluation),
     )
-    preamble: list[Paragraph] = []
+    preamble: list = []
     for part in spec.preamble:
         preamble += _part(ctx, part, 0)[0]
     chapters = [section for section in (_build(ctx, node, 1) for node in spec.chapters) if section]

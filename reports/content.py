@@ -14,12 +14,34 @@ WHOLE_ROWS = 12  # tables of at most this many rows are kept on one page
 
 
 @dataclass
+class Run:
+    """A piece of a paragraph's text with its emphasis, as the evaluator wrote it in a section."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    br: bool = False  # a line break (text is then empty)
+    missing: bool = False  # a figure bound to data that no longer exists: text is the 数据已删除 marker
+
+
+@dataclass
 class Paragraph:
     text: str
     label: str = ""  # a leading label printed in bold: "预算完成率："
     footnote: str = ""  # a footnote attached at the end of the paragraph
-    style: str = ""  # "" (indented body text), "subhead", "note", "plain"
+    style: str = ""  # "" (indented body text), "subhead", "note", "plain", "heading" (a section's own sub-heading)
     kind: str = "p"
+    runs: list[Run] = field(default_factory=list)  # the text with bold/italic/line breaks, when it has any
+    level: int = 0  # a "heading"'s level in the report's hierarchy (4 （1）, 5 ①), below its section's
+
+
+@dataclass
+class ListBlock:
+    """A bullet or numbered list written in a section; each item holds Paragraphs and nested ListBlocks."""
+
+    ordered: bool
+    items: list[list] = field(default_factory=list)
+    kind: str = "list"
 
 
 @dataclass
@@ -52,6 +74,7 @@ class Table:
     empty_text: str = ""  # shown instead of the table when it has no rows
     whole: bool = False  # short table: never split across pages
     kind: str = "table"
+    style: str = ""  # "", "rich" (a table written in a section: cells of several lines, top-aligned)
 
     def __post_init__(self) -> None:
         self.whole = self.whole or sum(len(body) for body in self.bodies) <= WHOLE_ROWS
@@ -67,7 +90,7 @@ class Section:
     title: str
     level: int  # 1 一、 2 （一） 3 1. 4 （1）
     number: str = ""
-    blocks: list = field(default_factory=list)  # Paragraph | Table
+    blocks: list = field(default_factory=list)  # Paragraph | ListBlock | Table
     children: list[Section] = field(default_factory=list)
     toc: bool = True
     new_page: bool = False
@@ -101,7 +124,7 @@ class ReportContent:
     outline_version: int
     outline_name: str
     author: str  # the evaluating firm, for the PDF metadata
-    preamble: list[Paragraph] = field(default_factory=list)
+    preamble: list = field(default_factory=list)  # Paragraph | ListBlock | Table
     sections: list[Section] = field(default_factory=list)
     annexes: list[Section] = field(default_factory=list)
     draft: bool = False

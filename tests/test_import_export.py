@@ -259,7 +259,7 @@ def test_import_stores_every_part(evaluator):
     satisfied = evaluation.indicators.get(name="困难群众满意度")
     assert (satisfied.is_custom, satisfied.actual_display, satisfied.computed_score) == (True, "99%", Decimal(19))
     assert evaluation.data_tables.get(key="funds_use").rows.count() == 2
-    assert evaluation.narrative.get(key="purpose").text == "评价资金使用绩效。"
+    assert evaluation.narrative.get(key="purpose").text == "<p>评价资金使用绩效。</p>"  # plain text → paragraphs
     assert list(evaluation.team.values_list("name", "user__username")) == [
         ("王桂龙", "import-evaluator"),
         ("孙琴", None),
@@ -362,7 +362,7 @@ def test_reimport_replaces_in_place_rather_than_duplicating(evaluator):
     assert "服务对象满意度" in names and "困难群众满意度" not in names
     assert again.indicators.get(name="预算执行率").pk == kept  # unchanged indicators keep their rows
     assert list(again.team.values_list("name", flat=True)) == ["王桂龙"]
-    assert list(again.narrative.values_list("key", "text")) == [("background", "新的背景")]
+    assert list(again.narrative.values_list("key", "text")) == [("background", "<p>新的背景</p>")]
     assert list(again.data_tables.values_list("key", flat=True)) == ["project_funds"]
     assert Finding.objects.count() == Recommendation.objects.count() == Experience.objects.count() == 0
     assert Organisation.objects.count() == 4 and Project.objects.count() == 1

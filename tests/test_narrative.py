@@ -63,14 +63,14 @@ def test_a_section_is_created_on_first_save_then_versioned(world):
     first = service.save_section(
         evaluation=evaluation, key="dept_overview", text="罗庄区民政局……\r\n", expected_version=0
     )
-    assert (first.text, first.version) == ("罗庄区民政局……", 1)
+    assert (first.text, first.version) == ("<p>罗庄区民政局……</p>", 1)  # plain text: one paragraph a line
     second = service.save_section(evaluation=evaluation, key="dept_overview", text="改写", expected_version=1)
     assert second.version == 2
     with pytest.raises(StaleObjectError) as info:
         service.save_section(evaluation=evaluation, key="dept_overview", text="旧版本上的修改", expected_version=1)
     message = service.conflict_message(info.value, "部门情况")
     assert message.startswith("「部门情况」已被他人修改（您打开的是版本 1，当前为版本 2）：「正文」现为“改写”。")
-    assert NarrativeSection.objects.get(evaluation=evaluation, key="dept_overview").text == "改写"  # not overwritten
+    assert NarrativeSection.objects.get(evaluation=evaluation, key="dept_overview").text == "<p>改写</p>"  # kept
     with pytest.raises(StaleObjectError):  # two people writing a new section at the same time
         service.save_section(evaluation=evaluation, key="dept_overview", text="另一人的初稿", expected_version=0)
     with pytest.raises(service.NarrativeInputError):
@@ -267,7 +267,7 @@ def test_who_may_save_a_section(client, world, persona, status):
     client.force_login(world[persona])
     response = client.post(section_url(world["a"]), {"text": "部门情况正文", "version": "0"})
     assert response.status_code == status
-    assert NarrativeSection.objects.filter(text="部门情况正文").exists() == (status == 302)
+    assert NarrativeSection.objects.filter(text="<p>部门情况正文</p>").exists() == (status == 302)
 
 
 def test_a_stale_section_save_is_refused_and_keeps_the_user_s_text(client, world):
@@ -277,8 +277,8 @@ def test_a_stale_section_save_is_refused_and_keeps_the_user_s_text(client, world
     assert response.status_code == 409
     body = response.content.decode()
     assert "已被他人修改（您打开的是版本 0，当前为版本 1）" in body and "同事的版本" in body
-    assert ">我的版本</textarea>" in body and 'name="version" value="1"' in body
-    assert NarrativeSection.objects.get(key="dept_overview").text == "同事的版本"
+    assert "&lt;p&gt;我的版本&lt;/p&gt;</textarea>" in body and 'name="version" value="1"' in body
+    assert NarrativeSection.objects.get(key="dept_overview").text == "<p>同事的版本</p>"
 
 
 def test_problems_concerning_a_section_are_shown_next_to_it_after_saving(client, world):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pdfplumber
 import pytest
 from django.core.management import call_command
 from django.db import transaction
@@ -166,6 +167,44 @@ def test_department_report_follows_seed_004(demo_reports):
     assert "一般公共预算财政拨款“三公”经费表" in text
     # derived figures (evaluations.datatables.figures) with their arithmetic, after the base tables
     assert "派生数据（由基础数据计算）" in text and "在职人员控制率" in text and "117.65%" in text
+
+
+def ruled_rows(pdf: bytes, caption: str, pages: int = 4) -> list[list[str]]:
+    """The rows of the ruled tables pdfplumber finds from the page printing ``caption`` on, each cell's text
+    squashed and without the diagonal 草稿 stamp's characters (a merged-away cell reads "")."""
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        start = next(i for i, page in enumerate(document.pages) if caption in squash(page.extract_text() or ""))
+        return [
+            [squash(cell or "").replace("草", "").replace("稿", "") for cell in row]
+            for page in document.pages[start : start + pages]
+            for table in page.extract_tables()
+            for row in table
+        ]
+
+
+def test_the_seed_004_tables_written_in_sections_print_as_tables(demo_reports):
+    report = demo_reports["department"]
+    assert "罗庄区民政局内设机构职责分工表" in report.text and "2022年罗庄区民政局履职完成情况" in report.text
+    structure = ruled_rows(report.pdf, "罗庄区民政局内设机构职责分工表")
+    assert structure.count(["机构设置", "职责分工"]) >= 2  # the header, repeated on the next page
+    units = {row[0] for row in structure if len(row) == 2}
+    assert {
+        "办公室(挂党建工作科、政策法规科牌子)",
+        "社会组织事务和基层政权建设办公室(挂区划地名科、儿童福利科牌子)",
+        "社会救助和养老服务科(挂慈善事业促进和社会工作科牌子)",
+        "临沂市罗庄区婚姻登记中心",
+        "临沂市罗庄区民政事业发展服务中心",
+        "临沂市罗庄区社会救助综合服务中心",
+    } <= units
+    assert any(row[1].startswith("负责文电、会务、督查") for row in structure if len(row) == 2)
+    performance = ruled_rows(report.pdf, "2022年罗庄区民政局履职完成情况")
+    assert ["部门职责", "", "职责目标", "工作内容"] in performance  # 部门职责 spans two columns
+    four = [row for row in performance if len(row) == 4]
+    assert {"社会救助工作", "社会事务工作", "区划管理", "基层政权管理", "养老服务工作", "儿童福利"} <= {
+        r[0] for r in four
+    }
+    marriage = next(row for row in four if row[2] == "提升婚姻登记服务水平")
+    assert marriage[0] == "" and marriage[3].startswith("共办理婚姻登记工作总量5685件")  # under the merged 社会事务工作
 
 
 @pytest.mark.parametrize("kind", ["project", "department"])

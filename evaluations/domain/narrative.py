@@ -26,6 +26,7 @@ from evaluations.models import (
     Finding,
     NarrativeSection,
 )
+from evaluations.narrative_html import clean_section_html, looks_like_html, plain_text
 from evaluations.queries.analysis_drafts import LeafDraft, Standing, analysis_plan
 from evaluations.queries.narrative import ITEM_KINDS, ITEM_LABELS, section_for
 
@@ -42,6 +43,8 @@ class NarrativeInputError(ValueError):
 
 def _short(value: object) -> str:
     text = "（空）" if value in (None, "") else str(value)
+    if looks_like_html(text):  # a section's text: quoted as the words, never as tags
+        text = plain_text(text) or "（空）"
     text = " ".join(text.split())
     return text if len(text) <= PREVIEW else text[:PREVIEW] + "……"
 
@@ -65,11 +68,14 @@ class DeletedError(ValueError):
 
 @transaction.atomic
 def save_section(*, evaluation: Evaluation, key: str, text: str, expected_version: int) -> NarrativeSection:
-    """Save a section's text; version 0 means the user started from a section not yet written."""
+    """Save a section's text; version 0 means the user started from a section not yet written.
+
+    The text is the editor's HTML (or plain text without the editor): stored as clean_section_html makes it.
+    """
     section = section_for(evaluation, key)
     if section is None:
         raise NarrativeInputError("本类评价的报告没有这个章节。")
-    text = text.replace("\r\n", "\n").strip("\n")
+    text = clean_section_html(text)
     stored = NarrativeSection.objects.filter(evaluation=evaluation, key=key).first()
     if stored is None:  # not written yet (or removed by a re-import): this save creates it
         try:

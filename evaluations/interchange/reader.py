@@ -21,6 +21,7 @@ from evaluations.datatables import TABLES, tables_for_kind
 from evaluations.datatables.figures import compute_figures
 from evaluations.datatables.rows import TableInputError, parse_rows
 from evaluations.models import OrganisationKind, TeamRole
+from evaluations.narrative_html import clean_section_html
 from evaluations.sections import sections_for
 from rubrics.document import (
     DocumentError,
@@ -193,8 +194,8 @@ def _read_narrative(doc: dict, parsed: ParsedDocument, errors: list[str]) -> Non
             errors.append(f"narrative：未知的报告章节 {show(key)}（本类评价可用：{'、'.join(known)}）")
         elif not isinstance(text, str):
             errors.append(f"narrative.{key}：正文必须是文字，现为 {show(text)}")
-        else:
-            parsed.narrative[key] = text
+        else:  # plain text (one paragraph a line) becomes <p>s; HTML is sanitised like the editor's
+            parsed.narrative[key] = clean_section_html(text)
 
 
 def _list(doc: dict, key: str, label: str, errors: list[str]) -> list[dict]:

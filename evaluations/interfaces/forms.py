@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
+from django_prose_editor.fields import ProseEditorFormField
 
 from evaluations.models import (
     EvaluationState,
@@ -18,6 +19,7 @@ from evaluations.models import (
     User,
 )
 from evaluations.models.roles import Role
+from evaluations.narrative_html import EDITOR_EXTENSIONS
 from evaluations.queries.targets import NUMERIC_TARGET_KINDS, benchmark_is_derived
 from rubrics.engine import RULE_KINDS
 from rubrics.models import EvaluationKind, IndicatorTemplate, TemplateIndicator
@@ -82,6 +84,16 @@ class EvaluationFilterForm(forms.Form):
         if data.get("unit"):
             evaluations = evaluations.filter(evaluated_unit_id=data["unit"])
         return evaluations
+
+
+class SectionTextForm(forms.Form):
+    """A report section in the packaged editor (django-prose-editor); the domain sanitises what it posts."""
+
+    text = ProseEditorFormField(label="正文", required=False, extensions=EDITOR_EXTENSIONS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].widget.attrs.update({"id": "section-text", "class": "narrative-editor"})
 
 
 class GroupedChoiceIterator(ModelChoiceIterator):

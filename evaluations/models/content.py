@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django_prose_editor.fields import ProseEditorField
 from simple_history.models import HistoricalRecords
 
 from evaluations.models.evaluation import Evaluation
 from evaluations.models.indicators import EvaluationIndicator
+from evaluations.narrative_html import EDITOR_EXTENSIONS, clean_section_html
 
 
 class NarrativeSection(models.Model):
-    """A section of the report text (项目背景, 评价目的 …), keyed by the outline of evaluations.sections."""
+    """A section of the report text (项目背景, 评价目的 …), keyed by the outline of evaluations.sections.
+
+    ``text`` is sanitised HTML (evaluations.narrative_html): a model form (the admin) cleans it with the same
+    sanitiser as every other way in, and shows the same editor.
+    """
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="narrative", verbose_name="评价")
     key = models.CharField("章节", max_length=50)
-    text = models.TextField("正文", blank=True)
+    text = ProseEditorField("正文", blank=True, extensions=EDITOR_EXTENSIONS, sanitize=clean_section_html)
     version = models.PositiveIntegerField("版本号", default=1)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
     history = HistoricalRecords(verbose_name="报告章节修改记录")

@@ -21,6 +21,7 @@ from evaluations.models import (
     Recommendation,
     TeamMember,
 )
+from evaluations.narrative_html import plain_text
 from evaluations.sections import SECTIONS
 
 IGNORED_FIELDS = {"version", "updated_at", "snapshot", "score_explanation", "analysis_drafted"}
@@ -104,10 +105,11 @@ def _entries(records: list, model) -> list[AuditEntry]:
         delta = record.diff_against(before, excluded_fields=IGNORED_FIELDS)
         for change in delta.changes:
             label = str(model._meta.get_field(change.field).verbose_name)
+            old, new = change.old, change.new
+            if model is NarrativeSection and change.field == "text":  # the words, not the section's HTML
+                old, new = plain_text(old), plain_text(new)
             entries.append(
-                AuditEntry(
-                    record.history_date, _who(record), action, subject, label, _text(change.old), _text(change.new)
-                )
+                AuditEntry(record.history_date, _who(record), action, subject, label, _text(old), _text(new))
             )
     return entries
 

@@ -22,11 +22,14 @@ from evaluations.domain.research import (
     ResearchInputError,
     save_research,
 )
+from evaluations.interfaces.forms import SectionTextForm
 from evaluations.models import Evaluation
+from evaluations.narrative_html import clean_section_html
 from evaluations.queries import access, analysis_drafts
 from evaluations.queries import narrative as narrative_reads
+from evaluations.queries.bound_figures import figure_catalogue, picker_entries
 from evaluations.queries.research import research_rows
-from evaluations.queries.tree import indicator_rows
+from evaluations.queries.tree import indicator_rows, indicator_tree
 from evaluations.views import helpers
 
 NARRATIVE_ANCHOR_PREFIXES = ("section-", "问题-", "建议-", "经验做法-")
@@ -37,7 +40,8 @@ LEVEL_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 def narrative(request, pk: int):
     evaluation = helpers.evaluation(request, pk)
     helpers.require_scores(request, evaluation)
-    rows = indicator_rows(evaluation)
+    tree = indicator_tree(evaluation)
+    rows = tree.nodes
     problems = helpers.problems_by_anchor(evaluation, NARRATIVE_ANCHOR_PREFIXES)
     return render(
         request,
@@ -45,6 +49,7 @@ def narrative(request, pk: int):
         helpers.context(
             request,
             evaluation,
+            figures=figure_catalogue(evaluation, tree=tree),
             blocks=narrative_reads.report_blocks(evaluation, problems),
             analysed=sum(1 for row in rows if row.indicator.analysis.strip()),
             indicator_count=len(rows),
@@ -67,14 +72,18 @@ def narrative_section(request, pk: int, key: str):
     following = sections[index + 1] if index + 1 < len(sections) else None
     if request.method == "POST":
         helpers.require_narrative_editor(request, evaluation)
-        text = request.POST.get("text", "")
+        text = clean_section_html(request.POST.get("text", ""))  # shown again as saved, should the save fail
         try:
             with transaction.atomic():
                 narrative_service.save_section(
                     evaluation=evaluation, key=key, text=text, expected_version=helpers.version(request)
                 )
         except StaleObjectError as error:
-            conflict = {"message": narrative_service.conflict_message(error, section.title), "error": error}
+            conflict = {
+                "message": narrative_service.conflict_message(error, section.title),
+                "error": error,
+                "rich": True,
+            }
             version = error.current
         except narrative_service.NarrativeInputError as error:
             messages.error(request, str(error))
@@ -84,6 +93,7 @@ def narrative_section(request, pk: int, key: str):
                 return redirect("evaluation-narrative-section", pk=evaluation.pk, key=following.key)
             return redirect("evaluation-narrative-section", pk=evaluation.pk, key=key)
     problems = helpers.problems_by_anchor(evaluation, ("section-",)).get(f"section-{key}", [])
+    figures = figure_catalogue(evaluation)
     return render(
         request,
         "evaluations/content/section_edit.html",
@@ -91,7 +101,10 @@ def narrative_section(request, pk: int, key: str):
             request,
             evaluation,
             section=section,
+            figures=figures,
+            figure_picker=picker_entries(figures),
             text=text,
+            form=SectionTextForm(initial={"text": text}),
             version=version,
             conflict=conflict,
             problems=problems,

@@ -77,11 +77,29 @@
     });
   });
 
-  // Character count under long text editors.
+  // A section editor's change (typing, but also a paste or a menu command, which fire no input event) counts as
+  // an unsaved change of its form (forms.js warns before leaving).
+  document.querySelectorAll("textarea[data-django-prose-editor-configurable]").forEach(function (area) {
+    area.addEventListener("prose-editor:ready", function (event) {
+      event.detail.editor.on("update", function () { area.dispatchEvent(new Event("input", { bubbles: true })); });
+    });
+  });
+
+  // Character count under long text editors: the words typed, not the tags of a section's rich text.
+  function countText(text) { return "共 " + text.replace(/\s/g, "").length + " 字"; }
   document.querySelectorAll("[data-char-count]").forEach(function (counter) {
     const area = document.getElementById(counter.getAttribute("data-char-count"));
     if (!area) { return; }
-    const update = function () { counter.textContent = "共 " + area.value.replace(/\s/g, "").length + " 字"; };
+    if (area.hasAttribute("data-django-prose-editor-configurable")) {
+      area.addEventListener("prose-editor:ready", function (event) {
+        const editor = event.detail.editor;
+        const update = function () { counter.textContent = countText(editor.getText()); };
+        editor.on("update", update);
+        update();
+      });
+      return;
+    }
+    const update = function () { counter.textContent = countText(area.value); };
     area.addEventListener("input", update);
     update();
   });

@@ -163,11 +163,17 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     page.wait_for_url("**/narrative/")
     page.locator("#section-implementation").get_by_role("link", name="编辑").click()
     page.wait_for_url("**/narrative/sections/implementation/")
-    text = page.input_value("#section-text")
-    page.fill("#section-text", f"{text}\n{SECTION_NOTE}")
+    # the section editor: the caret put at the end through the editor (a click's own selection sync may land
+    # after the keys), then a new paragraph
+    editor = ".prose-editor .ProseMirror[contenteditable=true]"
+    page.wait_for_function(f"document.querySelector('{editor}') && document.querySelector('{editor}').editor")
+    page.evaluate(f"document.querySelector('{editor}').editor.commands.focus('end')")
+    page.wait_for_function(f"document.activeElement === document.querySelector('{editor}')")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(SECTION_NOTE)
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator(".alert-success")).to_have_text("已保存「项目实施情况」。")
-    assert evaluation.narrative.get(key="implementation").text.endswith(SECTION_NOTE)
+    assert evaluation.narrative.get(key="implementation").text.endswith(f"<p>{SECTION_NOTE}</p>")
     _open(page, evaluation)
     _step(page, "提交内部复核", "内部复核")
 

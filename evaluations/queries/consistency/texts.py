@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from html.parser import HTMLParser
 from typing import NamedTuple
 
 from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.narrative_html import plain_text
 from evaluations.queries.consistency.problem import WARNING, Problem, key
 from evaluations.sections import SECTIONS
 from rubrics.numbers import written
@@ -26,50 +26,6 @@ class Text(NamedTuple):
     anchor: str
     text: str
     indicator_id: int | None = None
-
-
-_BLOCKS = frozenset(
-    {"p", "div", "br", "li", "ul", "ol", "tr", "table", "thead", "tbody", "tfoot", "blockquote", "pre", "caption"}
-    | {"h1", "h2", "h3", "h4", "h5", "h6", "section", "article"}
-)
-_CELLS = frozenset({"td", "th"})
-_SKIPPED = frozenset({"script", "style", "template"})
-
-
-class _PlainText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs) -> None:
-        if tag in _SKIPPED:
-            self.skipping += 1
-        elif tag in _BLOCKS:
-            self.parts.append("\n")
-        elif tag in _CELLS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag) -> None:
-        if tag in _SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in _BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def plain_text(text: str) -> str:
-    """The words of a text stored as plain text or as HTML, one paragraph a line."""
-    if "<" not in text and "&" not in text:
-        return text
-    parser = _PlainText()
-    parser.feed(text)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
-    return "\n".join(line for line in lines if line)
 
 
 def _texts(evaluation: Evaluation, indicators: list[EvaluationIndicator]) -> list[Text]:
