@@ -16,6 +16,7 @@ from evaluations.interchange.export import export_document
 from evaluations.models import Evaluation, User
 from evaluations.narrative_html import MISSING_FIGURE, clean_section_html, figure_keys, plain_text
 from evaluations.queries.bound_figures import figure_catalogue, figure_texts, indicator_key
+from evaluations.queries.consistency import ERROR, check_evaluation
 from reports.assembly import assemble_report
 from reports.content import Paragraph
 from reports.rendering import render_html
@@ -127,6 +128,12 @@ def test_a_binding_whose_figure_is_gone_shows_a_visible_marker(client, demo):
     assert {"key": "total", "label": "综合得分", "group": "总分与等级", "text": "97.75 分", "hint": ""} in catalogue
     assert "indicator:项目决策/已删除的指标:score" not in {entry["key"] for entry in catalogue}  # the editor's marker
     assert "js/prose_data_figure.js" in section and "&quot;DataFigure&quot;:true" in section
+    [problem] = [p for p in check_evaluation(project) if p.key.startswith("figure-deleted:")]
+    assert (problem.severity, problem.where) == (ERROR, "章节「项目实施情况」")
+    assert "数据已删除" in problem.message
+    assert problem.key == "figure-deleted:section-implementation:indicator:项目决策/已删除的指标:score"
+    _section(project, "<p>旧指标得分已改为正文说明。</p>")  # the binding removed: the error goes
+    assert not [p for p in check_evaluation(project) if p.key.startswith("figure-deleted:")]
 
 
 def _blocks_of(content, title: str) -> list:

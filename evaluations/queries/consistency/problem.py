@@ -26,8 +26,8 @@ class Problem:
     reordering rows, editing other places), so an evaluator's explanation can be attached to one finding.
     Checks: no-indicators, weights, no-rule, inputs, unscorable, rule, input-finding, award-range, award-reason,
     actual-display, stored-score, stored-total, binding, binding-missing, table-total, date-period, date-text,
-    figure-quote, score-quote, total-quote, grade-quote, unit-mix, empty-section, empty-list, placeholder,
-    review-comment.
+    figure-quote, score-quote, total-quote, grade-quote, unit-mix, figure-deleted, empty-section, empty-list,
+    placeholder, review-comment.
     """
 
     severity: str

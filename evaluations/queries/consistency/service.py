@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evaluations.datatables.figures import compute_figures
 from evaluations.models import EDITABLE_STATES, FROZEN_STATES, Evaluation, EvaluationState
+from evaluations.queries.bound_figures import figure_catalogue
 from evaluations.queries.consistency.completeness import completeness
 from evaluations.queries.consistency.indicators import (
     binding_problems,
@@ -23,7 +24,7 @@ from evaluations.queries.consistency.quantities import data_quantities
 from evaluations.queries.consistency.quotes import quoted_figure_problems
 from evaluations.queries.consistency.scores import score_quote_problems
 from evaluations.queries.consistency.tables import date_problems, table_problems
-from evaluations.queries.consistency.texts import _texts, unit_problems
+from evaluations.queries.consistency.texts import _texts, deleted_figure_problems, unit_problems
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.review import open_review_comments
 from evaluations.queries.tree import indicator_tree
@@ -64,6 +65,7 @@ def check(evaluation: Evaluation, *, submitting: bool | None = None, pending_pas
     problems += quoted
     problems += score_quote_problems(texts, scored, total, grade, evaluation.grades)
     problems += unit_problems(texts, slips)
+    problems += deleted_figure_problems(evaluation, figure_catalogue(evaluation, tables=tables, tree=scored))
     problems += review_comment_problems(evaluation)
     explanations = {e.key: e for e in evaluation.explanations.select_related("author", "decided_by")}
     problems = with_explanations(problems, explanations, pending_passes=pending_passes)

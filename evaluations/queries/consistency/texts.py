@@ -1,20 +1,21 @@
 """The prose the users wrote, as the text checks read it: plain text (HTML stripped), paragraphs and sentences.
 
 Every text check reads the evaluation's prose through ``_texts`` only, so the narrative may be stored as plain
-text or as HTML (the rich editor): tags are dropped, block elements and table rows become line breaks and table
-cells are separated by a space, so "预算执行率 68.38%" in a cell row reads as it would in a sentence.
+text or as HTML (the rich editor), through evaluations.narrative_html.plain_text: tags are dropped, block elements
+and table rows become line breaks and table cells are separated by a tab, so "预算执行率	68.38%" in a cell row
+reads as it would in a sentence. Bound figures (<span data-figure>) read as nothing: they are the data itself.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import NamedTuple
 
 from evaluations.models import Evaluation, EvaluationIndicator
-from evaluations.narrative_html import plain_text
-from evaluations.queries.consistency.problem import WARNING, Problem, key
+from evaluations.narrative_html import figure_keys, plain_text
+from evaluations.queries.consistency.problem import ERROR, WARNING, Problem, key
 from evaluations.sections import SECTIONS
 from rubrics.numbers import written
 
@@ -117,6 +118,28 @@ def unit_problems(texts: list[Text], already: set[tuple[str, Decimal]] = frozens
                     f"在{units['万元'][0]}写作「{written(value)} 万元」，单位可能混用。",
                     anchor,
                     key("unit-mix", anchor, written(value)),
+                )
+            )
+    return problems
+
+
+def deleted_figure_problems(evaluation: Evaluation, catalogue: Mapping[str, object]) -> list[Problem]:
+    """A section binding a figure that no longer exists (its table column, indicator or figure was removed): the
+    page and the report print 数据已删除 there; it must be re-inserted or deleted before the report goes out."""
+    titles = {section.key: section.title for section in SECTIONS[evaluation.kind]}
+    problems = []
+    for section in evaluation.narrative.all():
+        for figure in dict.fromkeys(figure_keys(section.text)):
+            if figure in catalogue:
+                continue
+            anchor = f"section-{section.key}"
+            problems.append(
+                Problem(
+                    ERROR,
+                    f"章节「{titles.get(section.key, section.key)}」",
+                    "文中插入的数据已不存在（页面和报告中显示为“数据已删除”），请删除该处或重新插入数据。",
+                    anchor,
+                    key("figure-deleted", anchor, figure),
                 )
             )
     return problems
