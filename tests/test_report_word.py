@@ -148,6 +148,8 @@ def test_the_table_of_contents_is_a_toc_field_word_updates_on_opening(demo_word,
     assert instructions[0].strip() == 'TOC \\o "1-2" \\h \\z \\u'
     settings = report.document.settings.element
     assert settings.find(f"{W}updateFields").get(f"{W}val") == "true"
+    for name in sheet.TOC_LEVELS:  # Word's own 目录 1–2 styles (not custom ones of the same name)
+        assert report.document.styles[name].element.get(f"{W}customStyle") is None
     # Pre-filled with the PDF's entries, each a link to a bookmark on its heading with a page reference.
     entries = [text for style, text in body_paragraphs(report.document) if style in sheet.TOC_LEVELS and text]
     expected = [heading for _, heading, _ in toc_entries(report.data)] + ["附：尚未解决的问题清单"]
@@ -507,6 +509,31 @@ def test_the_unit_downloads_only_the_word_file_handed_to_it(
     for persona in ("evaluator_b", "bureau_b", "unit_b"):
         client.force_login(world[persona])
         assert client.get(word_url(evaluation, 2)).status_code == 404
+
+
+def test_the_final_report_offers_its_word_file_to_the_bureau(
+    client, world, fake_pdf, django_capture_on_commit_callbacks
+):
+    evaluation = scored(world["a"])
+    evaluation.evaluating_firm.review_levels = 1
+    evaluation.evaluating_firm.save()
+    for name, persona in (
+        ("start_collecting", "evaluator_a"),
+        ("start_scoring", "evaluator_a"),
+        ("submit_review", "evaluator_a"),
+        ("pass_review", "reviewer_a"),
+        ("submit", "evaluator_a"),
+        ("approve", "bureau_a"),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            perform(evaluation, name, user=world[persona])
+    final = jobs.final_report(evaluation)
+    assert final is not None and final.word_file
+    client.force_login(world["bureau_a"])
+    page = client.get(reverse("evaluation-reports", args=[evaluation.pk])).content.decode()
+    card = page[page.index('id="final-report"') : page.index('id="report-versions"')]
+    assert f'href="{word_url(evaluation, final.number)}"' in card
+    assert client.get(word_url(evaluation, final.number)).status_code == 200
 
 
 def test_a_version_rendered_before_word_files_has_no_word_link(client, world):

@@ -66,7 +66,7 @@ def font_table_entry(name: str, alias: str) -> OxmlElement:
     entry = element("w:font", name=name)
     entry.append(element("w:altName", val=alias))
     entry.append(element("w:charset", val="86"))
-    entry.append(element("w:family", val="modern" if name in ("黑体",) else "roman"))
+    entry.append(element("w:family", val="auto"))
     entry.append(element("w:pitch", val="variable"))
     return entry
 

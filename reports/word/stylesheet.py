@@ -54,6 +54,9 @@ STYLE_IDS = {
 }
 
 
+BUILT_IN = frozenset({*TOC_LEVELS, FOOTNOTE_TEXT, FOOTNOTE_MARK})
+
+
 def ids(document) -> dict[str, str]:
     """Style name → style id: paragraphs get their style by id (python-docx's lookup by name scans every style)."""
     return {style.name: style.style_id for style in document.styles}
@@ -66,6 +69,8 @@ def _add_style(document, name: str, kind):
     except KeyError:
         style = styles.add_style(name, kind)
         style.style_id = STYLE_IDS.get(name, style.style_id)
+        if name in BUILT_IN:  # Word's own style (目录 1, 脚注文本): not marked custom, so Word uses it as its own
+            style.element.attrib.pop(qn("w:customStyle"), None)
         return style
 
 
