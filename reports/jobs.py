@@ -1,7 +1,8 @@
 """The background side of report versions: rendering a queued version, and reading what was rendered.
 
-``run_render`` is the task body (reports.tasks); progress and the outcome are recorded on the ReportVersion row,
-failures included, so the report page can show them and offer a retry.
+``run_render`` is the task body (reports.tasks): it writes the PDF and the Word file from the same content snapshot
+(the snapshot is cleared afterwards); progress and the outcome are recorded on the ReportVersion row, failures
+included, so the report page can show them and offer a retry.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from evaluations.models import Evaluation
-from reports import rendering
+from reports import rendering, word
 from reports.models import ReportStatus, ReportVersion
 
 logger = logging.getLogger(__name__)
@@ -39,13 +40,13 @@ def _progress(version_id: int):
     return update
 
 
-def describe_failure(error: BaseException) -> str:
+def describe_failure(error: BaseException, stage: str = "排版") -> str:
     if isinstance(error, OSError):
         return f"写入或读取文件失败（{error.strerror or error}）。请检查存储空间后重试。"
     if isinstance(error, MemoryError):
         return "内存不足，报告未能生成。请稍后重试。"
     detail = str(error).strip()[:300] or type(error).__name__
-    return f"排版时出错：{detail}。请重试；如仍失败，请联系系统管理员。"
+    return f"{stage}时出错：{detail}。请重试；如仍失败，请联系系统管理员。"
 
 
 def run_render(version_id: int) -> ReportVersion | None:
@@ -57,15 +58,23 @@ def run_render(version_id: int) -> ReportVersion | None:
     if not claimed or version is None:
         return version  # already rendered, being rendered elsewhere, or deleted
     started = time.monotonic()
+    progress = _progress(version_id)
+    stage = "排版"
     try:
-        result = rendering.render_pdf_document(version.content, progress=_progress(version_id))
+        result = rendering.render_pdf_document(version.content, progress=progress)
         digest = hashlib.sha256(result.pdf).hexdigest()
-        name = f"report-{version.evaluation_id}-v{version.number}.pdf"
-        version.file.save(name, ContentFile(result.pdf), save=False)
+        name = f"report-{version.evaluation_id}-v{version.number}"
+        version.file.save(f"{name}.pdf", ContentFile(result.pdf), save=False)
+        stage = "生成 Word 文件"
+        progress(90, "写入 Word")
+        document = word.render_word_document(version.content)
+        version.word_file.save(f"{name}.docx", ContentFile(document.docx), save=False)
     except Exception as error:  # recorded for the user; the worker keeps running
         logger.exception("报告版本 %s 生成失败", version_id)
+        if version.file:  # a PDF written before the Word file failed: not kept (the retry writes both)
+            version.file.delete(save=False)
         ReportVersion.objects.filter(pk=version_id).update(
-            status=ReportStatus.FAILED, error=describe_failure(error), stage="失败", finished_at=timezone.now()
+            status=ReportStatus.FAILED, error=describe_failure(error, stage), stage="失败", finished_at=timezone.now()
         )
         version.refresh_from_db()
         return version
@@ -74,12 +83,13 @@ def run_render(version_id: int) -> ReportVersion | None:
         progress=100,
         stage="完成",
         file=version.file.name,
+        word_file=version.word_file.name,
         sha256=digest,
         pages=result.pages,
         size=len(result.pdf),
         render_seconds=Decimal(f"{time.monotonic() - started:.2f}"),
         finished_at=timezone.now(),
-        content={},  # the PDF is the record now; the snapshot was only needed to render (and retry)
+        content={},  # the PDF (and the Word file) are the record now; the snapshot was only needed to render
     )
     version.refresh_from_db()
     return version

@@ -2,7 +2,7 @@
 
 An outline's structure lives in code (reports/outlines.py), keyed by (key, version); the ReportOutline
 row is what an admin picks per evaluation. A ReportVersion is one requested render: its assembled
-content (a JSON snapshot, hashed), its progress while the background task runs, and the PDF.
+content (a JSON snapshot, hashed), its progress while the background task runs, the PDF and the Word file.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ class ReportVersion(models.Model):
     )
     problem_count = models.PositiveIntegerField("未解决问题数", default=0)
     file = models.FileField("PDF 文件", upload_to="reports/%Y/%m/", blank=True)
+    # The same content as a Word file for the last edits, made in the same background job from the same snapshot.
+    word_file = models.FileField("Word 文件", upload_to="reports/%Y/%m/", blank=True)
     sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
     pages = models.PositiveIntegerField("页数", null=True, blank=True)
     size = models.PositiveBigIntegerField("大小（字节）", null=True, blank=True)
@@ -136,7 +138,14 @@ class ReportVersion(models.Model):
     def is_active(self) -> bool:
         return self.status in (ReportStatus.QUEUED, ReportStatus.RENDERING)
 
+    def file_name(self, extension: str) -> str:
+        draft = "（草稿）" if self.is_draft else ""
+        return f"{self.title}{draft}_第{self.number}版.{extension}"
+
     @property
     def download_name(self) -> str:
-        draft = "（草稿）" if self.is_draft else ""
-        return f"{self.title}{draft}_第{self.number}版.pdf"
+        return self.file_name("pdf")
+
+    @property
+    def word_download_name(self) -> str:
+        return self.file_name("docx")

@@ -1,11 +1,11 @@
 """Asking for a report: assemble the content, reuse an identical version or queue a new one, retry, final.
 
-A request assembles the content (fast: database reads), hashes it with the outline version and the renderer
-version, and reuses a version with the same hash; otherwise it stores a new version with the content snapshot
-and enqueues the background task after the transaction commits. Every step that hands the evaluation to someone
-else (to an internal review level, to 征求意见, to the bureau, approval) requests a version of exactly that state
-after the step has committed and attaches it to the step (``on_hand_off``): the receiver reads that version. On
-approval it is the final report. A failure there is recorded on a failed version, shown on the report page with
+A request assembles the content (fast: database reads), hashes it with the outline version and the versions of the
+PDF and Word renderers, and reuses a version with the same hash; otherwise it stores a new version with the content
+snapshot and enqueues the background task after the transaction commits. Every step that hands the evaluation to
+someone else (to an internal review level, to 征求意见, to the bureau, approval) requests a version of exactly that
+state after the step has committed and attaches it to the step (``on_hand_off``): the receiver reads that version.
+On approval it is the final report. A failure there is recorded on a failed version, shown on the report page with
 its reason and a retry; it never undoes the step.
 """
 
@@ -26,6 +26,7 @@ from reports.models import ReportOutline, ReportStatus, ReportVersion
 from reports.rendering import renderer_version
 from reports.selection import outline_for, report_title
 from reports.tasks import render_report_task
+from reports.word import renderer_version as word_renderer_version
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def assemble(evaluation: Evaluation) -> Assembled:
     title = report_title(evaluation)
     content = assemble_report(evaluation, outline, title=title)
     data = content.to_dict()
-    digest = content_hash(data, outline.key, str(outline.version), renderer_version())
+    digest = content_hash(data, outline.key, str(outline.version), renderer_version(), word_renderer_version())
     summary = f"{content.total} 分 {content.grade}" if content.total else "未计分"
     return Assembled(outline, data, digest, title, content.draft, len(content.problems), summary)
 

@@ -14,6 +14,11 @@ urlpatterns = [
         views.report_download,
         name="evaluation-report-download",
     ),
+    path(
+        "evaluations/<int:pk>/reports/<int:number>/download/word/",
+        views.report_download_word,
+        name="evaluation-report-word",
+    ),
     path("evaluations/<int:pk>/reports/<int:number>/retry/", views.report_retry, name="evaluation-report-retry"),
     path("evaluations/<int:pk>/reports/final/", views.report_final, name="evaluation-report-final"),
     path("evaluations/<int:pk>/verify/", views.report_verify, name="evaluation-verify"),

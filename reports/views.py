@@ -1,4 +1,5 @@
-"""Thin views of the report page: list versions, request a render, poll progress, retry, download, settings.
+"""Thin views of the report page: list versions, request a render, poll progress, retry, download (PDF or Word),
+settings.
 
 Every view fetches the evaluation through evaluations.queries.access (another organisation's evaluation → 404);
 reading reports needs can_view_scores (unit users only once the draft is shared → 403 before),
@@ -30,6 +31,7 @@ from reports.archive import ArchiveNotReady, build_archive, verify_pdf
 from reports.jobs import can_retry, final_report
 from reports.models import ReportSettings, ReportStatus, ReportVersion
 from reports.selection import outline_for, outlines_for, report_title, settings_for, visible_versions
+from reports.word import DOCX_TYPE
 
 LIST_FIELDS = (
     "pk",
@@ -47,6 +49,7 @@ LIST_FIELDS = (
     "is_draft",
     "problem_count",
     "file",
+    "word_file",
     "sha256",
     "pages",
     "size",
@@ -103,6 +106,9 @@ def _status_row(version: ReportVersion, evaluation) -> dict:
         "pages": version.pages,
         "size": version.size,
         "download_url": reverse("evaluation-report-download", args=[evaluation.pk, version.number]) if done else "",
+        "word_url": reverse("evaluation-report-word", args=[evaluation.pk, version.number])
+        if done and version.word_file
+        else "",
     }
 
 
@@ -204,18 +210,33 @@ def report_retry(request, pk: int, number: int):
     return redirect("evaluation-reports", pk=evaluation.pk)
 
 
+def _download(request, pk: int, number: int, *, word: bool):
+    """A rendered file of a version this user may read (selection.visible_versions): the PDF or the Word file."""
+    evaluation = _evaluation(request, pk)
+    version = get_object_or_404(visible_versions(request.user, evaluation).defer("content"), number=number)
+    stored = version.word_file if word else version.file
+    if version.status != ReportStatus.DONE or not stored:
+        raise Http404("该版本报告尚未生成完成。" if not word else "该版本没有 Word 文件，请重新生成报告。")
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404("报告文件不存在，请重新生成。") from None
+    if word:
+        return FileResponse(handle, as_attachment=True, filename=version.word_download_name, content_type=DOCX_TYPE)
+    return FileResponse(handle, as_attachment=True, filename=version.download_name, content_type="application/pdf")
+
+
 @login_required
 @require_GET
 def report_download(request, pk: int, number: int):
-    evaluation = _evaluation(request, pk)
-    version = get_object_or_404(visible_versions(request.user, evaluation).defer("content"), number=number)
-    if version.status != ReportStatus.DONE or not version.file:
-        raise Http404("该版本报告尚未生成完成。")
-    try:
-        handle = version.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("报告文件不存在，请重新生成。") from None
-    return FileResponse(handle, as_attachment=True, filename=version.download_name, content_type="application/pdf")
+    return _download(request, pk, number, word=False)
+
+
+@login_required
+@require_GET
+def report_download_word(request, pk: int, number: int):
+    """The Word file of a version, for the last edits: the same visibility as its PDF."""
+    return _download(request, pk, number, word=True)
 
 
 @login_required
