@@ -28,7 +28,7 @@ from reports.models import ReportStatus, ReportVersion
 from reports.selection import default_outline, outline_for
 from reports.word import REPORT_STYLE, html_to_docx, render_word_document
 from reports.word import stylesheet as sheet
-from tests.factories import EvaluationFactory, EvaluationIndicatorFactory
+from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, complete_report
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -37,7 +37,8 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def text_of(element) -> str:
-    return "".join(node.text or "" for node in element.iter(f"{W}t"))
+    """The text of an element, a line break (<w:br/>) read as a newline."""
+    return "".join("\n" if node.tag == f"{W}br" else node.text or "" for node in element.iter(f"{W}t", f"{W}br"))
 
 
 def style_names(document) -> dict[str, str]:
@@ -437,12 +438,13 @@ def test_a_table_without_rows_prints_its_header(demo_word):
 
 
 def scored(evaluation):
+    """A small scored indicator system and every required section written: a report, not a draft."""
     root = EvaluationIndicatorFactory(evaluation=evaluation, name="产出", weight=100, order=1)
     EvaluationIndicatorFactory(
         evaluation=evaluation, parent=root, name="完成率", weight=100, rule_kind="binary", inputs={"met": True}
     )
     recompute_scores(evaluation)
-    return evaluation
+    return complete_report(evaluation)
 
 
 @pytest.fixture
@@ -489,7 +491,9 @@ def test_the_unit_downloads_only_the_word_file_handed_to_it(
         client.post(reverse("evaluation-report-generate", args=[evaluation.pk]))  # the team's own draft
     client.force_login(world["unit_a"])
     assert client.get(word_url(evaluation)).status_code == 403  # nothing shared yet
-    NarrativeSection.objects.create(evaluation=evaluation, key="dept_overview", text="更正后的部门概况。")
+    NarrativeSection.objects.update_or_create(
+        evaluation=evaluation, key="dept_overview", defaults={"text": "更正后的部门概况。"}
+    )
     evaluation.evaluating_firm.review_levels = 1
     evaluation.evaluating_firm.save()
     for name, persona in (
