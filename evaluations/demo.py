@@ -59,7 +59,7 @@ class DemoAccount:
 
 
 ACCOUNTS = (
-    DemoAccount("evaluator", "王桂龙", FIRM, Role.EVALUATOR, "评价人员（项目经理，两项评价的评价小组成员）"),
+    DemoAccount("evaluator", "王桂龙", FIRM, Role.EVALUATOR, "评价人员（项目经理，全部演示评价的评价小组成员）"),
     DemoAccount("reviewer", "孙琴", FIRM, Role.INTERNAL_REVIEWER, "内部复核（二级复核）"),
     DemoAccount("reviewer1", "李文静", FIRM, Role.INTERNAL_REVIEWER, "内部复核（一级审核）"),
     DemoAccount("reviewer3", "姜兆峰", FIRM, Role.INTERNAL_REVIEWER, "内部复核（三级审核）"),

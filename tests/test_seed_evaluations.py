@@ -28,8 +28,8 @@ def test_list_evaluations_shows_the_printed_totals(demo):
     out = io.StringIO()
     call_command("list_evaluations", stdout=out)
     rows = {line.split("\t")[1]: line.split("\t") for line in out.getvalue().splitlines()}
-    assert rows["project"][4:] == ["97.75", "优"]
-    assert rows["department"][4:] == ["91.87", "优"]
+    assert rows["project"][4:] == ["97.75", "优", "草稿"]
+    assert rows["department"][4:] == ["91.87", "优", "草稿"]
 
 
 def test_stored_scores_equal_what_the_engine_computes(demo):

@@ -5,7 +5,7 @@ from rubrics.numbers import fixed
 
 
 class Command(BaseCommand):
-    help = "每项评价一行：ID、类型、年度、名称、总分、等级（以制表符分隔；未评分时总分和等级为空）。"
+    help = "每项评价一行：ID、类型、年度、名称、总分、等级、状态（以制表符分隔；未评分时总分和等级为空）。"
 
     def handle(self, *args, **options):
         for evaluation in Evaluation.objects.order_by("pk"):
@@ -17,5 +17,6 @@ class Command(BaseCommand):
                 evaluation.title,
                 total,
                 evaluation.grade,
+                evaluation.get_state_display(),
             ]
             self.stdout.write("\t".join(fields))
