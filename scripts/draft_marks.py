@@ -34,7 +34,7 @@ def _font():
 def _glyphs(font) -> tuple[str, tuple[float, float, float, float], float]:
     """The text's outlines as one SVG path (font units, y up) and their bounds."""
     glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
-    pen, bounds = SVGPathPen(glyphs), BoundsPen(glyphs)
+    pen, bounds = SVGPathPen(glyphs, ntos=lambda number: f"{number:g}"), BoundsPen(glyphs)  # 268, not 268.0
     advance = 0.0
     for char in TEXT:
         name = cmap[ord(char)]
