@@ -84,6 +84,8 @@ INDICATOR_FIELDS = (
     "explanation",
     "standard",
     "evidence_required",
+    "research_content",
+    "research_order",
     "analysis",
     "is_custom",
 )

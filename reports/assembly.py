@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.figures import compute_figures
-from evaluations.models import Evaluation
+from evaluations.datatables.spec import FORM_SIGNATURES
+from evaluations.models import FROZEN_STATES, Evaluation, EvaluationState, Transition
 from evaluations.queries.bound_figures import figure_catalogue, figure_texts
 from evaluations.queries.consistency import ERROR, TODO, check_evaluation, unfinished
 from evaluations.queries.datatables import evaluation_tables
@@ -25,7 +26,7 @@ from evaluations.queries.explanations import accepted_explanations
 from evaluations.queries.narrative import score_sentence
 from evaluations.queries.research import research_rows
 from evaluations.queries.tree import indicator_tree, not_applicable_note
-from reports import base_tables, indicator_tables
+from reports import base_tables, form_tables, indicator_tables
 from reports.content import CoverField, Paragraph, Problem, ReportContent, Section, Table
 from reports.numbering import heading_number
 from reports.outlines import Node, OutlineSpec, Part
@@ -88,6 +89,9 @@ class Context:
     na_note: str = ""  # leaves marked 不适用 and how the total was reached
     problems: list = field(default_factory=list)  # the check's findings (accepted explanations are printed)
     placed_tables: set[str] = field(default_factory=set)
+    # Where the body prints each data table ("表1-1", or its section "一、（四）部门整体收支情况"): the annex refers
+    # to it instead of printing it a second time.
+    in_body: dict[str, str] = field(default_factory=dict)
 
     @property
     def roots(self) -> list[TreeNode]:
@@ -246,14 +250,88 @@ def _analysis(ctx: Context, level: int) -> list[Section]:
 
 
 def _base_tables(ctx: Context) -> list:
-    """附件: every data-collection table of the kind, then the figures derived from them."""
+    """附件: the data-collection tables, then the figures derived from them.
+
+    The seed's forms (基础表1–6) are printed whole, each numbered once, with their header block and the rows the
+    unit signs. The product's other tables are printed under their title alone (their sheet codes are internal);
+    one the body already prints is referred to, never printed a second time under the same number.
+    """
+    specs = [spec for spec in tables_for_kind(ctx.evaluation.kind) if spec.role != FORM_SIGNATURES]
+    signed = [
+        row
+        for spec in tables_for_kind(ctx.evaluation.kind)
+        if spec.role == FORM_SIGNATURES
+        for row in ctx.tables.get(spec.key) or []
+    ]
+    facts = form_tables.FormFacts(
+        unit=ctx.evaluation.evaluated_unit.name,
+        year=ctx.evaluation.year,
+        as_of=ctx.evaluation.period_end,
+        signatures=form_tables.signatures(signed),
+    )
     blocks: list = []
-    for spec in tables_for_kind(ctx.evaluation.kind):
-        title = spec.title if spec.code == spec.title else f"{spec.code} {spec.title}"
-        blocks.append(base_tables.data_table(spec, ctx.tables.get(spec.key) or [], title, wide=True))
+    referred: list[tuple[str, str]] = []  # (title, where the body prints it)
+    index = 0
+    while index < len(specs):
+        spec = specs[index]
+        if spec.form_number:
+            form = [other for other in specs[index:] if other.form_number == spec.form_number]
+            blocks += form_tables.form_blocks(form, ctx.tables, facts)
+            index += len(form)
+            continue
+        index += 1
+        if spec.key in ctx.in_body:
+            referred.append((spec.title, ctx.in_body[spec.key]))
+            continue
+        if referred:
+            blocks.append(_shown_in_body(referred))
+            referred = []
+        blocks.append(base_tables.data_table(spec, ctx.tables.get(spec.key) or [], spec.title, wide=True))
+        if spec.key == "disbursements":
+            blocks += _batches_note(ctx)
+    if referred:
+        blocks.append(_shown_in_body(referred))
     figures = compute_figures(ctx.evaluation.kind, ctx.tables).values()
     blocks.append(base_tables.figures_table([figure for figure in figures if figure.value is not None]))
     return blocks
+
+
+def _shown_in_body(references: list[tuple[str, str]]) -> Paragraph:
+    """项目资金使用情况表见正文表1-1，…; the tables of one section together: 收支预算总表和预、决算支出对比表见正文
+    “一、（四）部门整体收支情况”."""
+    places: dict[str, list[str]] = {}
+    for title, where in references:
+        places.setdefault(where, []).append(title)
+    parts = []
+    for where, titles in places.items():
+        named = titles[0] if len(titles) == 1 else "、".join(titles[:-1]) + "和" + titles[-1]
+        parts.append(f"{named}见正文{where if where.startswith('表') else f'“{where}”'}")
+    return Paragraph("，".join(parts) + "，此处不再重复列示。")
+
+
+def _batches_note(ctx: Context) -> list[Paragraph]:
+    """Why the batches add up to another total than 表1-1 (what 表1-1 pays outside batches, which items differ)."""
+    uses = spec_for("funds_use")
+    name = ctx.in_body.get(uses.key) or uses.title
+    note = base_tables.batches_note(ctx.tables.get("disbursements") or [], ctx.tables.get(uses.key) or [], name)
+    return [Paragraph(note)] if note else []
+
+
+def _body_references(chapters: list[Section]) -> dict[str, str]:
+    """Each data table the body prints, by key: its number (表1-1), else the section that holds it."""
+    found: dict[str, str] = {}
+
+    def walk(section: Section, chapter: Section, second: Section | None) -> None:
+        for block in section.blocks:
+            if isinstance(block, Table) and block.key not in found:
+                where = second.heading if second is not None else chapter.title
+                found[block.key] = block.number or f"{chapter.number}{where}"
+        for child in section.children:
+            walk(child, chapter, second or child)
+
+    for chapter in chapters:
+        walk(chapter, chapter, None)
+    return found
 
 
 def _field_research(ctx: Context) -> list:
@@ -344,7 +422,72 @@ def default_title(evaluation: Evaluation) -> str:
     return f"{evaluation.title}报告"
 
 
-def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=None) -> ReportContent:
+COVER_LINE = 15  # em: a cover title line longer than this may wrap on the cover, so the title is broken before it
+# Where a long cover title breaks, best first: before the kind of report, keeping each term whole.
+TITLE_TAILS = ("部门整体绩效评价报告", "项目支出绩效评价报告", "整体绩效评价报告", "绩效评价报告", "评价报告", "报告")
+
+
+def _em(text: str) -> float:
+    return sum(0.5 if ord(char) < 0x2E80 else 1 for char in text)
+
+
+def cover_title_lines(title: str) -> list[str]:
+    """The title as the cover prints it: one line, or broken before "部门整体绩效评价报告" / "绩效评价报告" …
+    so that no line breaks inside a word ("…项目支出绩效 / 评价报告")."""
+    title = title.strip()
+    if _em(title) <= COVER_LINE:
+        return [title]
+    for tail in TITLE_TAILS:
+        head = title.removesuffix(tail).rstrip()
+        if head != title and head and _em(head) <= COVER_LINE and _em(tail) <= COVER_LINE:
+            return [head, tail]
+    for tail in TITLE_TAILS:  # a head too long for one line still breaks before the tail, not inside it
+        head = title.removesuffix(tail).rstrip()
+        if head != title and head:
+            return [head, tail]
+    return [title]
+
+
+UNDATED = "（报告日期未定）"
+# States in which the report has been handed to someone else (a review level, the unit, the bureau).
+HANDED_ON = frozenset({EvaluationState.INTERNAL_REVIEW, EvaluationState.CONSULTATION, EvaluationState.SUBMITTED})
+
+
+def cover_date(evaluation: Evaluation) -> str:
+    """The cover's date, never the day it is rendered (a report rendered twice must read the same):
+
+    - the report date the team set (基本信息);
+    - else, once approved, the date of approval;
+    - else, while handed on (内部复核, 征求意见, 已提交), the date it was handed on: the receiver's copy is dated
+      the day it was sent, as a 送审稿 or 征求意见稿 is;
+    - else (the team is still writing it) no date: "（报告日期未定）".
+    """
+    if evaluation.report_date:
+        return cn_year_month(evaluation.report_date)
+    changes = evaluation.state_changes.order_by("-created_at", "-pk")
+    if evaluation.state in FROZEN_STATES:
+        step = changes.filter(transition=Transition.APPROVE).first()
+    elif evaluation.state in HANDED_ON:
+        step = changes.filter(to_state=evaluation.state).first()
+    else:
+        step = None
+    return cn_year_month(timezone.localdate(step.created_at)) if step else UNDATED
+
+
+def cover_fields(evaluation: Evaluation) -> list[CoverField]:
+    """项目名称, 项目单位, 委托单位 and, when the report is issued in its name, 评价机构: only the evaluation's own."""
+    subject = evaluation.project.name if evaluation.project else evaluation.title
+    fields = [
+        CoverField("项目名称", subject),
+        CoverField("项目单位", evaluation.evaluated_unit.name),
+        CoverField("委托单位", evaluation.commissioning_bureau.name),
+    ]
+    if evaluation.cover_names_firm:
+        fields.append(CoverField("评价机构", evaluation.evaluating_firm.name))
+    return fields
+
+
+def assemble_report(evaluation: Evaluation, outline, *, title: str = "") -> ReportContent:
     """The report of an evaluation in the given outline (a ReportOutline or an OutlineSpec)."""
     spec: OutlineSpec = getattr(outline, "spec", outline)
     evaluation = Evaluation.objects.select_related(
@@ -373,6 +516,7 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
     _number(chapters, "sec")
     if spec.table_numbering == "chapter":
         _number_tables(chapters)
+    ctx.in_body = _body_references(chapters)
     annexes = []
     for node in spec.annexes:
         section = _build(ctx, node, 1, chapter=False)
@@ -387,23 +531,18 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
 
     problems = ctx.problems
     draft = bool(unfinished(problems))  # an error, or something still to fill in: not yet the report
-    unit = evaluation.evaluated_unit.name
-    subject = evaluation.project.name if evaluation.project else evaluation.title
-    report_day = evaluation.report_date or today or timezone.localdate()
+    title = title or default_title(evaluation)
+    issuer = evaluation.evaluating_firm if evaluation.cover_names_firm else evaluation.evaluated_unit
     return ReportContent(
         evaluation_id=evaluation.pk,
-        title=title or default_title(evaluation),
-        cover_fields=[
-            CoverField("项目名称", subject),
-            CoverField("项目单位", unit),
-            CoverField("委托单位", evaluation.commissioning_bureau.name),
-            CoverField("评价机构", evaluation.evaluating_firm.name),
-        ],
-        date_text=cn_year_month(report_day),
+        title=title,
+        title_lines=cover_title_lines(title),
+        cover_fields=cover_fields(evaluation),
+        date_text=cover_date(evaluation),
         outline_key=spec.key,
         outline_version=spec.version,
         outline_name=spec.name,
-        author=evaluation.evaluating_firm.name,
+        author=issuer.name,
         preamble=preamble,
         sections=chapters,
         annexes=annexes,
@@ -419,4 +558,4 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
     )
 
 
-__all__ = ["assemble_report", "default_title", "grade_note", "text_paragraphs"]
+__all__ = ["assemble_report", "cover_date", "cover_title_lines", "default_title", "grade_note", "text_paragraphs"]

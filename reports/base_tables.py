@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from evaluations.datatables.spec import DATE, INTEGER, MONEY, NUMBER, PERCENT, TableSpec
+from evaluations.datatables.spec import DATE, INTEGER, MONEY, NUMBER, NUMERIC_KINDS, PERCENT, RateColumn, TableSpec
 from reports.content import Cell, Column, Table
 from reports.layout import LANDSCAPE_LINES, PORTRAIT_LINES, TreeRow, estimate_lines, text_em, tree_bodies
-from rubrics.numbers import cn_date, money, percent, percent_of, written
+from rubrics.numbers import cn_date, money, percent, percent_of, round_score, written
 
 
 def format_value(column, value) -> str:
     if value is None:
         return ""
-    if column.kind == MONEY:
-        return money(value)
+    if column.kind == MONEY:  # every digit entered (0.068 万元), so a derived figure's operands can be found here
+        return written(value, min_places=2, grouping=True)
     if column.kind == PERCENT:
         return percent(value, trim=True)
     if column.kind in (NUMBER, INTEGER):
@@ -37,7 +37,10 @@ def single_row_table(spec: TableSpec, rows: list[dict], title: str) -> Table:
     columns = [Column(60), Column(40, "num")]
     unit = spec.unit_note.removeprefix("单位：")
     body = [
-        [Cell(column.label if column.unit == unit else column.header), Cell(format_value(column, row.get(column.key)))]
+        [
+            Cell(column.label if column.unit == unit else column.header),
+            Cell(format_value(column, row.get(column.key)), align="num" if column.kind in NUMERIC_KINDS else ""),
+        ]
         for column in spec.columns
     ]
     return Table(spec.key, title, columns, [[Cell("项目"), Cell("数值")]], [body], unit_note=spec.unit_note)
@@ -62,6 +65,10 @@ def data_table(spec: TableSpec, rows: list[dict], title: str | None = None, *, w
             widths.append(6)
             head_cells.append(Cell("占比"))
             aligns.append("num")
+        for rate in _rates_after(spec, column.key):
+            widths.append(max(text_em(rate.label) * 0.6, 5) + 1.5)
+            head_cells.append(Cell(rate.label))
+            aligns.append("num")
     scale = 100 / sum(widths)
     columns = [Column(round(width * scale, 2), align) for width, align in zip(widths, aligns, strict=True)]
     small = wide or len(columns) > 7
@@ -78,6 +85,10 @@ def data_table(spec: TableSpec, rows: list[dict], title: str | None = None, *, w
             if column.key == share:
                 value = row.get(share)
                 shown = percent(percent_of(value, grand)) if value is not None and grand else ""
+                cells.append(Cell(shown, align="num"))
+                texts.append(shown)
+            for rate in _rates_after(spec, column.key):
+                shown = _rate_text(row.get(rate.numerator), row.get(rate.denominator))
                 cells.append(Cell(shown, align="num"))
                 texts.append(shown)
         labels = _group_labels([row.get(key) for key in groups])
@@ -108,6 +119,15 @@ def data_table(spec: TableSpec, rows: list[dict], title: str | None = None, *, w
         keep_bodies=bool(groups),
         empty_text="" if rows else "（未填报）",
     )
+
+
+def _rates_after(spec: TableSpec, key: str) -> list[RateColumn]:
+    return [rate for rate in spec.rates if rate.numerator == key]
+
+
+def _rate_text(numerator, denominator) -> str:
+    """支付进度率 of a row or of the totals: exact, rounded once when written; "" where it cannot be computed."""
+    return percent(percent_of(numerator, denominator), none="")
 
 
 def _width(column, values: list[str]) -> float:
@@ -151,6 +171,9 @@ def _total_row(spec: TableSpec, rows: list[dict], groups: list[str], grand: Deci
             cells.append(Cell("", role="total"))
         if column.key == spec.share_of:
             cells.append(Cell("100.00%" if grand else "", align="num", role="total"))
+        for rate in _rates_after(spec, column.key):
+            rate_total = _rate_text(_sum(rows, rate.numerator), _sum(rows, rate.denominator))
+            cells.append(Cell(rate_total, align="num", role="total"))
     if not started:
         cells.append(Cell("合计", colspan=lead, role="total", align="center"))
     return cells
@@ -161,20 +184,30 @@ def _sum(rows: list[dict], key: str) -> Decimal | int | None:
     return sum(values) if values else None
 
 
+# 人员编制 by kind, as 基础表1 and the 人员情况一览表 break them down (keys of the dept_staffing table).
+QUOTA = (
+    ("quota_admin", "行政编制"),
+    ("quota_public", "事业编制"),
+    ("quota_welfare", "公益岗位"),
+    ("quota_dispatch", "劳务派遣"),
+)
+STAFF = (
+    ("staff_admin", "行政编制"),
+    ("staff_public", "事业编制"),
+    ("staff_welfare", "公益岗位"),
+    ("staff_workers", "机关工勤"),
+)
+
+
+def headcount(row: dict, kinds) -> int | None:
+    """编制人数 or 在职人数 of one unit (or of the 合计 values): the sum over the kinds given, None when none is."""
+    present = [row.get(key) for key, _ in kinds if row.get(key) is not None]
+    return sum(present) if present else None
+
+
 def staffing_table(rows: list[dict], title: str) -> Table:
     """人员情况一览表 (seed 004): 核定编制数 and 实际在岗人数 side by side, each with its 合计."""
-    quota = [
-        ("quota_admin", "行政编制"),
-        ("quota_public", "事业编制"),
-        ("quota_welfare", "公益岗位"),
-        ("quota_dispatch", "劳务派遣"),
-    ]
-    staff = [
-        ("staff_admin", "行政编制"),
-        ("staff_public", "事业编制"),
-        ("staff_welfare", "公益岗位"),
-        ("staff_workers", "机关工勤"),
-    ]
+    quota, staff = QUOTA, STAFF
     columns = [Column(20)] + [Column(8, "num") for _ in range(10)]
     head = [
         [Cell("单位", rowspan=2), Cell("核定编制数", colspan=5), Cell("实际在岗人数", colspan=5)],
@@ -273,6 +306,44 @@ def budget_vs_final_table(rows: list[dict], title: str) -> Table:
         keep_bodies=True,
         empty_text="" if rows else "（未填报）",
     )
+
+
+def _amount(value) -> str:
+    return written(value, min_places=2, grouping=True)
+
+
+def batches_note(batches: list[dict], uses: list[dict], uses_name: str, unit: str = "万元") -> str:
+    """Why the 资金发放批次表 adds up to another total than 表1-1: what 表1-1 pays outside the batches, what the
+    batches list that 表1-1 does not, and the items whose batches add up to another amount (the check lists
+    those as errors). "" when the two totals agree."""
+    uses_name += " " if uses_name[-1:].isascii() else ""  # "表1-1 为", "项目资金使用情况表为"
+    batch_total, use_total = _sum(batches, "amount"), _sum(uses, "amount")
+    if batch_total is None or use_total is None or round_score(batch_total) == round_score(use_total):
+        return ""
+    batched = {row.get("item") for row in batches}
+    used = {row.get("item") for row in uses}
+    outside = [row for row in uses if row.get("item") not in batched and row.get("amount") is not None]
+    extra = [item for item in dict.fromkeys(row.get("item") for row in batches) if item and item not in used]
+    differing = []
+    for row in uses:
+        paid = _sum([batch for batch in batches if batch.get("item") == row.get("item")], "amount")
+        if paid is not None and row.get("amount") is not None and round_score(paid) != round_score(row["amount"]):
+            printed = f"{uses_name}为 {_amount(row['amount'])} {unit}"
+            differing.append(f"{row['item']}各批次合计 {_amount(paid)} {unit}（{printed}）")
+    reasons = []
+    if outside:
+        listed = "、".join(f"{row['item']} {_amount(row['amount'])} {unit}" for row in outside)
+        reasons.append(f"本表只列分批次发放的资金，不含{listed}")
+    if extra:
+        reasons.append(f"本表另列{uses_name}未单列的{'、'.join(extra)}")
+    if differing:
+        reasons.append("、".join(differing) + "，两表记录不一致")
+    gap = _amount(abs(batch_total - use_total))
+    lead = (
+        f"注：本表发放金额合计 {_amount(batch_total)} {unit}，{uses_name}实际支付金额合计 {_amount(use_total)} {unit}，"
+        f"相差 {gap} {unit}"
+    )
+    return lead + ("：" + "；".join(reasons) if reasons else "") + "。"
 
 
 def team_table(members: Iterable) -> Table:

@@ -131,6 +131,7 @@ class ReportContent:
     problems: list[Problem] = field(default_factory=list)
     total: str = ""  # "97.75"
     grade: str = ""
+    title_lines: list[str] = field(default_factory=list)  # the title as the cover breaks it (never inside a word)
 
     def to_dict(self) -> dict:
         return asdict(self)

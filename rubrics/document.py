@@ -53,6 +53,7 @@ FORMAT = "perf-eval/1"
 LEVEL_ONE = "一级指标"  # "where" of the problem about the level-1 weights
 MAX_WEIGHT = Decimal("9999.99")  # the stored weight: 6 digits, 2 decimals
 MAX_NAME = 200
+MAX_RESEARCH_ORDER = 32767  # the stored 调研记录序号 (a small positive integer)
 TEXT_FIELDS = {  # document key → (stored field, max length or None for a long text)
     "explanation": ("explanation", None),
     "standard": ("standard", None),
@@ -256,6 +257,8 @@ class Indicator:
     actual_display: str = ""
     analysis: str = ""
     evidence_obtained: str = ""
+    research_content: str = ""  # 附件 3 调研内容 where the record words it otherwise than the 指标解释
+    research_order: int | None = None  # the row's place in 附件 3 where it differs from the tree's order
     research: tuple[dt.date | None, dt.date | None] = (None, None)
     is_custom: bool = False
     broken: bool = False  # not an object: reported once, not checked further
@@ -435,6 +438,15 @@ def _extras(node: Indicator, errors: list[str]) -> None:
     node.actual_display = text_value(data, "actual_display", 200, where, errors)
     node.analysis = text_value(data, "analysis", None, where, errors)
     node.evidence_obtained = text_value(data, "evidence_obtained", None, where, errors)
+    node.research_content = text_value(data, "research_content", None, where, errors)
+    order = data.get("research_order")
+    if order is not None:
+        if isinstance(order, int) and not isinstance(order, bool) and 1 <= order <= MAX_RESEARCH_ORDER:
+            node.research_order = order
+        else:
+            errors.append(
+                f"{where}：research_order（调研记录序号）必须是 1 至 {MAX_RESEARCH_ORDER} 的整数，现为 {show(order)}"
+            )
     research = data.get("research")
     if research is not None:
         label = f"{where}：research（现场调研时间）"

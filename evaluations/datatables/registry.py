@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from evaluations.datatables.spec import DATE, INTEGER, MONEY, TEXT, Column, TableSpec
+from evaluations.datatables.spec import (
+    DATE,
+    FORM_HEADER,
+    FORM_SIGNATURES,
+    INTEGER,
+    MONEY,
+    TEXT,
+    Column,
+    RateColumn,
+    TableSpec,
+)
 
 PROJECT = frozenset({"project"})
 DEPARTMENT = frozenset({"department"})
@@ -99,7 +109,27 @@ PROJECT_TABLES = (
     ),
 )
 
+SUPPORTING_EVIDENCE = "所填数据请提供对应的佐证材料。"  # the 备注 seed 004 prints under 基础表4, 5 and 6
+
 DEPARTMENT_TABLES = (
+    TableSpec(
+        key="dept_profile",
+        code="基础表1",
+        title="部门基本情况",
+        kinds=DEPARTMENT,
+        single_row=True,
+        role=FORM_HEADER,
+        description="基础表1 的表头：部门性质。部门名称取被评价单位，编制人数和在职人数取机构设置和人员情况的合计。",
+        columns=(
+            Column(
+                "nature",
+                "部门性质",
+                TEXT,
+                example="行政单位",
+                help="如 行政单位、事业单位、参照公务员法管理的事业单位",
+            ),
+        ),
+    ),
     TableSpec(
         key="dept_staffing",
         code="基础表1",
@@ -132,6 +162,7 @@ DEPARTMENT_TABLES = (
             Column("in_use", "其中：在用价值", MONEY, "元", example="50226201.94", total=True),
             Column("previous_year_end", "上年末价值", MONEY, "元", total=True),
         ),
+        remarks=("请提供{year}年度固定资产新增和处置、报废明细账。",),
     ),
     TableSpec(
         key="dept_current_assets",
@@ -144,6 +175,7 @@ DEPARTMENT_TABLES = (
             Column("opening", "年初数", MONEY, "元", example="1691197.17", total=True),
             Column("closing", "期末数", MONEY, "元", example="161802.03", total=True),
         ),
+        remarks=("请提供流动资产简要说明。",),
     ),
     TableSpec(
         key="dept_rules",
@@ -157,6 +189,7 @@ DEPARTMENT_TABLES = (
             Column("issued_on", "发文日期", DATE, example="2017-12-27"),
             Column("execution", "执行情况", TEXT, example="按制度执行"),
         ),
+        remarks=("所填文件请提供对应的佐证材料。",),
     ),
     TableSpec(
         key="dept_workplan",
@@ -196,6 +229,8 @@ DEPARTMENT_TABLES = (
             Column("paid", "实际支付资金数", MONEY, "元", required=True, example="0.00", total=True),
             Column("note", "备注", TEXT),
         ),
+        rates=(RateColumn("支付进度率", "paid", "budget"),),
+        remarks=(SUPPORTING_EVIDENCE,),
     ),
     TableSpec(
         key="dept_outcomes",
@@ -208,6 +243,7 @@ DEPARTMENT_TABLES = (
             Column("actual", "实际完成情况", TEXT, example="100%"),
             Column("quality", "完成质量情况", TEXT, example="优", choices=("优", "良", "中", "差", "较差")),
         ),
+        remarks=(SUPPORTING_EVIDENCE,),
     ),
     TableSpec(
         key="dept_capacity",
@@ -218,6 +254,28 @@ DEPARTMENT_TABLES = (
             Column("category", "能力建设分类", TEXT, required=True, example="档案管理"),
             Column("explanation", "解释说明", TEXT),
             Column("situation", "实际情况说明", TEXT),
+        ),
+        remarks=(SUPPORTING_EVIDENCE,),
+    ),
+    TableSpec(
+        key="dept_form_fillers",
+        code="填写信息",
+        title="基础表填写人及填写日期",
+        kinds=DEPARTMENT,
+        role=FORM_SIGNATURES,
+        description="每张基础表一行：表尾的填写人、联系电话和填写日期，报告附件 2 印在该表之下。",
+        columns=(
+            Column(
+                "form",
+                "基础表",
+                TEXT,
+                required=True,
+                example="基础表1",
+                choices=tuple(f"基础表{number}" for number in range(1, 7)),
+            ),
+            Column("filled_by", "填写人", TEXT),
+            Column("phone", "联系电话", TEXT),
+            Column("filled_on", "填写日期", DATE, example="2023-07-30"),
         ),
     ),
     TableSpec(

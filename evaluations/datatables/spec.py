@@ -11,6 +11,10 @@ from rubrics.numbers import round_half_up
 
 TEXT, MONEY, NUMBER, INTEGER, PERCENT, DATE = "text", "money", "number", "integer", "percent", "date"
 NUMERIC_KINDS = {MONEY, NUMBER, INTEGER, PERCENT}
+# What a table is in the report's annex: a table of rows, or facts printed with the forms (基础表) instead:
+# the header block of a form (部门名称 / 部门性质 …) or who filled each form and when (填写人 / 联系电话 / 填写日期).
+DATA, FORM_HEADER, FORM_SIGNATURES = "data", "form_header", "form_signatures"
+FORM_NUMBER = re.compile(r"基础表\d+")
 # Money keeps yuan-and-cent precision whatever unit a column is entered in.
 MONEY_PLACES = {"元": 2, "万元": 6}  # yuan to the fen: 万元 need 6 decimals
 
@@ -80,6 +84,15 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RateColumn:
+    """A computed percent column: numerator ÷ denominator per row, and total ÷ total in the 合计 row (支付进度率)."""
+
+    label: str
+    numerator: str
+    denominator: str
+
+
+@dataclass(frozen=True)
 class TableSpec:
     key: str
     code: str  # as printed in the reports: 表1-1, 基础表4
@@ -91,7 +104,26 @@ class TableSpec:
     single_row: bool = False  # a form of key figures rather than a list
     group_columns: tuple[str, ...] = ()  # leading text columns merged when equal (nested categories)
     share_of: str | None = None  # a computed 占比 column over this money column
+    rates: tuple[RateColumn, ...] = ()  # computed percent columns, each printed after its numerator column
+    remarks: tuple[str, ...] = ()  # the form's 备注 lines as the seed prints them under it; "{year}" → the year
+    role: str = DATA
     example_rows: tuple[dict, ...] = field(default=())
+
+    @property
+    def form_number(self) -> str:
+        """The number of a seed form (基础表4), printed in the report; "" for the product's own sheet codes
+        (资金表, 发放表 …), which are not printed, and for the body tables' numbers (表1-1 …)."""
+        return self.code if FORM_NUMBER.fullmatch(self.code) else ""
+
+    @property
+    def form_title(self) -> str:
+        """部门基本情况 of "部门基本情况：固定资产状况" (one part of a form printed in several tables)."""
+        return self.title.partition("：")[0]
+
+    @property
+    def part_title(self) -> str:
+        """固定资产状况 of "部门基本情况：固定资产状况"; "" for a form printed in one table."""
+        return self.title.partition("：")[2]
 
     def column(self, key: str) -> Column:
         for column in self.columns:

@@ -137,6 +137,8 @@ def _evaluation_values(node: Indicator) -> dict[str, Any]:
         actual_display=node.actual_display,
         analysis=node.analysis,
         evidence_obtained=node.evidence_obtained,
+        research_content=node.research_content,
+        research_order=node.research_order,
         research_start=node.research[0],
         research_end=node.research[1],
         is_custom=node.is_custom,
@@ -176,6 +178,7 @@ def _write_header(plan: _Plan, user: Any) -> Evaluation:
         "grades": plan.parsed.grades or default_grades(),
         "na_policy": plan.parsed.na_policy,
         "template": template,
+        "cover_names_firm": plan.parsed.cover_names_firm,
     }
     changed = [key for key, value in wanted.items() if getattr(evaluation, key) != value]
     for key in changed:

@@ -41,6 +41,10 @@ def _export_node(indicator: EvaluationIndicator, children: list[dict]) -> dict:
         node["analysis"] = indicator.analysis
     if indicator.evidence_obtained:  # 附件 3 现场调研记录: what was obtained, and when
         node["evidence_obtained"] = indicator.evidence_obtained
+    if indicator.research_content:
+        node["research_content"] = indicator.research_content
+    if indicator.research_order is not None:
+        node["research_order"] = indicator.research_order
     if indicator.research_start or indicator.research_end:
         node["research"] = [_iso(indicator.research_start), _iso(indicator.research_end)]
     if indicator.is_custom:
@@ -100,6 +104,7 @@ def export_document(evaluation: Evaluation) -> dict:
             "period": [_iso(evaluation.period_start), _iso(evaluation.period_end)],
             "report_date": _iso(evaluation.report_date),
             "template": evaluation.template.name if evaluation.template else None,
+            **({} if evaluation.cover_names_firm else {"cover_names_firm": False}),
         },
         "indicators": indicators,
         "tables": _export_tables(evaluation),

@@ -60,6 +60,7 @@ class ParsedDocument:
     na_policy: str = DEFAULT_NA_POLICY  # how leaves marked 不适用 count (DESIGN §4.1)
     period: tuple[dt.date, dt.date] | None = None
     report_date: dt.date | None = None
+    cover_names_firm: bool = True  # false: the report is issued in the unit's name, its cover names no firm
     template: str | None = None
     stated: set[str] = field(default_factory=set)  # header keys the document gives (valid or not)
     indicators: list[Indicator] = field(default_factory=list)
@@ -126,6 +127,11 @@ def _read_header(doc: dict, parsed: ParsedDocument, errors: list[str]) -> None:
             elif (start is None) != (end is None):
                 errors.append(f"{label}必须写明起止两个日期")
     parsed.report_date = iso_date(header.get("report_date"), "evaluation.report_date（报告日期）", errors)
+    names_firm = header.get("cover_names_firm", True)
+    if isinstance(names_firm, bool):
+        parsed.cover_names_firm = names_firm
+    else:
+        errors.append(f"evaluation.cover_names_firm（封面列出评价机构）只能是 true 或 false，现为 {show(names_firm)}")
     template = header.get("template")
     if template is not None and not isinstance(template, str):
         errors.append(f"evaluation.template（来源模板）必须是模板名称或 null，现为 {show(template)}")

@@ -111,6 +111,12 @@ class Evaluation(models.Model):
         "计分引擎版本", max_length=20, blank=True, editable=False, help_text="计算当前得分所用的计分引擎版本。"
     )
     report_date = models.DateField("报告日期", null=True, blank=True)
+    cover_names_firm = models.BooleanField(
+        "封面列出评价机构",
+        default=True,
+        help_text="报告以评价机构名义出具时列出。被评价单位自行组织评价小组、以本单位名义出具报告"
+        "（如“区民政局组织绩效评价小组”）时取消：封面不列评价机构。",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -50,6 +50,15 @@ class EvaluationIndicator(IndicatorFields):
     evidence_obtained = models.TextField(
         "现场调研取得的资料", blank=True, help_text="现场调研记录（附件 3）的“现场调研资料”"
     )
+    research_content = models.TextField(
+        "调研内容", blank=True, help_text="现场调研记录（附件 3）的调研内容；不填则取指标解释"
+    )
+    research_order = models.PositiveSmallIntegerField(
+        "调研记录序号",
+        null=True,
+        blank=True,
+        help_text="在现场调研记录（附件 3）中的顺序；不填的排在填了的之后，按指标体系的顺序",
+    )
     research_start = models.DateField("现场调研开始日期", null=True, blank=True)
     research_end = models.DateField("现场调研结束日期", null=True, blank=True)
     version = models.PositiveIntegerField("版本号", default=1, editable=False)

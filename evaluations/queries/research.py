@@ -1,8 +1,10 @@
 """The field-research record (现场调研记录, seed 004 附件 3), built from the data.
 
-One row per leaf indicator, in tree order: 序号, 调研内容 (the indicator's name and 指标解释),
-调研资料说明 (所需佐证材料), 现场调研资料 (what the team recorded as obtained, else the names of the
-evidence files linked to the indicator) and 现场调研时间.
+One row per leaf indicator: 序号, 调研内容 (the indicator's name and the record's own wording of what was
+researched, else its 指标解释), 调研资料说明 (所需佐证材料), 现场调研资料 (what the team recorded as obtained, else
+the names of the evidence files linked to the indicator) and 现场调研时间. Rows follow the record's own order
+where the team gave one (seed 004 lists 预算执行进度率 before 预算调整率, 附件 1 the other way round), the
+others after them in tree order; they are numbered from 1 as printed.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class ResearchRow:
     indicator: EvaluationIndicator
     path: str  # 一级 / 二级 (the leaf's ancestors), to place it
     name: str
-    content: str  # 指标解释
+    content: str  # the record's 调研内容, else the 指标解释
     required: str  # 调研资料说明
     obtained: str  # 现场调研资料
     obtained_from_files: bool  # True when `obtained` lists the linked evidence files (nothing typed)
@@ -46,12 +48,17 @@ class ResearchRow:
 
 
 def research_rows(evaluation: Evaluation) -> list[ResearchRow]:
-    """附件 3 as rows: every leaf indicator in tree order, numbered from 1 (two queries, whatever the rows)."""
+    """附件 3 as rows: every leaf indicator in the record's order, numbered from 1 (two queries, whatever the rows)."""
     rows = evaluation.indicators.prefetch_related(
         Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at", "pk").only("pk", "original_name"))
     )
+    leaves = indicator_tree(evaluation, rows).leaves
+    ordered = sorted(
+        enumerate(leaves),
+        key=lambda pair: (pair[1].item.research_order is None, pair[1].item.research_order or 0, pair[0]),
+    )
     result: list[ResearchRow] = []
-    for leaf in indicator_tree(evaluation, rows).leaves:
+    for _, leaf in ordered:
         node = leaf.item
         obtained = node.evidence_obtained.strip()
         from_files = not obtained
@@ -63,7 +70,7 @@ def research_rows(evaluation: Evaluation) -> list[ResearchRow]:
                 indicator=node,
                 path=" / ".join(leaf.path[:-1]),
                 name=node.name,
-                content=node.explanation,
+                content=node.research_content.strip() or node.explanation,
                 required=node.evidence_required,
                 obtained=obtained,
                 obtained_from_files=from_files and bool(obtained),

@@ -154,7 +154,11 @@ class _Report:
 
     def cover(self) -> None:
         data = self.data
-        self.add(stylesheet.COVER_TITLE, data["title"])
+        title = self.add(stylesheet.COVER_TITLE)
+        for index, line in enumerate(data.get("title_lines") or [data["title"]]):  # broken as the PDF's cover
+            if index:
+                title.add_run().add_break()
+            title.add_run(clean(line))
         for index, cover_field in enumerate(data["cover_fields"]):
             paragraph = self.add(stylesheet.COVER_FIELD)
             if index == 0:
