@@ -1,10 +1,12 @@
-"""The report sections' rich text: what HTML a section may hold, the one sanitiser, and reading it back as text.
+"""The report's rich text: what HTML a section or an analysis may hold, the one sanitiser, and reading it back.
 
-A section (NarrativeSection.text) is stored as sanitised HTML: paragraphs, sub-headings h3/h4 (the section's own
-title is the report heading), bullet and numbered lists, bold, italic and tables with merged cells; nothing else.
-``clean_section_html`` is the only way in: the section page, the admin, the perf-eval/1 reader (imports, the demo,
-new editions) all call it. Plain text (an older document, a browser without the editor) becomes one paragraph per
-line; HTML (the editor's, or pasted from Word or a web page) is sanitised with nh3 against an explicit allow-list.
+A section (NarrativeSection.text) and an indicator's analysis (EvaluationIndicator.analysis, and the drafter's
+text it is compared with) are stored as sanitised HTML: paragraphs, sub-headings h3/h4 (the section's own title is
+the report heading), bullet and numbered lists, bold, italic and tables with merged cells; nothing else.
+``clean_section_html`` is the only way in: the section and analysis pages, the drafter, the admin, the perf-eval/1
+reader (imports, the demo, new editions) all call it. Plain text (an older document, a browser without the
+editor) becomes one paragraph per line; HTML (the editor's, or pasted from Word or a web page) is sanitised with nh3
+against an explicit allow-list.
 
 A figure bound to the data is stored as ``<span data-figure="KEY"></span>`` (the only attribute a span may have):
 its value is never stored, it is filled in when the text is shown or printed (evaluations.queries.bound_figures
@@ -35,11 +37,15 @@ ALLOWED_TAGS = frozenset(
 )
 ALLOWED_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "span": {"data-figure"}}
 FIGURE = "data-figure"
-# A bound figure's key (see evaluations.queries.bound_figures): total · grade · figure:KEY · sum:TABLE:COLUMN ·
-# indicator:PATH:score|weight|actual. Anything else is not a key and is dropped with its span.
+# A bound figure's key (see evaluations.queries.bound_figures): total · grade · figure:KEY · formula:KEY ·
+# sum:TABLE:COLUMN · indicator:PATH:score|weight|actual|explanation|facts. Anything else is not a key and is
+# dropped with its span.
 FIGURE_KEY = re.compile(
-    r"^(?:total|grade|figure:[^<>\"\s]{1,200}|sum:\w{1,60}:\w{1,60}(?::wan)?|indicator:[^<>\"]{1,600}:(?:score|weight|actual))$"
+    r"^(?:total|grade|(?:figure|formula):[^<>\"\s]{1,200}|sum:\w{1,60}:\w{1,60}(?::wan)?"
+    r"|indicator:[^<>\"]{1,600}:(?:score|weight|actual|explanation|facts))$"
 )
+# A bound figure longer than this (a calculation, a sentence) may wrap on the page; a number with its unit never.
+SHORT_FIGURE = 16
 MISSING_FIGURE = "数据已删除"
 MAX_SPAN = 100  # a merged cell spans at most this many rows or columns; anything else is junk
 # Dropped with everything inside them (the rest of a disallowed tag is unwrapped: its text stays).
@@ -544,7 +550,8 @@ def with_figures(value: str | None, figures: Mapping[str, str], labels: Mapping[
     for element in _figure_elements(blocks):
         key = element.figure
         if key in figures:
-            element.attrs = {"class": "bound-figure", FIGURE: key, "title": (labels or {}).get(key, "")}
+            style = "bound-figure" if len(figures[key]) <= SHORT_FIGURE else "bound-figure sentence"
+            element.attrs = {"class": style, FIGURE: key, "title": (labels or {}).get(key, "")}
             element.children = [figures[key]]
         else:
             element.attrs = {"class": "bound-figure missing", FIGURE: key, "title": "绑定的数据已不存在"}

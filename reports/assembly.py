@@ -10,7 +10,7 @@ so they always agree with the score tables.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils import timezone
@@ -27,7 +27,7 @@ from evaluations.queries.narrative import score_sentence
 from evaluations.queries.research import research_rows
 from evaluations.queries.tree import indicator_tree, not_applicable_note
 from reports import base_tables, form_tables, indicator_tables
-from reports.content import CoverField, Paragraph, Problem, ReportContent, Section, Table
+from reports.content import CoverField, Paragraph, Problem, ReportContent, Run, Section, Table
 from reports.numbering import heading_number
 from reports.outlines import Node, OutlineSpec, Part
 from reports.rich_text import SENTENCE_END, SUBHEAD, section_blocks
@@ -41,7 +41,8 @@ TABLE_INTRO = re.compile(r"(如下表|见下表|详见下表)[：:]?\s*$")
 
 
 def text_paragraphs(text: str) -> list[Paragraph]:
-    """Plain text (analysis, findings …) as paragraphs: one per line; short numbered lines become sub-headings."""
+    """Plain text (findings, recommendations, experiences) as paragraphs: one per line; short numbered lines become
+    sub-headings."""
     paragraphs = []
     for line in (text or "").replace("\r\n", "\n").split("\n"):
         line = line.strip()
@@ -73,6 +74,31 @@ def insert_before_tail(text: str, sentence: str) -> str:
     if match:
         return text[: match.start()] + sentence + text[match.start() :]
     return text + sentence
+
+
+def with_sentence(paragraph: Paragraph, sentence: str) -> None:
+    """insert_before_tail on a paragraph, its runs (bold, line breaks, bound figures) kept in step."""
+    match = TAIL.search(paragraph.text)
+    at = match.start() if match else len(paragraph.text)
+    paragraph.text = paragraph.text[:at] + sentence + paragraph.text[at:]
+    if not paragraph.runs:
+        return
+    runs, offset = [], 0
+    for run in paragraph.runs:
+        length = 1 if run.br else len(run.text)
+        if offset <= at < offset + length and not run.br and not run.missing:
+            cut = at - offset
+            runs += [replace(run, text=run.text[:cut]), Run(sentence), replace(run, text=run.text[cut:])]
+            at = -1
+        else:
+            if offset == at:  # before a line break or a bound figure: the sentence goes first
+                runs.append(Run(sentence))
+                at = -1
+            runs.append(run)
+        offset += length
+    if at >= 0:
+        runs.append(Run(sentence))
+    paragraph.runs = [run for run in runs if run.br or run.text]
 
 
 @dataclass
@@ -153,12 +179,20 @@ def _items(kind: str, ctx: Context, level: int) -> list[Section]:
     return [Section("", item.title, level, blocks=text_paragraphs(item.text)) for item in items]
 
 
-def _leaf_blocks(ctx: Context, leaf: TreeNode) -> list:
+def _analysis_text(ctx: Context, node: TreeNode, level: int) -> list:
+    """An indicator's analysis (rich text, like a section's) as report blocks inside a section at ``level``: its
+    paragraphs, sub-headings, lists and tables, each bound figure printing its value now."""
+    return section_blocks(node.indicator.analysis, level, ctx.figures)
+
+
+def _leaf_blocks(ctx: Context, leaf: TreeNode, level: int) -> list:
+    """A leaf inside a section at ``level``: the heading sentence from the data ("权重分为 4 分，实际得分为 4 分",
+    never the analysis' own copy), then its analysis and the tables placed after it."""
     indicator = leaf.indicator
     sentence = score_sentence(leaf.weight, leaf.score, applicable=leaf.applicable)
     if indicator.awarded_score is not None and indicator.override_reason.strip():
         sentence += f"评定理由：{indicator.override_reason.strip().rstrip('。')}。"
-    analysis = text_paragraphs(indicator.analysis)
+    analysis = _analysis_text(ctx, leaf, level)
     if not analysis and indicator.score_explanation and leaf.applicable:
         sentence += f"计分依据：{indicator.score_explanation.strip()}"
     return [Paragraph(sentence, label=f"{leaf.name}："), *_after_intro(analysis, _mapped_tables(ctx, leaf))]
@@ -169,29 +203,33 @@ def _mapped_tables(ctx: Context, node: TreeNode) -> list[Table]:
     return [_table(ctx, key) for key in keys if key in ctx.tables and key not in ctx.placed_tables]
 
 
-def _after_intro(paragraphs: list[Paragraph], tables: list[Table]) -> list:
+def _announces(block) -> bool:
+    return isinstance(block, Paragraph) and block.style != "heading" and bool(TABLE_INTRO.search(block.text))
+
+
+def _after_intro(blocks: list, tables: list[Table]) -> list:
     """Tables go right after the paragraph that announces them ("…如下表："), else after the text."""
-    for index, paragraph in enumerate(paragraphs):
-        if TABLE_INTRO.search(paragraph.text):
-            return [*paragraphs[: index + 1], *tables, *paragraphs[index + 1 :]]
-    return [*paragraphs, *tables]
+    for index, block in enumerate(blocks):
+        if _announces(block):
+            return [*blocks[: index + 1], *tables, *blocks[index + 1 :]]
+    return [*blocks, *tables]
 
 
-def _inner_blocks(ctx: Context, node: TreeNode) -> list:
-    """An inner node inside a section: its analysis and tables, then its children."""
-    paragraphs = text_paragraphs(node.indicator.analysis)
+def _inner_blocks(ctx: Context, node: TreeNode, level: int) -> list:
+    """An inner node inside a section at ``level``: its analysis and tables, then its children."""
+    analysis = _analysis_text(ctx, node, level)
     tables = _mapped_tables(ctx, node)
-    announces = any(TABLE_INTRO.search(p.text) for p in paragraphs)
+    announces = any(_announces(block) for block in analysis)
     completion = any(indicator_tables.completion_rate(leaf.indicator) is not None for leaf in node.leaves())
     if not tables and announces and completion:
         tables = [indicator_tables.completion_table(node)]
-    blocks = _after_intro(paragraphs, tables)
+    blocks = _after_intro(analysis, tables)
     for child in node.children:
         if child.is_leaf:
-            blocks += _leaf_blocks(ctx, child)
+            blocks += _leaf_blocks(ctx, child, level)
         else:
             blocks.append(Paragraph(_titled(child), style="subhead"))
-            blocks += _inner_blocks(ctx, child)
+            blocks += _inner_blocks(ctx, child, level)
     return blocks
 
 
@@ -217,27 +255,31 @@ def _analysis(ctx: Context, level: int) -> list[Section]:
     sections = []
     for root in ctx.roots:
         section = Section("", f"{root.name}{ctx.spec.level1_suffix}", level, toc=False)
-        paragraphs = text_paragraphs(root.indicator.analysis)
+        blocks = _analysis_text(ctx, root, level)
         sentence = _level1_sentence(ctx, root)
-        if paragraphs:
-            paragraphs[0].text = insert_before_tail(paragraphs[0].text, sentence)
+        first = blocks[0] if blocks else None
+        if isinstance(first, Paragraph) and first.style in ("", "subhead"):  # the weight and score join its text
+            with_sentence(first, sentence)
         else:
-            paragraphs = [Paragraph(sentence)]
-        section.blocks.append(paragraphs[0])
-        rest = paragraphs[1:]
+            blocks.insert(0, Paragraph(sentence))
+        section.blocks.append(blocks[0])
+        rest = blocks[1:]
         if ctx.spec.analysis_style == "department":
             section.blocks.append(indicator_tables.leaf_score_table(root))
             for child in root.children:
-                section.blocks += _leaf_blocks(ctx, child) if child.is_leaf else _inner_blocks(ctx, child)
+                if child.is_leaf:
+                    section.blocks += _leaf_blocks(ctx, child, level)
+                else:
+                    section.blocks += _inner_blocks(ctx, child, level)
             section.blocks += rest
         else:
             section.blocks += rest
             for child in root.children:
                 if child.is_leaf:
-                    section.blocks += _leaf_blocks(ctx, child)
+                    section.blocks += _leaf_blocks(ctx, child, level)
                     continue
                 section.children.append(
-                    Section("", _titled(child), level + 1, blocks=_inner_blocks(ctx, child), toc=False)
+                    Section("", _titled(child), level + 1, blocks=_inner_blocks(ctx, child, level + 1), toc=False)
                 )
         section.blocks += _mapped_tables(ctx, root)
         sections.append(section)

@@ -1,9 +1,11 @@
 """Drafting the per-indicator analysis: the composer (seed register, units, figures, evidence, checklist points,
-不适用), 起草全部 (fills blanks, keeps the team's own text unless confirmed), who may do it, and its query count."""
+不适用) writing rich text whose numbers are figures bound to the data, 起草全部 (fills blanks, keeps the team's own
+text unless confirmed), who may do it, and its query count."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 
 import pytest
 from django.core.files.base import ContentFile
@@ -16,12 +18,23 @@ from evaluations.demo import load_demo
 from evaluations.domain import narrative as service
 from evaluations.domain.freezing import FrozenEvaluationError
 from evaluations.models import EvaluationIndicator, EvaluationState, Evidence
+from evaluations.narrative_html import figure_keys, plain_text
 from evaluations.queries import analysis_drafts as drafts
 from evaluations.queries.analysis_drafts import NotDraftable, Standing
+from evaluations.queries.bound_figures import figure_catalogue, figure_texts, indicator_key
+from evaluations.queries.leaf_wording import explanation_text, input_facts
+from rubrics.numbers import plain
 from tests.factories import EvaluationIndicatorFactory
+
+
+def read(evaluation, html: str) -> str:
+    """A stored or drafted analysis as the page and the report print it now: its bound figures filled in."""
+    return plain_text(html, figure_texts(figure_catalogue(evaluation)))
+
 
 # --- the composer on the two demo evaluations (the seeds' indicators), one of each rule kind ----------------
 
+# As they read with their bound figures filled in.
 DEMO_DRAFTS = {
     # ratio, unbound, the indicator's unit on both values
     ("project", "慰问低保家庭、特困人员和四残老人数量"): (
@@ -107,34 +120,78 @@ DEMO_DRAFTS = {
 }
 
 
+# What the drafter stores: every number the data's, bound (the calculation of a derived figure, the rule's
+# explanation, the checklist points met, an awarded score), the words typed.
+DEMO_HTML = {
+    ("project", "慰问低保家庭、特困人员和四残老人数量"): (
+        "<p>该指标主要考察项目慰问辖区低保家庭、特困人员和四残老人的数量情况。经核查并对照评分标准，"
+        '<span data-figure="indicator:项目产出/产出数量/慰问低保家庭、特困人员和四残老人数量:explanation"></span>。</p>'
+    ),
+    ("project", "预算执行率"): (
+        "<p>该指标主要考核项目预算执行情况。经核查，据《项目资金情况表》计算，预算执行率 = "
+        '<span data-figure="formula:budget_execution_rate"></span>。根据评分标准，'
+        '<span data-figure="indicator:项目管理/资金管理/预算执行率:explanation"></span>。</p>'
+    ),
+    ("department", "预算编制合理性"): (
+        "<p>该指标主要考核部门预算测算过程及编制情况。经核查，"
+        '<span data-figure="indicator:资源配置/预算配置/预算编制合理性:facts"></span>。根据评分标准，'
+        '<span data-figure="indicator:资源配置/预算配置/预算编制合理性:explanation"></span>。经评价小组评定，该指标得 '
+        '<span data-figure="indicator:资源配置/预算配置/预算编制合理性:score"></span>。</p>'
+    ),
+    ("department", "人均公用经费变动率"): (
+        "<p>该指标主要反映部门人均公用经费实际支出年度间变化情况。经核查，据《部门预算执行与运行成本情况》计算，"
+        '人均公用经费变动率 = <span data-figure="formula:per_capita_public_cost_change"></span>。根据评分标准，'
+        '<span data-figure="indicator:运行成本/公用经费控制/人均公用经费变动率:explanation"></span>。</p>'
+    ),
+}
+
+
 @pytest.fixture(scope="module")
 def demo_plans(django_db_setup, django_db_blocker):
-    """Both demo evaluations' plans (read once, rolled back): {(kind, name): LeafDraft}, and the leaf counts."""
-    found, leaves = {}, {}
+    """Both demo evaluations' plans (read once, rolled back): {(kind, name): (LeafDraft, the draft as it reads)},
+    the leaf counts, and each evaluation's figure catalogue."""
+    found, leaves, catalogues = {}, {}, {}
     with django_db_blocker.unblock(), transaction.atomic():
         for kind, evaluation in load_demo().items():
             plan = drafts.analysis_plan(evaluation)
             leaves[kind] = len(plan.leaves)
+            catalogues[kind] = figure_catalogue(evaluation)
             for leaf in plan.leaves:
-                found[(kind, leaf.indicator.name)] = leaf
+                found[(kind, leaf.indicator.name)] = (leaf, plain_text(leaf.draft, figure_texts(catalogues[kind])))
         transaction.set_rollback(True)
-    return found, leaves
+    return found, leaves, catalogues
 
 
 @pytest.mark.parametrize(("key", "expected"), DEMO_DRAFTS.items(), ids=[name for _, name in DEMO_DRAFTS])
 def test_demo_indicator_drafts_read_as_the_seeds_write_with_units(demo_plans, key, expected):
-    found, _ = demo_plans
-    assert found[key].draft == expected
+    found, _, _ = demo_plans
+    assert found[key][1] == expected
+
+
+@pytest.mark.parametrize(("key", "expected"), DEMO_HTML.items(), ids=[name for _, name in DEMO_HTML])
+def test_demo_drafts_bind_the_data_s_numbers(demo_plans, key, expected):
+    found, _, _ = demo_plans
+    assert found[key][0].draft == expected
 
 
 def test_every_demo_leaf_is_drafted_and_the_seed_texts_count_as_the_team_s_own(demo_plans):
-    found, leaves = demo_plans
+    found, leaves, catalogues = demo_plans
     assert leaves == {"project": 28, "department": 41}
-    assert all(leaf.draft and "\n" not in leaf.draft for leaf in found.values())
-    # no engine codes, no unit-less "实际 97.03，目标 100" (every ratio names its unit or its percent sign)
-    for leaf in found.values():
-        assert not any(code in leaf.draft for code in ("actual", "target", "met", "None", "not_applicable"))
-    department = [leaf for (kind, _), leaf in found.items() if kind == "department"]
+    for (kind, name), (leaf, reading) in found.items():
+        assert leaf.draft.startswith("<p>") and leaf.draft.count("<p>") == 1 and "\n" not in reading, name
+        # every binding is a figure that exists and has a value: no 数据已删除, no （尚无数据）
+        keys = figure_keys(leaf.draft)
+        assert keys and all(catalogues[kind][key].text for key in keys), name
+        # no engine codes, no unit-less "实际 97.03，目标 100" (every ratio names its unit or its percent sign)
+        assert not any(code in reading for code in ("actual", "target", "met", "None", "not_applicable")), name
+        # the numbers are bound, not typed: only words are left in the HTML (the indicator's own explanation and an
+        # awarded score's reason are the team's words, digits and all)
+        typed = plain_text(leaf.draft)
+        assert typed.startswith(drafts.subject_sentence(leaf.indicator)), name
+        typed = typed.removeprefix(drafts.subject_sentence(leaf.indicator))
+        typed = typed.replace(leaf.indicator.override_reason.strip().rstrip("。"), "")
+        assert not any(char.isdigit() for char in typed), name
+    department = [leaf for (kind, _), (leaf, _) in found.items() if kind == "department"]
     assert {leaf.standing for leaf in department} == {Standing.OWN}  # the seed's analysis texts are kept
 
 
@@ -146,7 +203,20 @@ def leaf(**values) -> EvaluationIndicator:
 
 
 def compose(indicator, *, figures=None, evidence=(), na_policy="rescale"):
-    return drafts.compose_leaf(indicator, figures=figures or {}, evidence=list(evidence), na_policy=na_policy)
+    """The draft as it reads with its bound figures filled in, as the catalogue (bound_figures) fills them."""
+    path = (indicator.name,)
+    figures = figures or {}
+    html = drafts.compose_leaf(indicator, path=path, figures=figures, evidence=list(evidence), na_policy=na_policy)
+    score = indicator.awarded_score if indicator.awarded_score is not None else indicator.computed_score
+    values = {
+        indicator_key(path, "explanation"): explanation_text(indicator, na_policy),
+        indicator_key(path, "facts"): input_facts(indicator),
+        indicator_key(path, "weight"): f"{plain(indicator.weight)} 分",
+        indicator_key(path, "score"): f"{plain(score)} 分" if score is not None else "",
+        **{f"formula:{figure.key}": figure.formula.rstrip("。") for figure in figures.values()},
+    }
+    assert all(values[key] for key in figure_keys(html))  # every binding reads a value
+    return plain_text(html, values)
 
 
 def test_not_applicable_says_so_and_how_the_policy_counts_it():
@@ -260,18 +330,32 @@ def test_graded_and_coefficient_leaves():
     assert compose(coefficient) == "该指标主要考核自评得分。经核查并对照评分标准，得分系数 100%，得满分 4 分。"
 
 
-def test_an_inner_node_s_overview_names_its_children_and_the_lost_points():
+def test_an_inner_node_s_overview_names_its_children_and_binds_their_weights_and_scores():
     node = leaf(name="资源配置", weight=Decimal(8))
     children = [
-        drafts.ChildScore(leaf(name="预算配置", weight=Decimal(6)), Decimal("4.77")),
-        drafts.ChildScore(leaf(name="人员配置", weight=Decimal(2)), Decimal("1.82")),
+        drafts.ChildScore(leaf(name="预算配置", weight=Decimal(6)), Decimal("4.77"), ("资源配置", "预算配置")),
+        drafts.ChildScore(leaf(name="人员配置", weight=Decimal(2)), Decimal("1.82"), ("资源配置", "人员配置")),
     ]
-    assert drafts.compose_inner(node, children) == (
+    overview = drafts.compose_inner(node, children)
+    assert overview == (
+        "<p>资源配置指标从预算配置、人员配置两个角度来考察。其中失分的是预算配置（权重 "
+        '<span data-figure="indicator:资源配置/预算配置:weight"></span>，得 '
+        '<span data-figure="indicator:资源配置/预算配置:score"></span>）、人员配置（权重 '
+        '<span data-figure="indicator:资源配置/人员配置:weight"></span>，得 '
+        '<span data-figure="indicator:资源配置/人员配置:score"></span>）。</p>'
+    )
+    values = {
+        "indicator:资源配置/预算配置:weight": "6 分",
+        "indicator:资源配置/预算配置:score": "4.77 分",
+        "indicator:资源配置/人员配置:weight": "2 分",
+        "indicator:资源配置/人员配置:score": "1.82 分",
+    }
+    assert plain_text(overview, values) == (
         "资源配置指标从预算配置、人员配置两个角度来考察。"
         "其中失分的是预算配置（权重 6 分，得 4.77 分）、人员配置（权重 2 分，得 1.82 分）。"
     )
     full = [drafts.ChildScore(leaf(name="绩效目标合理性", weight=Decimal(3)), Decimal(3))] * 2
-    assert drafts.compose_inner(node, full).endswith("两个角度来考察。各项指标均得满分。")
+    assert drafts.compose_inner(node, full).endswith("两个角度来考察。各项指标均得满分。</p>")
 
 
 # --- 起草全部: the write ------------------------------------------------------------------------------------------
@@ -315,9 +399,10 @@ def test_draft_all_fills_blanks_refreshes_untouched_drafts_and_keeps_the_team_s_
     assert [leaf.indicator.name for leaf in result.kept] == ["慰问困境儿童数量"]
     assert [(leaf.indicator.name, leaf.problem) for leaf in result.undraftable] == [("新增指标", "缺少「实际值」")]
     blank = stored(leaves["blank"])
-    assert blank.analysis.endswith(DRAFT_14_OF_15) and blank.analysis == blank.analysis_drafted
+    assert read(world["a"], blank.analysis).endswith(DRAFT_14_OF_15) and blank.analysis == blank.analysis_drafted
+    assert 'data-figure="indicator:慰问低保边缘家庭数量:explanation"' in blank.analysis
     assert blank.version == 2  # an editor opened before the draft cannot save over it unseen
-    assert stored(leaves["earlier"]).analysis.endswith(DRAFT_14_OF_15)
+    assert read(world["a"], stored(leaves["earlier"]).analysis).endswith(DRAFT_14_OF_15)
     assert stored(leaves["own"]).analysis == "经核查花名册，共慰问困境儿童 14 户。"
     assert stored(leaves["unscorable"]).analysis == ""
     record = blank.history.first()
@@ -331,7 +416,13 @@ def test_draft_all_fills_blanks_refreshes_untouched_drafts_and_keeps_the_team_s_
     plan = drafts.analysis_plan(world["a"])
     assert [leaf.standing for leaf in plan.leaves][:3] == [Standing.DRAFTED, Standing.OWN, Standing.DRAFTED]
     assert plan.fillable == []
-    EvaluationIndicator.objects.filter(pk=blank.pk).update(inputs={"actual": 15, "target": 15})  # the data moves on
+    # the data moves on: the draft's numbers are bound, so it reads the new ones and needs no drafting again
+    EvaluationIndicator.objects.filter(pk=blank.pk).update(inputs={"actual": 15, "target": 15})
+    assert drafts.analysis_plan(world["a"]).fillable == []
+    now = read(world["a"], stored(blank).analysis)
+    assert now.endswith("实际 15 户，目标 15 户，完成率 100.00%，达到目标，得满分 2 分。")
+    # what it says in words moves on (the indicator's explanation): an untouched draft is drafted again unasked
+    EvaluationIndicator.objects.filter(pk=blank.pk).update(explanation="用以考核慰问工作的覆盖面。")
     assert [leaf.indicator.name for leaf in drafts.analysis_plan(world["a"]).fillable] == ["慰问低保边缘家庭数量"]
 
 
@@ -342,7 +433,7 @@ def test_an_own_text_is_overwritten_only_at_the_version_the_user_confirmed(world
     assert stored(own).analysis == "经核查花名册，共慰问困境儿童 14 户。"
     result = service.draft_all_analyses(evaluation=world["a"], overwrite={own.pk: own.version})
     assert [leaf.indicator.name for leaf in result.overwritten] == ["慰问困境儿童数量"]
-    assert stored(own).analysis.endswith(DRAFT_14_OF_15)
+    assert read(world["a"], stored(own).analysis).endswith(DRAFT_14_OF_15)
     assert stored(own).history.first().prev_record.analysis == "经核查花名册，共慰问困境儿童 14 户。"
 
 
@@ -385,7 +476,9 @@ def test_the_query_count_of_draft_all_does_not_grow_with_the_indicators(world):
             evidence.indicators.add(leaf_)
     assert draft_all_queries(small) == draft_all_queries(large)
     drafted = stored(large.indicators.get(name="慰问对象数量11"))
-    assert drafted.analysis.startswith("该指标主要考核慰问对象数量11。经查阅《慰问名单11》等佐证材料并对照评分标准，")
+    assert read(large, drafted.analysis).startswith(
+        "该指标主要考核慰问对象数量11。经查阅《慰问名单11》等佐证材料并对照评分标准，实际 14 户"
+    )
 
 
 # --- pages --------------------------------------------------------------------------------------------------
@@ -486,10 +579,10 @@ def test_the_per_indicator_draft_button_uses_the_same_composer_and_a_saved_draft
     client.force_login(world["evaluator_a"])
     drafted = client.post(url, {"action": "draft", "text": "", "version": "1"}).content.decode()
     expected = drafts.analysis_plan(world["a"]).leaves[0].draft
-    assert f">{expected}</textarea>" in drafted and DRAFT_14_OF_15 in expected
+    assert f"\n{escape(expected)}</textarea>" in drafted and read(world["a"], expected).endswith(DRAFT_14_OF_15)
     assert stored(blank).analysis == ""  # a draft is not saved until the user saves it
     assert client.post(url, {"text": expected, "version": "1"}).status_code == 302
     assert stored(blank).analysis_drafted == expected  # saved unchanged: still the drafter's text
     unscorable = reverse("evaluation-analysis-indicator", args=[world["a"].pk, leaves["unscorable"].pk])
     refused = client.post(unscorable, {"action": "draft", "text": "草稿", "version": "1"}).content.decode()
-    assert "「新增指标」尚不能起草：缺少「实际值」。" in refused and ">草稿</textarea>" in refused
+    assert "「新增指标」尚不能起草：缺少「实际值」。" in refused and "\n&lt;p&gt;草稿&lt;/p&gt;</textarea>" in refused

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -302,21 +303,25 @@ def test_analysis_draft_save_and_conflict(client, world, tree):
     client.force_login(world["evaluator_a"])
     body = client.get(url).content.decode()
     assert "重点支出安排率：权重分为 50 分，实际得分为 34.25 分。" in body and "按计分结果起草" in body
-    drafted = client.post(url, {"action": "draft", "text": "", "version": "1"}).content.decode()
-    assert "经核查并对照评分标准，重点支出安排率 68.42%，不低于 60%，按该档得 25 分。</textarea>" in drafted
+    response = client.post(url, {"action": "draft", "text": "", "version": "1"})
+    drafted = response.content.decode()
+    # the editor gets the draft with the rule's explanation bound, and the page's figure catalogue its value now
+    key = "indicator:资源配置/重点支出安排率:explanation"
+    assert "经核查并对照评分标准，" + escape(f'<span data-figure="{key}"></span>。</p>') + "</textarea>" in drafted
+    assert response.context["figures"][key].text == "重点支出安排率 68.42%，不低于 60%，按该档得 25 分"
     assert "尚未保存" in drafted
     assert EvaluationIndicator.objects.get(pk=lost.pk).analysis == ""  # a draft is not saved
     response = client.post(url, {"text": "依据预决算报表，重点支出安排率为 68.42%。", "version": "1"})
     assert response.status_code == 302
     stored = EvaluationIndicator.objects.get(pk=lost.pk)
     assert (stored.analysis, stored.version, stored.analysis_drafted) == (
-        "依据预决算报表，重点支出安排率为 68.42%。",
+        "<p>依据预决算报表，重点支出安排率为 68.42%。</p>",
         2,
         "",
     )
     response = client.post(url, {"text": "旧页面上的修改", "version": "1"})
     assert response.status_code == 409 and "「指标分析」现为“依据预决算报表" in response.content.decode()
-    assert EvaluationIndicator.objects.get(pk=lost.pk).analysis.startswith("依据预决算报表")
+    assert EvaluationIndicator.objects.get(pk=lost.pk).analysis.startswith("<p>依据预决算报表")
     client.force_login(world["reviewer_a"])
     assert client.post(url, {"text": "x", "version": "2"}).status_code == 403
 

@@ -96,11 +96,12 @@ def save_section(*, evaluation: Evaluation, key: str, text: str, expected_versio
 def save_analysis(
     *, indicator: EvaluationIndicator, text: str, expected_version: int, drafted: str | None = None
 ) -> EvaluationIndicator:
-    """Save an indicator's analysis. ``drafted``: what the drafter composes for it now; a text saved unchanged
-    from the draft is remembered as drafted, so drafting again later may refresh it without asking."""
-    indicator.analysis = text.replace("\r\n", "\n").strip("\n")
+    """Save an indicator's analysis: the editor's HTML (or plain text without the editor), stored as
+    clean_section_html makes it. ``drafted``: what the drafter composes for it now; a text saved unchanged from
+    the draft is remembered as drafted, so drafting again later may refresh it without asking."""
+    indicator.analysis = clean_section_html(text)
     fields = ["analysis"]
-    if drafted is not None and indicator.analysis.strip() == drafted.strip():
+    if drafted is not None and indicator.analysis and indicator.analysis == clean_section_html(drafted):
         indicator.analysis_drafted = indicator.analysis
         fields.append("analysis_drafted")
     return save_versioned(indicator, expected_version=expected_version, fields=fields)

@@ -11,6 +11,7 @@ from typing import Any
 
 from evaluations.datatables import tables_for_kind
 from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.narrative_html import clean_section_html
 from evaluations.queries.tree import indicator_tree
 from evaluations.sections import sections_for
 from rubrics.document import FORMAT, TEXT_FIELDS, json_number
@@ -37,8 +38,8 @@ def _export_node(indicator: EvaluationIndicator, children: list[dict]) -> dict:
         node["score"] = json_number(indicator.awarded_score)
         if indicator.override_reason:
             node["reason"] = indicator.override_reason
-    if indicator.analysis:
-        node["analysis"] = indicator.analysis
+    if indicator.analysis:  # rich text, written as the one sanitiser keeps it (bound figures as their keys)
+        node["analysis"] = clean_section_html(indicator.analysis)
     if indicator.evidence_obtained:  # 附件 3 现场调研记录: what was obtained, and when
         node["evidence_obtained"] = indicator.evidence_obtained
     if indicator.research_content:

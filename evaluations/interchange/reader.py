@@ -4,8 +4,9 @@
 they accept and refuse exactly the same documents; ``score`` additionally needs every leaf scorable
 (rubrics.document.score_indicators). Indicators are read by rubrics.document; this module adds the header and
 the extension keys an exported evaluation carries (tables, narrative, team, findings, recommendations,
-experiences). No database: what a document asks of the database (organisations, accounts, an evaluation it
-replaces) is checked when importing (evaluations.domain.importing).
+experiences); report sections and indicator analyses are sanitised here like the editor's. No database: what a
+document asks of the database (organisations, accounts, an evaluation it replaces) is checked when importing
+(evaluations.domain.importing).
 
 A header fact the document leaves out (the evaluated unit, the commissioning bureau, the firm …) is not
 invented: the importer takes it from its options or the importing user, or says which one is missing.
@@ -302,6 +303,8 @@ def read_document_partly(doc: Any) -> tuple[ParsedDocument, list[str]]:
     _read_header(doc, parsed, errors)
     parsed.indicators, indicator_errors = read_indicators(doc.get("indicators"))
     errors += indicator_errors
+    for node in parsed.indicators:  # an analysis is rich text like a section: plain text becomes <p>s
+        node.analysis = clean_section_html(node.analysis)
     _read_tables(doc, parsed, errors)
     _follow_bindings(parsed)
     _read_narrative(doc, parsed, errors)

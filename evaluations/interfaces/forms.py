@@ -90,10 +90,17 @@ class SectionTextForm(forms.Form):
     """A report section in the packaged editor (django-prose-editor); the domain sanitises what it posts."""
 
     text = ProseEditorFormField(label="正文", required=False, extensions=EDITOR_EXTENSIONS)
+    editor_id = "section-text"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["text"].widget.attrs.update({"id": "section-text", "class": "narrative-editor"})
+        self.fields["text"].widget.attrs.update({"id": self.editor_id, "class": "narrative-editor"})
+
+
+class AnalysisTextForm(SectionTextForm):
+    """An indicator's analysis in the same editor, with the same extensions (插入数据 included)."""
+
+    editor_id = "analysis-text"
 
 
 class GroupedChoiceIterator(ModelChoiceIterator):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django_prose_editor.fields import ProseEditorField
 from simple_history.models import HistoricalRecords
 
 from evaluations.models.evaluation import SCORE, Evaluation
+from evaluations.narrative_html import EDITOR_EXTENSIONS, clean_section_html
 from rubrics.engine import NOT_APPLICABLE, leaf_counts, validate_awarded
 from rubrics.models import IndicatorFields
 
@@ -43,8 +45,10 @@ class EvaluationIndicator(IndicatorFields):
         "评定得分", null=True, blank=True, **SCORE, help_text="仅在与计算得分不同时填写，并须说明理由。"
     )
     override_reason = models.TextField("调整理由", blank=True)
-    analysis = models.TextField("指标分析", blank=True)
-    # The text the drafter last wrote into ``analysis``: an analysis still equal to it was not touched by a person,
+    # Rich text like a report section (evaluations.narrative_html): a model form (the admin) cleans it with the same
+    # sanitiser as the analysis page, the drafter and the importer, and shows the same editor.
+    analysis = ProseEditorField("指标分析", blank=True, extensions=EDITOR_EXTENSIONS, sanitize=clean_section_html)
+    # The HTML the drafter last wrote into ``analysis``: an analysis still equal to it was not touched by a person,
     # so drafting again loses nothing; any other text is the team's own and is never overwritten without asking.
     analysis_drafted = models.TextField("起草稿", blank=True, editable=False)
     evidence_obtained = models.TextField(

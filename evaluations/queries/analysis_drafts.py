@@ -2,42 +2,53 @@
 
 Pure reads. A leaf's draft is written in the register of the seeds' analysis sections ("该指标主要考核…。经核查，…，
 根据评分标准，…"), from what the evaluation already holds: the indicator's explanation (指标解释), the rule's engine
-explanation recomputed with the indicator's unit and name (so it reads "实际 333 户（人），目标 344 户（人）", not
-"实际 333，目标 344"), the checklist points met and not met, the derived figures its inputs are bound to with the
-table they come from, the names of the evidence attached to it, an awarded score with its reason, and, for a leaf
-marked 不适用, how the evaluation's policy counts it. Numbers are written by rubrics.numbers only.
+explanation worded with the indicator's unit and name (evaluations.queries.leaf_wording), the checklist points met
+and not met, the derived figures its inputs are bound to with the table they come from, the names of the evidence
+attached to it, an awarded score with its reason, and, for a leaf marked 不适用, how the evaluation's policy counts
+it.
+
+A draft is rich text (the analysis is edited like a report section, evaluations.narrative_html) and every number in
+it that is the data's is a figure bound to the data, never a copy (evaluations.queries.bound_figures): a derived
+figure's calculation (``formula:KEY``), the rule's explanation with the actual value, the arithmetic and the score
+(``indicator:PATH:explanation``, bound whole so that the actual value, the rate, the band it falls in and the score
+can never disagree after the data changes), the checklist points met or a typed change rate's 本年/上年
+(``indicator:PATH:facts``), the awarded score, the weight of a 不适用 leaf, and the weights and scores an inner
+node's overview names. What stays typed is words: the indicator's name and explanation, the table and evidence
+names, an awarded score's reason. So a later change of the data changes a drafted analysis on the page and in the
+report without drafting again.
 
 ``analysis_plan`` drafts every leaf of an evaluation at once (a fixed number of queries) and says, for each, whether
-its stored analysis is blank, an untouched earlier draft, already the draft, or a text of the team's own; the write
-that uses it is evaluations.domain.narrative.draft_all_analyses.
+its stored analysis is blank, an untouched earlier draft, already the draft, or a text of the team's own (stored
+and drafted HTML compared after the one sanitiser); the write that uses it is
+evaluations.domain.narrative.draft_all_analyses.
 """
 
 from __future__ import annotations
 
 import enum
+import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
 
 from evaluations.datatables.figures import Figure, compute_figures
 from evaluations.datatables.registry import TABLES
 from evaluations.models import Evaluation, EvaluationIndicator, Evidence
+from evaluations.narrative_html import clean_section_html
+from evaluations.queries.bound_figures import indicator_key
 from evaluations.queries.datatables import evaluation_tables
+from evaluations.queries.leaf_wording import (
+    NotDraftable,
+    clean,
+    input_facts,
+    params_for_drafting,
+    rule_explanation,
+)
 from evaluations.queries.tree import indicator_tree
-from rubrics.engine import InputError, RuleError, compute_score, na_policy_label, readable
-from rubrics.numbers import circled, exact, plain, with_unit
-from rubrics.rules.base import item_index
-
-# Kinds whose actual and target values are in the indicator's own unit (户, 人, 万元): the explanation writes them
-# with it. Kinds with a unit of their own (a percent) keep it.
-UNIT_KINDS = frozenset({"ratio", "inverse_ratio"})
-# change_rate: 本年 and 上年 are in the indicator's unit (万元/人), the rate itself is a percent.
-FIGURE_UNIT_KINDS = frozenset({"change_rate"})
-# Kinds whose measured value is what the indicator is named after: "预算执行率 99.71%" reads better than "实际值".
-NAMED_VALUE_KINDS = frozenset({"threshold_deduct", "threshold_else_rate", "bands", "change_rate", "rate_penalty"})
+from rubrics.engine import na_policy_label
+from rubrics.tree import IndicatorTree
 
 EVIDENCE_LISTED = 5  # evidence names quoted in a draft; more are covered by "等"
 _COUNT = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
@@ -45,27 +56,38 @@ _COUNT = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 
 # "…的比率，用以反映和考核部门对人员成本的控制程度。" → what the indicator assesses
 _PURPOSE = re.compile(r"用以(?:反映和考核|反映或考核|反映和考察|反映、考核|考核|考察|反映)\s*([^。；;\n]+)")
 _ASSESSES = ("考核", "考察", "反映", "评价")
-_TRAILING = "。；;，,、 \t"
+
+Path = tuple[str, ...]
+
+# --- the pieces of a draft: words (escaped) and bound figures -----------------------------------------
 
 
-class NotDraftable(ValueError):
-    """The leaf cannot be drafted yet (no rule, missing or bad inputs); the message is for the user."""
+def words(text: str) -> str:
+    """Typed words in a draft's HTML."""
+    return html.escape(text, quote=False)
+
+
+def bound(key: str) -> str:
+    """A figure bound to the data: only its key is stored, its value is filled in where it is shown or printed."""
+    return f'<span data-figure="{html.escape(key)}"></span>'
+
+
+def paragraph(content: str) -> str:
+    """A draft as the analysis stores it: one paragraph, in the sanitiser's form (so an unchanged draft saved from
+    the editor is recognised as the drafter's)."""
+    return clean_section_html(f"<p>{content}</p>")
 
 
 # --- the sentences ------------------------------------------------------------------------------------
-
-
-def _clean(text: str) -> str:
-    return " ".join((text or "").split()).strip(_TRAILING)
 
 
 def subject_sentence(indicator: EvaluationIndicator) -> str:
     """ "该指标主要考核…。" from the indicator's explanation (指标解释), else from its name."""
     explanation = (indicator.explanation or "").strip()
     purpose = _PURPOSE.search(explanation)
-    if purpose and _clean(purpose.group(1)):
-        return f"该指标主要考核{_clean(purpose.group(1))}。"
-    first = _clean(re.split(r"[。\n]", explanation, maxsplit=1)[0])
+    if purpose and clean(purpose.group(1)):
+        return f"该指标主要考核{clean(purpose.group(1))}。"
+    first = clean(re.split(r"[。\n]", explanation, maxsplit=1)[0])
     if not first:
         return f"该指标主要考核{indicator.name}。"
     plainly = first.removeprefix("主要")
@@ -74,168 +96,93 @@ def subject_sentence(indicator: EvaluationIndicator) -> str:
     return f"该指标主要考核{indicator.name}：{first}。"
 
 
-def _quoted(text: str) -> str:
-    """A checklist point quoted in the draft as a statement ("是否符合…" → “符合…”), its own quotation marks turned
-    into inner ones (‘十三五’)."""
-    text = _clean(text).replace("是否", "")
-    return "“" + text.replace("“", "‘").replace("”", "’").replace('"', "’") + "”"
-
-
-def _point_texts(params: Mapping[str, Any]) -> list[str]:
-    items = params.get("items") or []
-    return [item if isinstance(item, str) else str(item.get("text") or "") for item in items]
-
-
-def checklist_fact(params: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
-    """ "符合①“…”、②“…”；部分符合③“…”；不符合④“…”" (points counted by their faults are explained by the rule)."""
-    texts = _point_texts(params)
-    count = len(texts)
-    met = {item_index(value, count) for value in inputs.get("met") or []} - {None}
-    partial = {item_index(key, count) for key in (inputs.get("partial") or {})} - {None}
-    faulted = {item_index(key, count) for key in (inputs.get("faults") or {})} - {None}
-
-    def listed(indices: Iterable[int]) -> str:
-        return "、".join(f"{circled(i)}{_quoted(texts[i])}" if _clean(texts[i]) else circled(i) for i in indices)
-
-    unmet = [i for i in range(count) if i not in met | partial | faulted]
-    parts = []
-    if met:
-        parts.append(f"符合{listed(sorted(met))}")
-    if partial:
-        parts.append(f"部分符合{listed(sorted(partial))}")
-    if unmet:
-        parts.append(f"不符合{listed(unmet)}")
-    return "；".join(parts)
-
-
 def figure_fact(figure: Figure) -> str:
-    """ "据《预、决算支出对比表》计算，预算完成率 = 决算数 5292.58 万元 ÷ 预算数 5653.1 万元 × 100% = 93.62%"."""
+    """ "据《预、决算支出对比表》计算，预算完成率 = " and the figure's calculation, bound ("决算数 5292.58 万元 ÷
+    预算数 5653.1 万元 × 100% = 93.62%" as it is now)."""
     spec = TABLES.get(figure.table)
     source = f"据《{spec.title}》计算，" if spec else ""
-    return f"{source}{figure.label} = {figure.formula.rstrip('。')}"
+    return f"{words(source + figure.label)} = {bound(f'formula:{figure.key}')}"
 
 
 def evidence_phrase(names: list[str]) -> str:
     """ "查阅《慰问金发放表》《局务会议纪要》等佐证材料" (file extensions dropped)."""
     shown = []
     for name in names:
-        stem = _clean(PurePath(name).stem if "." in name else name)
+        stem = clean(PurePath(name).stem if "." in name else name)
         if stem and stem not in shown:
             shown.append(stem)
     return "查阅" + "".join(f"《{stem}》" for stem in shown[:EVIDENCE_LISTED]) + "等佐证材料" if shown else ""
 
 
-def _params_for_drafting(indicator: EvaluationIndicator) -> dict[str, Any]:
-    """The rule's parameters with the indicator's unit and name where the rule names none (wording only)."""
-    params = dict(indicator.rule_params or {})
-    kind, unit = indicator.rule_kind, (indicator.unit or "").strip()
-    takes_unit = kind in UNIT_KINDS or (kind in FIGURE_UNIT_KINDS and not unit.startswith("%"))
-    if unit and takes_unit and not params.get("unit"):
-        params["unit"] = unit
-    if not params.get("label") and kind in NAMED_VALUE_KINDS:
-        params["label"] = indicator.name
-    return params
-
-
-def rule_explanation(
-    indicator: EvaluationIndicator, na_policy: str, params: Mapping[str, Any] | None = None
-) -> tuple[str, Decimal]:
-    """The engine's explanation (in people's words) and computed score; NotDraftable when it cannot score.
-
-    ``params``: the rule's parameters as drafting words them (``_params_for_drafting``), when already built."""
-    if not indicator.rule_kind:
-        raise NotDraftable("尚未设置计分规则")
-    try:
-        result = compute_score(
-            indicator.rule_kind,
-            params if params is not None else _params_for_drafting(indicator),
-            indicator.inputs or {},
-            indicator.weight,
-            na_policy=na_policy,
-        )
-    except InputError as error:
-        raise NotDraftable(readable(error.message)) from None
-    except RuleError:  # its messages name parameter codes; the indicator editor shows them where they belong
-        raise NotDraftable("计分规则的设置有误，请先在指标体系中修改") from None
-    return readable(result.explanation), result.score
-
-
-def _change_rate_fact(indicator: EvaluationIndicator, params: Mapping[str, Any]) -> str:
-    """本年/上年 when the rate was given (bound or typed): the rule's sentence then shows only the rate."""
-    inputs = indicator.inputs or {}
-    current, previous = exact(inputs.get("current")), exact(inputs.get("previous"))
-    if inputs.get("rate") in (None, "") or current is None or previous is None:
-        return ""
-    unit = params.get("unit") or ""
-    unit = "" if unit.startswith("%") else unit
-    return f"本年 {with_unit(plain(current), unit)}，上年 {with_unit(plain(previous), unit)}"
-
-
-def _not_applicable_paragraph(indicator: EvaluationIndicator, na_policy: str) -> str:
+def _not_applicable_paragraph(indicator: EvaluationIndicator, path: Path, na_policy: str) -> str:
     policy = f"本次评价对不适用指标的处理方式为“{na_policy_label(na_policy)}”"
     if na_policy == "full":
-        return f"经核查，该指标不适用于本次评价。{policy}，该指标按满分 {plain(indicator.weight)} 分计算。"
-    return f"经核查，该指标不适用于本次评价。{policy}，该指标不参与计分，评价总分按适用指标得分折算为百分制。"
+        weight = bound(indicator_key(path, "weight"))
+        return words(f"经核查，该指标不适用于本次评价。{policy}，该指标按满分 ") + f"{weight}{words('计算。')}"
+    return words(f"经核查，该指标不适用于本次评价。{policy}，该指标不参与计分，评价总分按适用指标得分折算为百分制。")
 
 
 def compose_leaf(
     indicator: EvaluationIndicator,
     *,
+    path: Path,
     figures: Mapping[str, Figure],
     evidence: list[str] = (),
     na_policy: str,
 ) -> str:
-    """A leaf's analysis paragraph (the report prints the heading "权重分为 …" itself). NotDraftable when the
-    leaf cannot be scored yet."""
-    subject = subject_sentence(indicator)
+    """A leaf's analysis paragraph as HTML (the report prints the heading "权重分为 …" itself). ``path``: the
+    leaf's names from level 1 down, which name its bound figures. NotDraftable when it cannot be scored yet."""
+    subject = words(subject_sentence(indicator))
     if indicator.not_applicable:
-        return subject + _not_applicable_paragraph(indicator, na_policy)
-    params = _params_for_drafting(indicator)
-    explanation, computed = rule_explanation(indicator, na_policy, params)
+        return paragraph(subject + _not_applicable_paragraph(indicator, path, na_policy))
+    params = params_for_drafting(indicator)
+    _, computed = rule_explanation(indicator, na_policy, params)  # NotDraftable when it cannot be scored
     facts = []
-    bound = [figures[key] for key in (indicator.bindings or {}).values() if key in figures]
-    facts += [figure_fact(figure) for figure in bound if figure.value is not None]
-    if indicator.rule_kind == "checklist":
-        facts.append(checklist_fact(params, indicator.inputs or {}))
-    if indicator.rule_kind == "change_rate" and not bound:
-        facts.append(_change_rate_fact(indicator, params))
-    facts = [fact for fact in facts if fact]
+    linked = [figures[key] for key in (indicator.bindings or {}).values() if key in figures]
+    facts += [figure_fact(figure) for figure in linked if figure.value is not None]
+    if input_facts(indicator, params):
+        facts.append(bound(indicator_key(path, "facts")))
     sources = evidence_phrase(list(evidence))
-    opening = f"经{sources}" if sources else "经核查"
+    opening = words(f"经{sources}" if sources else "经核查")
+    explanation = bound(indicator_key(path, "explanation"))
     if facts:
         body = f"{opening}，{'；'.join(facts)}。根据评分标准，{explanation}。"
     else:
         body = f"{opening}并对照评分标准，{explanation}。"
     awarded = indicator.awarded_score
     if awarded is not None and awarded != computed:
-        reason = _clean(indicator.override_reason)
-        body += f"经评价小组评定，该指标得 {plain(awarded)} 分" + (f"，理由：{reason}。" if reason else "。")
-    return subject + body
+        reason = clean(indicator.override_reason)
+        body += f"经评价小组评定，该指标得 {bound(indicator_key(path, 'score'))}"
+        body += words(f"，理由：{reason}。" if reason else "。")
+    return paragraph(subject + body)
 
 
 @dataclass(frozen=True)
 class ChildScore:
     indicator: EvaluationIndicator
     score: Decimal | None
+    path: Path = ()  # its names from level 1 down, which name its bound weight and score
 
 
 def compose_inner(indicator: EvaluationIndicator, children: list[ChildScore]) -> str:
-    """An inner node's overview: the angles it is judged from and where points were lost."""
+    """An inner node's overview as HTML: the angles it is judged from and where points were lost (each child's
+    weight and score bound)."""
     if not children:
         return ""
     names = "、".join(child.indicator.name for child in children)
     count = _COUNT.get(len(children), str(len(children)))
-    text = f"{indicator.name}指标从{names}{count}个角度来考察。"
+    text = words(f"{indicator.name}指标从{names}{count}个角度来考察。")
     lost = [child for child in children if child.score is not None and child.score < child.indicator.weight]
     if lost:
         listed = "、".join(
-            f"{child.indicator.name}（权重 {plain(child.indicator.weight)} 分，得 {plain(child.score)} 分）"
+            f"{words(child.indicator.name)}（权重 {bound(indicator_key(child.path, 'weight'))}，"
+            f"得 {bound(indicator_key(child.path, 'score'))}）"
             for child in lost
         )
         text += f"其中失分的是{listed}。"
     elif all(child.score is not None for child in children):
         text += "各项指标均得满分。"
-    return text
+    return paragraph(text)
 
 
 # --- what drafting needs, read once -----------------------------------------------------------------
@@ -243,15 +190,18 @@ def compose_inner(indicator: EvaluationIndicator, children: list[ChildScore]) ->
 
 @dataclass(frozen=True)
 class Sources:
-    """What every draft of one evaluation reads: derived figures, evidence names by indicator, the policy."""
+    """What every draft of one evaluation reads: derived figures, evidence names by indicator, the policy, and each
+    indicator's path (the names its bound figures are keyed by)."""
 
     figures: Mapping[str, Figure]
     evidence: Mapping[int, list[str]]
     na_policy: str
+    paths: Mapping[int, Path]
 
     def compose(self, indicator: EvaluationIndicator) -> str:
         return compose_leaf(
             indicator,
+            path=self.paths[indicator.pk],
             figures=self.figures,
             evidence=self.evidence.get(indicator.pk, []),
             na_policy=self.na_policy,
@@ -272,10 +222,15 @@ def evidence_names(evaluation: Evaluation, indicator_ids: Iterable[int] | None =
     return names
 
 
-def sources_for(evaluation: Evaluation, indicator_ids: Iterable[int] | None = None) -> Sources:
-    """Figures (one query for the tables) and evidence names (one query), for all leaves or a few."""
+def sources_for(
+    evaluation: Evaluation, indicator_ids: Iterable[int] | None = None, *, tree: IndicatorTree | None = None
+) -> Sources:
+    """Figures (one query for the tables), evidence names (one query) and the indicators' paths (one query for
+    the tree unless it is given), for all leaves or a few."""
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
-    return Sources(figures, evidence_names(evaluation, indicator_ids), evaluation.na_policy)
+    tree = indicator_tree(evaluation) if tree is None else tree
+    paths = {node.item.pk: node.path for node in tree.nodes}
+    return Sources(figures, evidence_names(evaluation, indicator_ids), evaluation.na_policy, paths)
 
 
 # --- one indicator (the 起草 button of the analysis editor) -------------------------------------------
@@ -309,12 +264,14 @@ class Standing(enum.Enum):
 
 
 def standing_of(indicator: EvaluationIndicator, draft: str) -> Standing:
-    stored = (indicator.analysis or "").strip()
+    """Stored, drafted and new HTML compared as the sanitiser writes them (a row written before the analysis was
+    rich text, or by hand in a test, reads the same as the editor's)."""
+    stored = clean_section_html(indicator.analysis)
     if not stored:
         return Standing.BLANK
-    if stored == (indicator.analysis_drafted or "").strip():
+    if stored == clean_section_html(indicator.analysis_drafted):
         return Standing.DRAFTED
-    if stored == draft.strip():
+    if stored == clean_section_html(draft):
         return Standing.CURRENT
     return Standing.OWN
 
@@ -329,7 +286,7 @@ class LeafDraft:
     @property
     def stale(self) -> bool:
         """Drafting would change the stored analysis."""
-        return self.standing is not Standing.UNDRAFTABLE and (self.indicator.analysis or "").strip() != self.draft
+        return self.standing is not Standing.UNDRAFTABLE and clean_section_html(self.indicator.analysis) != self.draft
 
 
 @dataclass
@@ -356,13 +313,19 @@ class AnalysisPlan:
         return {standing: len(self.with_standing(standing)) for standing in Standing}
 
 
-def analysis_plan(evaluation: Evaluation, indicators: list[EvaluationIndicator] | None = None) -> AnalysisPlan:
+def analysis_plan(
+    evaluation: Evaluation,
+    indicators: list[EvaluationIndicator] | None = None,
+    *,
+    tree: IndicatorTree | None = None,
+) -> AnalysisPlan:
     """Every leaf's draft and standing, in tree order (3 queries, whatever the number of indicators).
 
-    ``indicators``: the evaluation's indicators when already loaded (locked for update by the writer, say).
+    ``indicators``: the evaluation's indicators when already loaded (locked for update by the writer, say);
+    ``tree``: their tree, when already built.
     """
-    tree = indicator_tree(evaluation, indicators)
-    sources = sources_for(evaluation)
+    tree = indicator_tree(evaluation, indicators) if tree is None else tree
+    sources = sources_for(evaluation, tree=tree)
     plan = AnalysisPlan()
     for node in tree.leaves:
         indicator = node.item

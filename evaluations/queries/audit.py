@@ -106,7 +106,10 @@ def _entries(records: list, model) -> list[AuditEntry]:
         for change in delta.changes:
             label = str(model._meta.get_field(change.field).verbose_name)
             old, new = change.old, change.new
-            if model is NarrativeSection and change.field == "text":  # the words, not the section's HTML
+            rich = (model is NarrativeSection and change.field == "text") or (
+                model is EvaluationIndicator and change.field == "analysis"
+            )
+            if rich:  # the words, not the section's or the analysis' HTML
                 old, new = plain_text(old), plain_text(new)
             entries.append(
                 AuditEntry(record.history_date, _who(record), action, subject, label, _text(old), _text(new))

@@ -1,12 +1,15 @@
-"""The figures a report section can bind (``<span data-figure="KEY"></span>``, evaluations.narrative_html), each
-with its current value as printed: a derived figure of DESIGN §5, a data table's total, an indicator's actual
-value, score or weight (a level-1 indicator's score is its section's), the total score and the grade.
+"""The figures a report section or an indicator's analysis can bind (``<span data-figure="KEY"></span>``,
+evaluations.narrative_html), each with its current value as printed: a derived figure of DESIGN §5 and its
+calculation, a data table's total, an indicator's actual value, score or weight (a level-1 indicator's score is
+its section's), a leaf's scoring explanation and what its inputs say (the sentences a drafted analysis binds, so
+the calculation it shows is always the current one), the total score and the grade.
 
 Keys name things, not rows, so a binding survives export, import and a new edition:
-``figure:budget_execution_rate`` · ``sum:funds_use:amount`` (``sum:dept_projects:paid:wan``: a 元 column in 万元) ·
-``indicator:决策/项目立项/立项依据充分性:score`` · ``total`` · ``grade``. Values are written by rubrics.numbers with
-their units, read when the text is shown or printed, so they never go stale; a key not in the catalogue is a
-binding whose figure no longer exists.
+``figure:budget_execution_rate`` · ``formula:budget_execution_rate`` · ``sum:funds_use:amount``
+(``sum:dept_projects:paid:wan``: a 元 column in 万元) · ``indicator:决策/项目立项/立项依据充分性:score`` (also
+``:weight``, ``:actual``, ``:explanation``, ``:facts``) · ``total`` · ``grade``. Values are written by
+rubrics.numbers with their units, read when the text is shown or printed, so they never go stale; a key not in
+the catalogue is a binding whose figure no longer exists.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from evaluations.datatables.figures import Figure, compute_figures, total
 from evaluations.datatables.spec import INTEGER, MONEY, NUMBER, PERCENT
 from evaluations.models import Evaluation
 from evaluations.queries.datatables import evaluation_tables
+from evaluations.queries.leaf_wording import FACT_KINDS, explanation_text, input_facts
 from evaluations.queries.targets import actual_text
 from evaluations.queries.tree import indicator_tree
 from rubrics.numbers import money, percent, plain, wan, with_unit, written
 from rubrics.tree import IndicatorTree
 
 DERIVED, SUMS, INDICATORS, RESULT = "派生数据", "基础数据表合计", "指标", "总分与等级"
-ASPECTS = {"score": "得分", "weight": "权重", "actual": "实际完成值"}
+ASPECTS = {"score": "得分", "weight": "权重", "actual": "实际完成值", "explanation": "计分说明", "facts": "核查情况"}
 NOT_YET = ""  # a figure that exists but has no value yet (data missing, not scored): shown as "（尚无数据）"
 
 
@@ -48,16 +52,16 @@ def indicator_key(path: tuple[str, ...] | list[str], aspect: str) -> str:
 
 
 def _derived(figures: Mapping[str, Figure]) -> list[BoundFigure]:
-    return [
-        BoundFigure(
-            f"figure:{figure.key}",
-            figure.label,
-            DERIVED,
-            figure.display if figure.value is not None else NOT_YET,
-            figure.formula,
-        )
-        for figure in figures.values()
-    ]
+    """Each derived figure, then its calculation ("实际支出 293.53 万元 ÷ 实际到位资金 294.39 万元 × 100% = 99.71%"):
+    bound whole, its operands are always the ones the value was computed from."""
+    found = []
+    for figure in figures.values():
+        known = figure.value is not None
+        shown = figure.display if known else NOT_YET
+        found.append(BoundFigure(f"figure:{figure.key}", figure.label, DERIVED, shown, figure.formula))
+        formula = figure.formula.rstrip("。") if known else NOT_YET
+        found.append(BoundFigure(f"formula:{figure.key}", f"{figure.label}的计算过程", DERIVED, formula, figure.label))
+    return found
 
 
 def _sum_text(column, value) -> str:
@@ -87,7 +91,7 @@ def _sums(evaluation: Evaluation, tables: Mapping[str, list[dict]]) -> list[Boun
     return found
 
 
-def _indicators(tree: IndicatorTree, figures: Mapping[str, Figure]) -> list[BoundFigure]:
+def _indicators(tree: IndicatorTree, figures: Mapping[str, Figure], na_policy: str) -> list[BoundFigure]:
     found = []
     for node in tree.nodes:
         where = " / ".join(node.path)
@@ -102,6 +106,9 @@ def _indicators(tree: IndicatorTree, figures: Mapping[str, Figure]) -> list[Boun
         }
         if node.is_leaf:
             aspects["actual"] = actual_text(node.indicator, figures) or NOT_YET
+            aspects["explanation"] = explanation_text(node.indicator, na_policy) or NOT_YET
+            if node.indicator.rule_kind in FACT_KINDS:
+                aspects["facts"] = input_facts(node.indicator) or NOT_YET
         for aspect, text in aspects.items():
             label = f"指标「{node.name}」{level}的{ASPECTS[aspect]}"
             found.append(BoundFigure(indicator_key(node.path, aspect), label, INDICATORS, text, where))
@@ -127,7 +134,8 @@ def figure_catalogue(
     tables = evaluation_tables(evaluation) if tables is None else tables
     figures = compute_figures(evaluation.kind, dict(tables))
     tree = indicator_tree(evaluation) if tree is None else tree
-    listed = [*_result(evaluation, tree), *_derived(figures), *_sums(evaluation, tables), *_indicators(tree, figures)]
+    listed = [*_result(evaluation, tree), *_derived(figures), *_sums(evaluation, tables)]
+    listed += _indicators(tree, figures, evaluation.na_policy)
     return {figure.key: figure for figure in listed}
 
 

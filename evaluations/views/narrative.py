@@ -22,14 +22,14 @@ from evaluations.domain.research import (
     ResearchInputError,
     save_research,
 )
-from evaluations.interfaces.forms import SectionTextForm
+from evaluations.interfaces.forms import AnalysisTextForm, SectionTextForm
 from evaluations.models import Evaluation
 from evaluations.narrative_html import clean_section_html
 from evaluations.queries import access, analysis_drafts
 from evaluations.queries import narrative as narrative_reads
 from evaluations.queries.bound_figures import figure_catalogue, picker_entries
 from evaluations.queries.research import research_rows
-from evaluations.queries.tree import indicator_rows, indicator_tree
+from evaluations.queries.tree import indicator_tree
 from evaluations.views import helpers
 
 NARRATIVE_ANCHOR_PREFIXES = ("section-", "问题-", "建议-", "经验做法-")
@@ -131,8 +131,9 @@ def analysis(request, pk: int):
     evaluation = helpers.evaluation(request, pk)
     helpers.require_scores(request, evaluation)
     problems = helpers.problems_by_anchor(evaluation, ("indicator-",))
-    rows = indicator_rows(evaluation)
-    plan = analysis_drafts.analysis_plan(evaluation, [row.indicator for row in rows])
+    tree = indicator_tree(evaluation)
+    rows = tree.nodes
+    plan = analysis_drafts.analysis_plan(evaluation, tree=tree)
     drafts = {leaf.indicator.pk: leaf for leaf in plan.leaves}
     for row in rows:
         row.heading = narrative_reads.analysis_heading(row.indicator, leaf=row.is_leaf, score=row.score)
@@ -149,6 +150,7 @@ def analysis(request, pk: int):
             evaluation,
             rows=rows,
             plan=plan,
+            figures=figure_catalogue(evaluation, tree=tree),
             counts=[(standing.value, counts[standing]) for standing in analysis_drafts.Standing if counts[standing]],
         ),
     )
@@ -185,11 +187,12 @@ def analysis_draft_all(request, pk: int):
         for level, text in result.report():
             getattr(messages, level)(request, text)
         return redirect("evaluation-analysis", pk=evaluation.pk)
-    plan = analysis_drafts.analysis_plan(evaluation)
+    tree = indicator_tree(evaluation)
+    plan = analysis_drafts.analysis_plan(evaluation, tree=tree)
     return render(
         request,
         "evaluations/content/analysis_draft_all.html",
-        helpers.context(request, evaluation, plan=plan),
+        helpers.context(request, evaluation, plan=plan, figures=figure_catalogue(evaluation, tree=tree)),
     )
 
 
@@ -205,19 +208,20 @@ def _draft(evaluation, indicator, children, sources) -> tuple[str | None, str]:
 def analysis_indicator(request, pk: int, indicator_pk: int):
     evaluation = helpers.evaluation(request, pk)
     helpers.require_scores(request, evaluation)
-    rows = indicator_rows(evaluation)
+    tree = indicator_tree(evaluation)
+    rows = tree.nodes
     index = next((i for i, row in enumerate(rows) if row.indicator.pk == indicator_pk), None)
     if index is None:
         raise Http404("本评价没有这个指标。")
     row = rows[index]
     indicator = row.indicator
-    children = [analysis_drafts.ChildScore(child.indicator, child.score) for child in row.children]
-    sources = analysis_drafts.sources_for(evaluation, [indicator.pk])
+    children = [analysis_drafts.ChildScore(child.indicator, child.score, child.path) for child in row.children]
+    sources = analysis_drafts.sources_for(evaluation, [indicator.pk], tree=tree)
     figures = sources.figures
     text, version, conflict, drafted = indicator.analysis, indicator.version, None, False
     if request.method == "POST":
         helpers.require_narrative_editor(request, evaluation)
-        text = request.POST.get("text", "")
+        text = clean_section_html(request.POST.get("text", ""))  # shown again as saved, should the save fail
         version = helpers.version(request)
         draft, problem = _draft(evaluation, indicator, children, sources)
         if request.POST.get("action") == "draft":
@@ -232,7 +236,11 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
                         indicator=indicator, text=text, expected_version=version, drafted=draft
                     )
             except StaleObjectError as error:
-                conflict = {"message": narrative_service.conflict_message(error, indicator.name), "error": error}
+                conflict = {
+                    "message": narrative_service.conflict_message(error, indicator.name),
+                    "error": error,
+                    "rich": True,
+                }
                 version = error.current
             else:
                 messages.success(request, f"已保存「{indicator.name}」的分析。")
@@ -247,6 +255,7 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
     bound = [
         figures[key] for key in (indicator.bindings or {}).values() if key in figures and figures[key].value is not None
     ]
+    catalogue = figure_catalogue(evaluation, tree=tree)
     return render(
         request,
         "evaluations/content/analysis_edit.html",
@@ -260,7 +269,10 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
             children=children,
             bound=bound,
             evidence=sources.evidence.get(indicator.pk, []),
+            figures=catalogue,
+            figure_picker=picker_entries(catalogue),
             text=text,
+            form=AnalysisTextForm(initial={"text": text}),
             version=version,
             drafted=drafted,
             conflict=conflict,

@@ -1,11 +1,12 @@
-// The section editor's "插入数据": a figure bound to the data (a derived figure, a table total, an indicator's
-// actual value, score or weight, the total score, the grade), chosen from a searchable list. It is stored as
-// <span data-figure="KEY"></span>, never as its value: the page and the report fill in the current value, so it
-// cannot go stale. Here the editor shows the value it has now (from the catalogue the page embeds as JSON,
-// #figure-catalogue); a key no longer in it shows "数据已删除".
+// The section and analysis editor's "插入数据": a figure bound to the data (a derived figure or its calculation, a
+// table total, an indicator's actual value, score, weight or scoring explanation, the total score, the grade),
+// chosen from a searchable list. It is stored as <span data-figure="KEY"></span>, never as its value: the page and
+// the report fill in the current value, so it cannot go stale. Here the editor shows the value it has now (from the
+// catalogue the page embeds as JSON, #figure-catalogue); a key no longer in it shows "数据已删除".
 import { Node } from "django-prose-editor/editor"
 
 const MISSING = "数据已删除"
+const SHORT = 16 // a longer figure (a calculation, a sentence) may wrap; a number with its unit never (narrative_html)
 
 let entries = null
 function catalogue() {
@@ -14,6 +15,10 @@ function catalogue() {
     entries = script ? JSON.parse(script.textContent) : []
   }
   return entries
+}
+// A page without the catalogue (the admin's form) cannot tell a deleted figure from a present one: it says so.
+function known() {
+  return document.getElementById("figure-catalogue") !== null
 }
 function find(key) {
   return catalogue().find((entry) => entry.key === key) || null
@@ -116,11 +121,27 @@ export const DataFigure = Node.create({
     return ["span", HTMLAttributes] // empty: the value is filled in where the text is shown or printed
   },
 
+  // What the figure reads as in the editor's text (the character count counts it as it will be printed).
+  renderText({ node }) {
+    const entry = find(node.attrs.key)
+    return entry ? entry.text : ""
+  },
+
   addNodeView() {
     return ({ node }) => {
+      if (!known()) {
+        const dom = element("span", {
+          class: "bound-figure",
+          "data-figure": node.attrs.key,
+          title: node.attrs.key,
+          text: "〔绑定的数据〕",
+          contenteditable: "false",
+        })
+        return { dom }
+      }
       const entry = find(node.attrs.key)
       const dom = element("span", {
-        class: entry ? "bound-figure" : "bound-figure missing",
+        class: entry ? (entry.text.length > SHORT ? "bound-figure sentence" : "bound-figure") : "bound-figure missing",
         "data-figure": node.attrs.key,
         title: entry ? `${entry.label}（绑定数据，随数据更新）` : "绑定的数据已不存在",
         text: entry ? entry.text : MISSING,
@@ -135,7 +156,7 @@ export const DataFigure = Node.create({
       name: "dataFigure",
       groups: "nodes",
       command: (editor) => openPicker(editor),
-      button: buttons.text("插入数据", "插入绑定的数据：派生数据、表格合计、指标得分、总分或等级"),
+      button: buttons.text("插入数据", "插入绑定的数据：派生数据及其计算过程、表格合计、指标的得分和计分说明、总分或等级"),
       enabled: (editor) => editor.can().insertContent({ type: "dataFigure", attrs: { key: "total" } }),
     })
   },

@@ -65,7 +65,9 @@ def check(evaluation: Evaluation, *, submitting: bool | None = None, pending_pas
     problems += quoted
     problems += score_quote_problems(texts, scored, total, grade, evaluation.grades)
     problems += unit_problems(texts, slips)
-    problems += deleted_figure_problems(evaluation, figure_catalogue(evaluation, tables=tables, tree=scored))
+    problems += deleted_figure_problems(
+        evaluation, figure_catalogue(evaluation, tables=tables, tree=scored), indicators
+    )
     problems += review_comment_problems(evaluation)
     explanations = {e.key: e for e in evaluation.explanations.select_related("author", "decided_by")}
     problems = with_explanations(problems, explanations, pending_passes=pending_passes)

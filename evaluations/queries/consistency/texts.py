@@ -123,20 +123,27 @@ def unit_problems(texts: list[Text], already: set[tuple[str, Decimal]] = frozens
     return problems
 
 
-def deleted_figure_problems(evaluation: Evaluation, catalogue: Mapping[str, object]) -> list[Problem]:
-    """A section binding a figure that no longer exists (its table column, indicator or figure was removed): the
-    page and the report print 数据已删除 there; it must be re-inserted or deleted before the report goes out."""
+def deleted_figure_problems(
+    evaluation: Evaluation,
+    catalogue: Mapping[str, object],
+    indicators: list[EvaluationIndicator] | None = None,
+) -> list[Problem]:
+    """A section or an indicator's analysis binding a figure that no longer exists (its table column, indicator or
+    figure was removed): the page and the report print 数据已删除 there; it must be re-inserted or deleted before
+    the report goes out. ``indicators``: the evaluation's, when already read."""
     titles = {section.key: section.title for section in SECTIONS[evaluation.kind]}
+    texts = [(f"章节「{titles.get(s.key, s.key)}」", f"section-{s.key}", s.text) for s in evaluation.narrative.all()]
+    indicators = list(evaluation.indicators.all()) if indicators is None else indicators
+    texts += [(f"指标「{n.name}」的分析", f"indicator-{n.pk}", n.analysis) for n in indicators if n.analysis]
     problems = []
-    for section in evaluation.narrative.all():
-        for figure in dict.fromkeys(figure_keys(section.text)):
+    for where, anchor, text in texts:
+        for figure in dict.fromkeys(figure_keys(text)):
             if figure in catalogue:
                 continue
-            anchor = f"section-{section.key}"
             problems.append(
                 Problem(
                     ERROR,
-                    f"章节「{titles.get(section.key, section.key)}」",
+                    where,
                     "文中插入的数据已不存在（页面和报告中显示为“数据已删除”），请删除该处或重新插入数据。",
                     anchor,
                     key("figure-deleted", anchor, figure),
