@@ -30,6 +30,7 @@ from reports.content import CoverField, Paragraph, Problem, ReportContent, Secti
 from reports.numbering import heading_number
 from reports.outlines import Node, OutlineSpec, Part
 from reports.rich_text import SENTENCE_END, SUBHEAD, section_blocks
+from reports.typography import REPORT, profile_fonts
 from rubrics.numbers import cn_year_month, percent, plain
 from rubrics.tree import IndicatorTree, TreeNode
 
@@ -347,6 +348,7 @@ def default_title(evaluation: Evaluation) -> str:
 def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=None) -> ReportContent:
     """The report of an evaluation in the given outline (a ReportOutline or an OutlineSpec)."""
     spec: OutlineSpec = getattr(outline, "spec", outline)
+    typography = getattr(outline, "typography", REPORT)  # an OutlineSpec alone is set in the compact style
     evaluation = Evaluation.objects.select_related(
         "evaluated_unit", "project", "commissioning_bureau", "evaluating_firm"
     ).get(pk=evaluation.pk)
@@ -404,6 +406,8 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "", today=N
         outline_version=spec.version,
         outline_name=spec.name,
         author=evaluation.evaluating_firm.name,
+        typography=typography,
+        fonts=profile_fonts(typography),
         preamble=preamble,
         sections=chapters,
         annexes=annexes,

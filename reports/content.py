@@ -131,6 +131,8 @@ class ReportContent:
     problems: list[Problem] = field(default_factory=list)
     total: str = ""  # "97.75"
     grade: str = ""
+    typography: str = "report"  # the outline's typography profile (reports/typography.py)
+    fonts: dict = field(default_factory=dict)  # role → family actually used on this server
 
     def to_dict(self) -> dict:
         return asdict(self)
