@@ -5,7 +5,8 @@ it repeats a table's header rows but cannot print anything that says "continued"
 twice: the first layout tells on which page each table row starts (rows are never split: tr break-inside
 avoid); the second prints each table as one part per page, each continued part with its own "续表" caption and
 header, and every merged cell cut at the page boundary and repeated with （续） on the next page. The first layout
-reserves the height of that caption above every repeated header, so the second one fits the same rows.
+reserves the height of that caption above every repeated header, and the room of a （续） in every merged cell,
+so the second layout fits the same rows on each page.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ def mark_rows(data: dict) -> dict:
             if block.get("kind") == "table":
                 block["tid"] = number
                 block["reserve"] = block.get("style") != "rich"  # rows of a rich table may split: not cut
+                if block["reserve"]:  # merged cells hold the room of a （续） they may get, so they never grow
+                    for body in block["bodies"]:
+                        for row in body:
+                            for cell in row:
+                                if cell.get("rowspan", 1) > 1 or cell.get("role") == "level":
+                                    cell["hold"] = True
                 number += 1
     return marked
 
@@ -151,6 +158,10 @@ def paginate(marked: dict, pages: dict[str, int]) -> tuple[dict, int]:
                 parts = _parts(block, pages) if block["bodies"] else [block]
                 for part in parts:
                     part["reserve"] = False
+                    for body in part["bodies"]:
+                        for row in body:
+                            for cell in row:
+                                cell.pop("hold", None)
                 blocks[index : index + 1] = parts
                 cut += len(parts) > 1
                 index += len(parts)
