@@ -84,7 +84,7 @@ def row_pages(document) -> dict[str, int]:
     return pages
 
 
-def _grid(body: list[list[dict]]) -> list[list[tuple[int, dict]]]:
+def grid(body: list[list[dict]]) -> list[list[tuple[int, dict]]]:
     """Each row's cells with the grid column where they start (rowspans of rows above occupy columns)."""
     taken: dict[tuple[int, int], bool] = {}
     placed = []
@@ -104,7 +104,7 @@ def _grid(body: list[list[dict]]) -> list[list[tuple[int, dict]]]:
 
 def split_body(body: list[list[dict]], at: int) -> tuple[list[list[dict]], list[list[dict]]]:
     """A body cut before row `at`: cells spanning the cut end there and are repeated below with （续）."""
-    placed = _grid(body)
+    placed = grid(body)
     top = [[dict(cell) for _, cell in row] for row in placed[:at]]
     bottom = [[(col, dict(cell)) for col, cell in row] for row in placed[at:]]
     for r in range(at):

@@ -20,7 +20,7 @@ from urllib.request import url2pathname
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from reports import pagination
+from reports import columns, pagination
 from reports.content import ReportContent, toc_entries
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static" / "reports"
@@ -111,15 +111,20 @@ def layout_document(content: ReportContent | dict, progress: Progress | None = N
     report = progress or (lambda percent, stage: None)
     data = content.to_dict() if isinstance(content, ReportContent) else content
     marked = pagination.mark_rows(data)
+    for blocks in pagination.block_lists(marked):
+        for block in blocks:
+            if block.get("kind") == "table":
+                columns.fit_columns(block, marked.get("typography", ""))
     from weasyprint import HTML  # slow import: only where a PDF is made
 
     report(20, "排版")
-    document = _layout(HTML, render_html(marked))
-    paged, cut = pagination.paginate(marked, pagination.row_pages(document))
-    if cut:  # tables continue on another page: lay out again with their parts, 续表 and （续）
-        report(50, "分页")
-        document = _layout(HTML, render_html(paged))
-    return document
+    first = _layout(HTML, render_html(marked))
+    paged, cut = pagination.paginate(marked, pagination.row_pages(first))
+    if not cut:
+        return first
+    del first  # its boxes are not needed for the second layout (peak memory)
+    report(50, "分页")  # tables continue on another page: lay out again with their parts, 续表 and （续）
+    return _layout(HTML, render_html(paged))
 
 
 def _layout(html_class, html: str):
