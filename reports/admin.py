@@ -6,7 +6,7 @@ from reports.models import ReportOutline, ReportSettings, ReportVersion
 
 @admin.register(ReportOutline)
 class ReportOutlineAdmin(admin.ModelAdmin):
-    list_display = ("name", "key", "version", "kind", "is_active")
+    list_display = ("name", "key", "version", "kind", "typography", "is_active")
     list_filter = ("kind", "is_active")
     readonly_fields = ("structure",)
 

@@ -31,6 +31,7 @@ from reports.content import CoverField, Paragraph, Problem, ReportContent, Run, 
 from reports.numbering import heading_number
 from reports.outlines import Node, OutlineSpec, Part
 from reports.rich_text import SENTENCE_END, SUBHEAD, section_blocks
+from reports.typography import REPORT, profile_fonts
 from rubrics.numbers import cn_year_month, percent, plain
 from rubrics.tree import IndicatorTree, TreeNode
 
@@ -532,6 +533,7 @@ def cover_fields(evaluation: Evaluation) -> list[CoverField]:
 def assemble_report(evaluation: Evaluation, outline, *, title: str = "") -> ReportContent:
     """The report of an evaluation in the given outline (a ReportOutline or an OutlineSpec)."""
     spec: OutlineSpec = getattr(outline, "spec", outline)
+    typography = getattr(outline, "typography", REPORT)  # an OutlineSpec alone is set in the compact style
     evaluation = Evaluation.objects.select_related(
         "evaluated_unit", "project", "commissioning_bureau", "evaluating_firm"
     ).get(pk=evaluation.pk)
@@ -585,6 +587,8 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "") -> Repo
         outline_version=spec.version,
         outline_name=spec.name,
         author=issuer.name,
+        typography=typography,
+        fonts=profile_fonts(typography),
         preamble=preamble,
         sections=chapters,
         annexes=annexes,

@@ -132,6 +132,8 @@ class ReportContent:
     total: str = ""  # "97.75"
     grade: str = ""
     title_lines: list[str] = field(default_factory=list)  # the title as the cover breaks it (never inside a word)
+    typography: str = "report"  # the outline's typography profile (reports/typography.py)
+    fonts: dict = field(default_factory=dict)  # role → family actually used on this server
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,9 +1,8 @@
 """Pagination of report tables: row heights estimated from text, merged label cells kept whole per page.
 
-Merged cells: leading group columns (categories, indicator levels) are merged with rowspan. A merged
-cell split across two pages keeps its label only on the first (WeasyPrint), so tables with merged
-labels are cut into bodies (<tbody>) that are never split (keep_bodies), each repeating its labels;
-a group too tall for one page is cut into several bodies by an estimate of its height.
+Merged cells: leading group columns (categories, indicator levels) are merged with rowspan, one body (<tbody>)
+per group. A merged cell split across two pages would keep its label only on the first (WeasyPrint), so the
+renderer cuts bodies where the pages actually fall and repeats the labels with （续） (reports/pagination.py).
 """
 
 from __future__ import annotations
@@ -19,7 +18,9 @@ PORTRAIT_WIDTH_MM = 160
 LANDSCAPE_WIDTH_MM = 257
 PT_MM = 0.3528
 BODY_TABLE_PT, SMALL_TABLE_PT = 10.5, 9
-PORTRAIT_LINES, LANDSCAPE_LINES = 40, 30  # lines a body may take so that it fits on a page with a heading
+# Lines a body may take. The PDF renderer cuts bodies where the pages fall (reports/pagination.py), so a group
+# stays one body with its labels merged once; a finite limit would repeat labels on the same page.
+PORTRAIT_LINES = LANDSCAPE_LINES = math.inf
 SCORE_TABLE_WHOLE_ROWS = 36  # rows of single-line cells that fit on one portrait page with the header
 
 

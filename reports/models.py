@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from reports.outlines import OUTLINES, get_spec
+from reports.typography import PROFILE_CHOICES, REPORT
 from rubrics.models import EvaluationKind
 
 
@@ -22,6 +23,13 @@ class ReportOutline(models.Model):
     name = models.CharField("提纲名称", max_length=200)
     description = models.TextField("说明", blank=True)
     is_active = models.BooleanField("可选用", default=True, help_text="停用后不能再为评价选择，已生成的版本不受影响。")
+    typography = models.CharField(
+        "排版方案",
+        max_length=20,
+        choices=PROFILE_CHOICES,
+        default=REPORT,
+        help_text="公文：仿宋三号正文（每页 22 行、每行 28 字）、黑体/楷体标题，按 GB/T 9704；报告：紧凑排版。",
+    )
 
     class Meta:
         verbose_name = "报告提纲"
@@ -90,6 +98,9 @@ class ReportVersion(models.Model):
     outline = models.ForeignKey(ReportOutline, on_delete=models.PROTECT, related_name="+", verbose_name="报告提纲")
     title = models.CharField("报告标题", max_length=200)
     summary = models.CharField("总分与等级", max_length=50, blank=True)
+    fonts = models.CharField(
+        "排版与字体", max_length=300, blank=True, help_text="生成该版本时实际使用的排版方案与字体。"
+    )
     status = models.CharField("状态", max_length=20, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     stage = models.CharField("当前步骤", max_length=50, blank=True)

@@ -20,6 +20,7 @@ from urllib.request import url2pathname
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from reports import columns, pagination
 from reports.content import ReportContent, toc_entries
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static" / "reports"
@@ -98,15 +99,36 @@ def render_pdf_document(content: ReportContent | dict, progress: Progress | None
     report = progress or (lambda percent, stage: None)
     started = time.monotonic()
     report(10, "组装内容")
-    html = render_html(content)
-    from weasyprint import HTML  # slow import: only where a PDF is made
-
-    report(20, "排版")
-    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=url_fetcher()).render()
+    document = layout_document(content, report)
     layout = time.monotonic() - started
     report(80, "写入 PDF")
     pdf = document.write_pdf()  # fonts are subset by default (never full_fonts)
     return RenderedPDF(pdf, len(document.pages), time.monotonic() - started, layout)
+
+
+def layout_document(content: ReportContent | dict, progress: Progress | None = None):
+    """The laid-out WeasyPrint document; tables that continue on another page are cut there (reports/pagination)."""
+    report = progress or (lambda percent, stage: None)
+    data = content.to_dict() if isinstance(content, ReportContent) else content
+    marked = pagination.mark_rows(data)
+    for blocks in pagination.block_lists(marked):
+        for block in blocks:
+            if block.get("kind") == "table":
+                columns.fit_columns(block, marked.get("typography", ""))
+    from weasyprint import HTML  # slow import: only where a PDF is made
+
+    report(20, "排版")
+    first = _layout(HTML, render_html(marked))
+    paged, cut = pagination.paginate(marked, pagination.row_pages(first))
+    if not cut:
+        return first
+    del first  # its boxes are not needed for the second layout (peak memory)
+    report(50, "分页")  # tables continue on another page: lay out again with their parts, 续表 and （续）
+    return _layout(HTML, render_html(paged))
+
+
+def _layout(html_class, html: str):
+    return html_class(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=url_fetcher()).render()
 
 
 def render_pdf(content: ReportContent | dict) -> bytes:

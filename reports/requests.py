@@ -26,6 +26,7 @@ from reports.models import ReportOutline, ReportStatus, ReportVersion
 from reports.rendering import renderer_version
 from reports.selection import outline_for, report_title
 from reports.tasks import render_report_task
+from reports.typography import fonts_description
 from reports.word import renderer_version as word_renderer_version
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Assembled:
     draft: bool
     problem_count: int
     summary: str
+    fonts: str
 
 
 def assemble(evaluation: Evaluation) -> Assembled:
@@ -62,7 +64,8 @@ def assemble(evaluation: Evaluation) -> Assembled:
     data = content.to_dict()
     digest = content_hash(data, outline.key, str(outline.version), renderer_version(), word_renderer_version())
     summary = f"{content.total} 分 {content.grade}" if content.total else "未计分"
-    return Assembled(outline, data, digest, title, content.draft, len(content.problems), summary)
+    fonts = fonts_description(content.typography, content.fonts)
+    return Assembled(outline, data, digest, title, content.draft, len(content.problems), summary, fonts)
 
 
 def _enqueue(version: ReportVersion) -> None:
@@ -93,6 +96,7 @@ def request_render(evaluation: Evaluation, user) -> tuple[ReportVersion, bool]:
                     outline=assembled.outline,
                     title=assembled.title,
                     summary=assembled.summary,
+                    fonts=assembled.fonts,
                     content_hash=assembled.digest,
                     content=assembled.data,
                     is_draft=assembled.draft,
