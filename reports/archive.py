@@ -1,6 +1,6 @@
 """The archive package of an approved evaluation (财监〔2021〕4号 第二十条): one ZIP with a manifest.
 
-Contents: the final report PDF, the base data tables as Excel, every evidence file, the
+Contents: the final report PDF (and its Word file), the base data tables as Excel, every evidence file, the
 consultation ledger, the timeline, the whole evaluation as a perf-eval/1 document, and a
 manifest (manifest.json + SHA256SUMS) with the SHA-256 of every file, so the package can be
 verified file by file.
@@ -65,6 +65,9 @@ def archive_files(evaluation: Evaluation) -> list[ArchiveFile]:
     files: list[ArchiveFile] = []
     with final.file.open("rb") as handle:
         files.append(ArchiveFile("01_评价报告（最终版）.pdf", handle.read()))
+    if final.word_file:  # the same report for the last edits (versions rendered before Word export have none)
+        with final.word_file.open("rb") as handle:
+            files.append(ArchiveFile("01_评价报告（最终版）.docx", handle.read()))
     files.append(
         ArchiveFile(
             "02_基础数据采集表.xlsx", build_workbook(tables_for_kind(evaluation.kind), evaluation_tables(evaluation))

@@ -49,7 +49,11 @@ def test_the_archive_carries_the_final_pdf_and_verifies(client, approved):
     assert verify_archive(response.content) == []
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         pdf = archive.read("01_评价报告（最终版）.pdf")
-    assert hashlib.sha256(pdf).hexdigest() == final_report(approved["a"]).sha256
+        word = archive.read("01_评价报告（最终版）.docx")
+    final = final_report(approved["a"])
+    assert hashlib.sha256(pdf).hexdigest() == final.sha256
+    with final.word_file.open("rb") as handle:
+        assert word == handle.read() and word.startswith(b"PK")  # the final Word file, a docx (zip) package
 
 
 def test_a_downloaded_pdf_verifies_and_a_changed_one_does_not(client, approved):
