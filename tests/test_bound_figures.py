@@ -3,10 +3,12 @@ never stale; a binding whose figure is gone shows 数据已删除."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from django.urls import reverse
+from docx import Document
 
 from evaluations.demo import load_demo
 from evaluations.domain import narrative as service
@@ -21,6 +23,7 @@ from reports.assembly import assemble_report
 from reports.content import Paragraph
 from reports.rendering import render_html
 from reports.selection import outline_for
+from reports.word import render_word_document
 
 BINDING = (
     '<p>预算执行率为<span data-figure="figure:budget_execution_rate"></span>，实际支付'
@@ -165,6 +168,11 @@ def test_the_report_prints_the_current_values_and_the_marker(demo):
     again = assemble_report(project, outline_for(project))
     bound = [b for b in _blocks_of(again, "项目实施情况") if isinstance(b, Paragraph)][-2]
     assert "预算执行率为84.92%" in bound.text and f"综合得分{project.total_score} 分" in bound.text
+    # The Word file of the same content follows too, marker included.
+    word = Document(io.BytesIO(render_word_document(again).docx))
+    paragraphs = [paragraph.text for paragraph in word.paragraphs]
+    assert bound.text in paragraphs  # the bound sentence with today's figures
+    assert f"已删除：{MISSING_FIGURE}" in paragraphs
 
 
 def test_bindings_survive_export_and_import(demo):
