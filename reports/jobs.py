@@ -67,7 +67,7 @@ def run_render(version_id: int) -> ReportVersion | None:
         version.file.save(f"{name}.pdf", ContentFile(result.pdf), save=False)
         stage = "生成 Word 文件"
         progress(90, "写入 Word")
-        document = word.render_word_document(version.content)
+        document = word.render_word_document(version.content, word.word_style(version.content.get("typography")))
         version.word_file.save(f"{name}.docx", ContentFile(document.docx), save=False)
     except Exception as error:  # recorded for the user; the worker keeps running
         logger.exception("报告版本 %s 生成失败", version_id)

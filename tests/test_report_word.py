@@ -14,6 +14,8 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 from docx import Document
+from docx.enum.text import WD_LINE_SPACING
+from docx.oxml.ns import qn
 from lxml import etree
 
 from evaluations.demo import load_demo
@@ -26,7 +28,7 @@ from reports.assembly import assemble_report
 from reports.content import toc_entries
 from reports.models import ReportStatus, ReportVersion
 from reports.selection import default_outline, outline_for
-from reports.word import REPORT_STYLE, html_to_docx, render_word_document
+from reports.word import REPORT_STYLE, html_to_docx, render_word_document, word_style
 from reports.word import stylesheet as sheet
 from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, complete_report
 
@@ -616,3 +618,24 @@ def test_render_report_command_chooses_the_format_by_extension(tmp_path, monkeyp
     with pytest.raises(CommandError, match=r"文件名须以 \.pdf（生成 PDF）或 \.docx（生成 Word）结尾"):
         call_command("render_report", str(evaluation.pk), "--output", str(text))
     assert not text.exists()
+
+
+def test_the_gongwen_profile_writes_word_in_its_fonts_sizes_pitch_and_margins(demo_word):
+    """The outline's 公文 profile (reports.typography) picks the 公文 WordStyle: 仿宋 三号 body at a fixed 28.99 pt
+    pitch, 一、 黑体 and （一） 楷体 at 三号, 公文 margins; the compact profile keeps the report's sizes."""
+    data = {**demo_word["project"].data, "typography": "gongwen"}
+    document = Document(io.BytesIO(render_word_document(data, word_style(data["typography"])).docx))
+    styles = {style.name: style for style in document.styles}
+    body = styles["Normal"]
+    east_asia = body.element.rPr.rFonts.get(qn("w:eastAsia"))
+    assert (east_asia, body.font.size.pt) == ("仿宋", 16)
+    assert body.paragraph_format.line_spacing.pt == pytest.approx(28.99, abs=0.05)
+    assert body.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+    heading_faces = [styles[f"Heading {level}"].element.rPr.rFonts.get(qn("w:eastAsia")) for level in (1, 2, 3)]
+    assert heading_faces == ["黑体", "楷体", "仿宋"] and styles["Heading 3"].font.bold
+    assert {styles[f"Heading {level}"].font.size.pt for level in (1, 2, 3)} == {16}
+    section = document.sections[0]
+    edges = (section.top_margin, section.right_margin, section.bottom_margin, section.left_margin)
+    assert [round(length.mm) for length in edges] == [37, 26, 35, 28]
+    assert word_style("report") is REPORT_STYLE and word_style(None) is REPORT_STYLE
+    assert styles["Normal"].font.size.pt != demo_word["project"].document.styles["Normal"].font.size.pt

@@ -6,10 +6,11 @@ typography, one WordStyle), ooxml (what python-docx has no API for).
 
 from reports.word.document import DOCX_TYPE, RenderedWord, render_word, render_word_document, renderer_version
 from reports.word.html import html_to_docx
-from reports.word.style import REPORT_STYLE, WordStyle
+from reports.word.style import GONGWEN_STYLE, REPORT_STYLE, WordStyle, word_style
 
 __all__ = [
     "DOCX_TYPE",
+    "GONGWEN_STYLE",
     "REPORT_STYLE",
     "RenderedWord",
     "WordStyle",
@@ -17,4 +18,5 @@ __all__ = [
     "render_word",
     "render_word_document",
     "renderer_version",
+    "word_style",
 ]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from reports.typography import GONGWEN, REPORT
+
 MM_TWIPS = 1440 / 25.4
 MM_PT = 72 / 25.4
 
@@ -44,11 +46,13 @@ class Font:
 
 @dataclass(frozen=True)
 class Spacing:
-    """A paragraph's space before and after (points) and its line height (a multiple of single spacing)."""
+    """A paragraph's space before and after (points) and its line height: a multiple of single spacing, or with
+    ``exact`` a fixed pitch in points (公文: 28 characters × 22 lines a page)."""
 
     before: float = 0
     after: float = 0
     line: float = 1.0
+    exact: float = 0
 
 
 @dataclass(frozen=True)
@@ -148,3 +152,40 @@ class WordStyle:
 
 
 REPORT_STYLE = WordStyle()
+
+# 公文 (GB/T 9704, as the PDF's "gongwen" profile, static/reports/gongwen.css): 仿宋 三号 body at a fixed pitch,
+# 一、 黑体, （一） 楷体, 1. 仿宋 bold, all 三号; tables 小四, captions 四号 黑体; page numbers 四号; 公文 margins.
+FANGSONG = Face("仿宋", "Times New Roman")
+KAITI = Face("楷体", "Times New Roman")
+GONGWEN_PITCH = 28.99  # points: 22 lines in the 225 mm text height
+_GONGWEN_LINE = Spacing(0, 0, exact=GONGWEN_PITCH)
+GONGWEN_STYLE = replace(
+    REPORT_STYLE,
+    name="公文",
+    body=Font(FANGSONG, 16),
+    body_spacing=_GONGWEN_LINE,
+    headings=(Font(SANS, 16), Font(KAITI, 16), Font(FANGSONG, 16, bold=True), Font(FANGSONG, 16)),
+    heading_spacing=(_GONGWEN_LINE,) * 4,
+    annex_heading=Font(SANS, 16),
+    label=Font(FANGSONG, 16, bold=True),
+    caption=Font(SANS, 14),
+    caption_spacing=_GONGWEN_LINE,
+    unit_note=Font(FANGSONG, 12),
+    table=Font(FANGSONG, 12),
+    small_table=Font(FANGSONG, 10.5),
+    table_head=Font(SANS, 12),
+    footnote=Font(FANGSONG, 12),
+    cover_field=Font(FANGSONG, 16),
+    cover_label=Font(SANS, 16),
+    cover_date=Font(FANGSONG, 16),
+    toc_entry=Font(FANGSONG, 14),
+    toc_chapter=Font(SANS, 14),
+    page_number=Font(SERIF, 14),
+    portrait=Page(margins=(37, 26, 35, 28)),
+)
+STYLES = {REPORT: REPORT_STYLE, GONGWEN: GONGWEN_STYLE}  # by the outline's typography profile
+
+
+def word_style(profile: str | None) -> WordStyle:
+    """The Word style of a typography profile (reports.typography); the compact one when unknown."""
+    return STYLES.get(profile or "", REPORT_STYLE)

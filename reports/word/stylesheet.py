@@ -88,7 +88,7 @@ def _space(style, spacing: Spacing) -> None:
     layout = style.paragraph_format
     layout.space_before = Pt(spacing.before)
     layout.space_after = Pt(spacing.after)
-    layout.line_spacing = spacing.line
+    layout.line_spacing = Pt(spacing.exact) if spacing.exact else spacing.line  # a Length: an exact pitch
 
 
 def _no_indent(style) -> None:

@@ -8,7 +8,7 @@ from reports.assembly import assemble_report
 from reports.models import ReportOutline
 from reports.rendering import render_pdf_document
 from reports.selection import outline_for, report_title
-from reports.word import render_word_document
+from reports.word import render_word_document, word_style
 
 FORMATS = {".pdf": "PDF", ".docx": "Word"}
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         content = assemble_report(target, chosen, title=report_title(target))
         if extension == ".docx":
-            data = render_word_document(content).docx
+            data = render_word_document(content, word_style(content.typography)).docx
             pages, layout = "", ""
         else:
             result = render_pdf_document(content)
