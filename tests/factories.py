@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group
 
+from evaluations.domain.workflow import perform
 from evaluations.models import (
     Evaluation,
     EvaluationIndicator,
@@ -150,5 +151,35 @@ def complete_report(evaluation: Evaluation) -> Evaluation:
         if not model.objects.filter(evaluation=evaluation).exists():
             model.objects.create(evaluation=evaluation, title=title, text=f"{title}的说明。")
     recompute_scores(evaluation)
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+# --- the workflow, as the `world` fixture's personas perform it ----------------------------------------------
+
+WORLD_PERSONAS = {
+    "start_collecting": "evaluator_a",
+    "start_scoring": "evaluator_a",
+    "submit_review": "evaluator_a",
+    "pass_review": "reviewer_a",
+    "submit": "evaluator_a",
+    "approve": "bureau_a",
+}
+TO_CONSULTATION = ("start_collecting", "start_scoring", "submit_review", "pass_review")
+
+
+def walk(world: dict, *steps: str, evaluation: Evaluation | None = None, capture=None) -> Evaluation:
+    """Evaluation A (or ``evaluation``) through workflow steps, each by its persona of the ``world`` fixture, with
+    one review level. ``capture``: pytest-django's django_capture_on_commit_callbacks, to run each step's
+    after-commit work (the hand-off's report) as after a real commit."""
+    evaluation = evaluation or world["a"]
+    evaluation.evaluating_firm.review_levels = 1
+    evaluation.evaluating_firm.save()
+    for step in steps:
+        if capture is None:
+            perform(evaluation, step, user=world[WORLD_PERSONAS[step]])
+        else:
+            with capture(execute=True):
+                perform(evaluation, step, user=world[WORLD_PERSONAS[step]])
     evaluation.refresh_from_db()
     return evaluation

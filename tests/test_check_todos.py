@@ -14,7 +14,7 @@ from evaluations.models import EvaluationState, NarrativeSection
 from evaluations.queries.consistency import ERROR, TODO, WARNING, check, check_evaluation
 from evaluations.sections import SECTIONS
 from rubrics.models import EvaluationKind, IndicatorTemplate
-from tests.factories import EvaluationIndicatorFactory, ProjectFactory, complete_report
+from tests.factories import TO_CONSULTATION, EvaluationIndicatorFactory, ProjectFactory, complete_report, walk
 
 ENGINE_CODE = re.compile(r"[A-Za-z_]{3,}")  # met, actual, survey, complaint_rate …
 
@@ -116,24 +116,9 @@ def test_to_dos_are_errors_at_submission_and_once_with_the_bureau(world):
     assert [p.severity for p in check(evaluation).problems] == [ERROR]
 
 
-def walk_to_consultation(world):
-    evaluation = world["a"]
-    evaluation.evaluating_firm.review_levels = 1
-    evaluation.evaluating_firm.save()
-    for name, persona in (
-        ("start_collecting", "evaluator_a"),
-        ("start_scoring", "evaluator_a"),
-        ("submit_review", "evaluator_a"),
-        ("pass_review", "reviewer_a"),
-    ):
-        perform(evaluation, name, user=world[persona])
-    evaluation.refresh_from_db()
-    return evaluation
-
-
 def test_submission_is_refused_with_the_list_of_what_is_missing(world):
     complete_report(world["a"])
-    evaluation = walk_to_consultation(world)
+    evaluation = walk(world, *TO_CONSULTATION)
     NarrativeSection.objects.filter(evaluation=evaluation, key="conclusion").update(text="")
     evaluation.findings.all().delete()
     with pytest.raises(TransitionError) as refused:
@@ -149,7 +134,7 @@ def test_submission_is_refused_with_the_list_of_what_is_missing(world):
 
 def test_approval_is_refused_while_a_required_section_is_empty(world):
     complete_report(world["a"])
-    evaluation = walk_to_consultation(world)
+    evaluation = walk(world, *TO_CONSULTATION)
     perform(evaluation, "submit", user=world["evaluator_a"])
     # emptied behind the workflow's back (the database, an import): the bureau cannot approve an unfinished report
     NarrativeSection.objects.filter(evaluation=evaluation, key="methods").update(text="")

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from evaluations.domain.workflow import perform
 from evaluations.models import NarrativeSection
-from tests.factories import EvaluationIndicatorFactory, complete_report
+from tests.factories import TO_CONSULTATION, EvaluationIndicatorFactory, complete_report, walk
 
 
 def card(page: str) -> str:
@@ -78,23 +78,9 @@ def test_the_reports_page_says_a_report_with_to_dos_is_a_draft(client, new):
     assert "待填 24" in page and "生成的报告为<strong>草稿</strong>" in page
 
 
-def to_consultation(world):
-    evaluation = world["a"]
-    evaluation.evaluating_firm.review_levels = 1
-    evaluation.evaluating_firm.save()
-    for name, persona in (
-        ("start_collecting", "evaluator_a"),
-        ("start_scoring", "evaluator_a"),
-        ("submit_review", "evaluator_a"),
-        ("pass_review", "reviewer_a"),
-    ):
-        perform(evaluation, name, user=world[persona])
-    return evaluation
-
-
 def test_submission_through_the_page_is_refused_with_the_list(client, world):
     evaluation = complete_report(world["a"])
-    to_consultation(world)
+    walk(world, *TO_CONSULTATION)
     NarrativeSection.objects.filter(evaluation=evaluation, key="process").update(text="")
     client.force_login(world["evaluator_a"])
     response = client.post(reverse("evaluation-transition", args=[evaluation.pk, "submit"]), follow=True)
@@ -114,7 +100,7 @@ def test_submission_through_the_page_is_refused_with_the_list(client, world):
 
 def test_the_bureau_reviews_with_the_check_of_the_submitted_report(client, world):
     evaluation = complete_report(world["a"])
-    to_consultation(world)
+    walk(world, *TO_CONSULTATION)
     perform(evaluation, "submit", user=world["evaluator_a"])
     NarrativeSection.objects.filter(evaluation=evaluation, key="basis").update(text="")  # emptied behind its back
     client.force_login(world["bureau_a"])

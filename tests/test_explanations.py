@@ -13,7 +13,7 @@ from evaluations.models import EvaluationState, Explanation, ExplanationStatus
 from evaluations.queries.consistency import ERROR, EXPLAINED, check, check_evaluation
 from reports.assembly import assemble_report
 from reports.selection import outline_for
-from tests.factories import complete_report
+from tests.factories import complete_report, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -36,27 +36,13 @@ def late_payment(world):
     return evaluation
 
 
-def _to(evaluation, world, *steps):
-    people = {
-        "start_collecting": "evaluator_a",
-        "start_scoring": "evaluator_a",
-        "submit_review": "evaluator_a",
-        "pass_review": "reviewer_a",
-        "submit": "evaluator_a",
-        "approve": "bureau_a",
-    }
-    for step in steps:
-        perform(evaluation, step, user=world[people[step]])
-    evaluation.refresh_from_db()
-
-
 def test_an_explanation_travels_through_review_into_the_report(world, late_payment):
     evaluation = late_payment
     explanation = service.explain(evaluation=evaluation, user=world["evaluator_a"], key=KEY, text=TRUE_FACT)
     assert explanation.status == ExplanationStatus.PENDING
     assert [p.severity for p in check_evaluation(evaluation) if p.key == KEY] == [ERROR]  # pending still blocks
 
-    _to(evaluation, world, "start_collecting", "start_scoring", "submit_review")
+    walk(world, "start_collecting", "start_scoring", "submit_review", evaluation=evaluation)
     with pytest.raises(EditError, match="不认可说明时请写明理由"):
         service.decide(explanation=explanation, user=world["reviewer_a"], accept=False, comment=" ")
     service.decide(explanation=explanation, user=world["reviewer_a"], accept=True, comment="已核对上级通知。")
@@ -65,7 +51,7 @@ def test_an_explanation_travels_through_review_into_the_report(world, late_payme
     [problem] = [p for p in check_evaluation(evaluation) if p.key == KEY]
     assert problem.severity == EXPLAINED and problem.explanation.text == TRUE_FACT
 
-    _to(evaluation, world, "pass_review", "submit", "approve")
+    walk(world, "pass_review", "submit", "approve", evaluation=evaluation)
     assert evaluation.state == EvaluationState.APPROVED
     content = assemble_report(evaluation, outline_for(evaluation))
     other = next(section for section in content.sections if section.title == "其他需要说明的问题")
@@ -75,7 +61,7 @@ def test_an_explanation_travels_through_review_into_the_report(world, late_payme
 
 def test_an_unexplained_or_rejected_error_blocks_submission_and_approval(world, late_payment):
     evaluation = late_payment
-    _to(evaluation, world, "start_collecting", "start_scoring", "submit_review", "pass_review")
+    walk(world, "start_collecting", "start_scoring", "submit_review", "pass_review", evaluation=evaluation)
     with pytest.raises(TransitionError, match="发放日期 2024年1月20日 不在评价期间") as refusal:
         perform(evaluation, "submit", user=world["evaluator_a"])
     assert "写明说明" in str(refusal.value)
@@ -84,7 +70,7 @@ def test_an_unexplained_or_rejected_error_blocks_submission_and_approval(world, 
     explanation = service.explain(evaluation=evaluation, user=world["evaluator_a"], key=KEY, text=TRUE_FACT)
     with pytest.raises(EditError, match="只有在内部复核或财政局审核期间"):
         service.decide(explanation=explanation, user=world["reviewer_a"], accept=True, comment="")
-    _to(evaluation, world, "submit")
+    walk(world, "submit", evaluation=evaluation)
     with pytest.raises(TransitionError, match="不能批准"):
         perform(evaluation, "approve", user=world["bureau_a"])
     with pytest.raises(EditError, match="只有委托该评价的财政局审核人员"):
@@ -160,7 +146,7 @@ def test_the_page_saves_and_decides_through_the_services(client, world, late_pay
     assert client.post(url, {"action": "accept", "explanation": explanation.pk}, follow=True).status_code == 200
     explanation.refresh_from_db()
     assert explanation.status == ExplanationStatus.PENDING  # the evaluator cannot accept their own explanation
-    _to(late_payment, world, "start_collecting", "start_scoring", "submit_review")
+    walk(world, "start_collecting", "start_scoring", "submit_review", evaluation=late_payment)
     client.force_login(world["reviewer_a"])
     response = client.post(url, {"action": "reject", "explanation": explanation.pk, "comment": ""}, follow=True)
     assert "不认可说明时请写明理由" in response.content.decode()

@@ -16,7 +16,7 @@ from reports import rendering, selection
 from reports import requests as report_requests
 from reports.models import ReportOutline, ReportSettings, ReportStatus, ReportVersion
 from reports.selection import default_outline
-from tests.factories import EvaluationIndicatorFactory, complete_report
+from tests.factories import TO_CONSULTATION, EvaluationIndicatorFactory, complete_report, walk
 
 
 def scored(evaluation):
@@ -190,23 +190,6 @@ def test_who_may_see_and_request_reports(
     assert ReportVersion.objects.filter(evaluation=evaluation).exists() == (write == 302)
 
 
-def _hand_to_consultation(world, django_capture_on_commit_callbacks):
-    """The workflow up to 征求意见 (one review level), each hand-off's callbacks run as after a real commit."""
-    evaluation = world["a"]
-    evaluation.evaluating_firm.review_levels = 1
-    evaluation.evaluating_firm.save()
-    for name, persona in (
-        ("start_collecting", "evaluator_a"),
-        ("start_scoring", "evaluator_a"),
-        ("submit_review", "evaluator_a"),
-        ("pass_review", "reviewer_a"),
-    ):
-        with django_capture_on_commit_callbacks(execute=True):
-            perform(evaluation, name, user=world[persona])
-    evaluation.refresh_from_db()
-    return evaluation
-
-
 def test_each_hand_off_renders_the_state_it_hands_on_and_the_unit_sees_only_that(
     client, world, fake_pdf, django_capture_on_commit_callbacks
 ):
@@ -219,7 +202,7 @@ def test_each_hand_off_renders_the_state_it_hands_on_and_the_unit_sees_only_that
     NarrativeSection.objects.update_or_create(
         evaluation=evaluation, key="dept_overview", defaults={"text": "更正后的部门概况。"}
     )
-    _hand_to_consultation(world, django_capture_on_commit_callbacks)
+    walk(world, *TO_CONSULTATION, capture=django_capture_on_commit_callbacks)
 
     handed = {
         change.transition: [version.number for version in change.report_versions.all()]

@@ -30,7 +30,7 @@ from reports.models import ReportStatus, ReportVersion
 from reports.selection import default_outline, outline_for
 from reports.word import REPORT_STYLE, html_to_docx, render_word_document, word_style
 from reports.word import stylesheet as sheet
-from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, complete_report
+from tests.factories import TO_CONSULTATION, EvaluationFactory, EvaluationIndicatorFactory, complete_report, walk
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -497,16 +497,7 @@ def test_the_unit_downloads_only_the_word_file_handed_to_it(
     NarrativeSection.objects.update_or_create(
         evaluation=evaluation, key="dept_overview", defaults={"text": "更正后的部门概况。"}
     )
-    evaluation.evaluating_firm.review_levels = 1
-    evaluation.evaluating_firm.save()
-    for name, persona in (
-        ("start_collecting", "evaluator_a"),
-        ("start_scoring", "evaluator_a"),
-        ("submit_review", "evaluator_a"),
-        ("pass_review", "reviewer_a"),
-    ):
-        with django_capture_on_commit_callbacks(execute=True):
-            perform(evaluation, name, user=world[persona])
+    walk(world, *TO_CONSULTATION, evaluation=evaluation, capture=django_capture_on_commit_callbacks)
     assert client.get(word_url(evaluation, 1)).status_code == 404  # the firm's earlier draft
     handed = client.get(word_url(evaluation, 2))
     assert handed.status_code == 200
