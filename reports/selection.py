@@ -72,3 +72,10 @@ def visible_versions(user, evaluation: Evaluation) -> QuerySet[ReportVersion]:
         return versions
     shared = Q(hand_offs__to_state__in=SHARED_HAND_OFF_STATES) | Q(is_final=True)
     return versions.filter(pk__in=ReportVersion.objects.filter(shared, evaluation=evaluation).values("pk"))
+
+
+def latest_hand_off(versions) -> tuple | None:
+    """(step, version) of the latest hand-off among versions (their hand_offs prefetched): the report in
+    circulation, as the receiver reads it; None before any hand-off."""
+    steps = [(step, version) for version in versions for step in version.hand_offs.all()]
+    return max(steps, key=lambda pair: (pair[0].created_at, pair[0].pk), default=None)

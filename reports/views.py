@@ -30,7 +30,14 @@ from reports import requests as report_requests
 from reports.archive import ArchiveNotReady, build_archive, verify_pdf
 from reports.jobs import can_retry, final_report
 from reports.models import ReportSettings, ReportStatus, ReportVersion
-from reports.selection import outline_for, outlines_for, report_title, settings_for, visible_versions
+from reports.selection import (
+    latest_hand_off,
+    outline_for,
+    outlines_for,
+    report_title,
+    settings_for,
+    visible_versions,
+)
 from reports.word import DOCX_TYPE
 
 LIST_FIELDS = (
@@ -131,8 +138,7 @@ def report_list(request, pk: int):
         )
     for version in versions:
         version.retryable = can_retry(version)
-    steps = [(step, version) for version in versions for step in version.hand_offs.all()]
-    latest = max(steps, key=lambda pair: (pair[0].created_at, pair[0].pk), default=None)
+    latest = latest_hand_off(versions)
     return render(
         request,
         "reports/versions.html",

@@ -118,3 +118,15 @@ def test_a_submitted_evaluation_cannot_be_changed_by_its_team(client, world):
     assert _post(client, evaluation, title="改名").status_code == 403
     evaluation.refresh_from_db()
     assert evaluation.title != "改名"
+
+
+def test_a_save_on_facts_someone_changed_since_is_refused_and_keeps_theirs(client, world):
+    evaluation = world["a"]
+    client.force_login(world["evaluator_a"])
+    page = client.get(reverse("evaluation-basics", args=[evaluation.pk])).content.decode()
+    seen = page.split('name="seen" value="')[1].split('"')[0]
+    type(evaluation).objects.filter(pk=evaluation.pk).update(title="同事刚改的名称")
+    response = _post(client, evaluation, title="我的名称", seen=seen)
+    assert response.status_code == 200 and "已被他人修改" in response.content.decode()
+    evaluation.refresh_from_db()
+    assert evaluation.title == "同事刚改的名称"

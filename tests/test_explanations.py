@@ -157,3 +157,23 @@ def test_the_page_saves_and_decides_through_the_services(client, world, late_pay
         assert client.post(url, bad).status_code == 404
     page = client.get(reverse("evaluation-detail", args=[late_payment.pk])).content.decode()
     assert "已说明 1" in page
+
+
+def test_a_rewrite_or_decision_on_words_changed_since_is_refused(world, late_payment):
+    first = service.explain(evaluation=late_payment, user=world["evaluator_a"], key=KEY, text=TRUE_FACT)
+    seen = service.fingerprint(first)
+    later = service.explain(
+        evaluation=late_payment, user=world["evaluator_a"], key=KEY, text=TRUE_FACT + "补充。", seen=seen
+    )
+    with pytest.raises(EditError, match="已被修改或撤回"):
+        service.explain(evaluation=late_payment, user=world["evaluator_a"], key=KEY, text="旧页面上的改写", seen=seen)
+    walk(world, "start_collecting", "start_scoring", "submit_review", evaluation=late_payment)
+    with pytest.raises(EditError, match="已被修改或撤回"):  # the reviewer read the first words, not the rewrite
+        service.decide(explanation=later, user=world["reviewer_a"], accept=True, comment="", seen=seen)
+    later.refresh_from_db()
+    assert (later.text, later.status) == (TRUE_FACT + "补充。", ExplanationStatus.PENDING)
+    service.decide(
+        explanation=later, user=world["reviewer_a"], accept=True, comment="", seen=service.fingerprint(later)
+    )
+    later.refresh_from_db()
+    assert later.status == ExplanationStatus.ACCEPTED

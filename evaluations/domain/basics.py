@@ -12,6 +12,12 @@ from evaluations.models import Evaluation, User
 from evaluations.queries.access import can_edit_evaluation
 
 MAX_TITLE = 200
+FIELDS = ("title", "period_start", "period_end", "report_date")
+
+
+def fingerprint(evaluation: Evaluation) -> str:
+    """The basic facts as a page showed them: a save made on older facts is refused, never silently applied."""
+    return "|".join(str(getattr(evaluation, name) or "") for name in FIELDS)
 
 
 @transaction.atomic
@@ -23,11 +29,13 @@ def update_basics(
     period_start: date | None,
     period_end: date | None,
     report_date: date | None,
+    seen: str | None = None,
 ) -> list[str]:
     """Check every fact first, then save them together; returns what changed, in words (empty when nothing did).
 
     The period must contain at least one day of the evaluation year; it may reach into the next year (payments of
-    the year's work made in January), which the date checks then accept."""
+    the year's work made in January), which the date checks then accept. ``seen``: the fingerprint of the facts
+    the page showed (None: not checked)."""
     if not can_edit_evaluation(user, evaluation):
         raise EditError("只有本评价小组的评价人员在评价可编辑时才能修改基本信息。")
     errors = FieldErrors()
@@ -61,7 +69,9 @@ def update_basics(
     errors.raise_if_any()
 
     locked = lock(evaluation)
-    new = {"title": title, "period_start": period_start, "period_end": period_end, "report_date": report_date}
+    if seen is not None and seen != fingerprint(locked):
+        raise EditError("基本信息在您打开页面后已被他人修改，本次未保存。请刷新页面，核对最新内容后再修改。")
+    new = dict(zip(FIELDS, (title, period_start, period_end, report_date), strict=True))
     labels = {"title": "评价名称", "period_start": "评价期间起", "period_end": "评价期间止", "report_date": "报告日期"}
     changed = [labels[name] for name, value in new.items() if getattr(locked, name) != value]
     if not changed:

@@ -20,6 +20,17 @@ MAX_TEXT = 2000
 DECIDING_STEP = {EvaluationState.INTERNAL_REVIEW: "pass_review", EvaluationState.SUBMITTED: "approve"}
 
 
+def fingerprint(explanation: Explanation | None) -> str:
+    """What a page saw of an explanation ("" for none): it changes whenever the team rewrites the text, so a save
+    or a decision made on an older text is refused instead of silently overwriting or approving unread words."""
+    return f"{explanation.pk}:{explanation.created_at.isoformat()}" if explanation is not None else ""
+
+
+def _refuse_if_changed(explanation: Explanation | None, seen: str | None) -> None:
+    if seen is not None and seen != fingerprint(explanation):
+        raise EditError("该说明在您打开页面后已被修改或撤回，本次未保存。请刷新页面，阅读最新内容后再操作。")
+
+
 def decision_refusal(user: User, evaluation: Evaluation) -> str | None:
     """Why this user may not accept or reject explanations now, or None."""
     step = DECIDING_STEP.get(evaluation.state)
@@ -29,10 +40,13 @@ def decision_refusal(user: User, evaluation: Evaluation) -> str | None:
 
 
 @transaction.atomic
-def explain(*, evaluation: Evaluation, user: User, key: str, text: str) -> Explanation:
-    """Write (or rewrite) the team's explanation of the current check error ``key``; it waits for review again."""
+def explain(*, evaluation: Evaluation, user: User, key: str, text: str, seen: str | None = None) -> Explanation:
+    """Write (or rewrite) the team's explanation of the current check error ``key``; it waits for review again.
+    ``seen``: the fingerprint of the explanation the page showed (None: not checked)."""
     if not can_edit_evaluation(user, evaluation):
         raise EditError("只有本评价小组的评价人员在评价可编辑时才能填写说明。")
+    current = Explanation.objects.select_for_update().filter(evaluation=evaluation, key=key).first()
+    _refuse_if_changed(current, seen)
     errors = FieldErrors()
     text = text_of(text)
     if not text:
@@ -69,11 +83,13 @@ def withdraw(*, explanation: Explanation, user: User) -> None:
 
 
 @transaction.atomic
-def decide(*, explanation: Explanation, user: User, accept: bool, comment: str) -> Explanation:
-    """Accept or reject an explanation; a rejection must say why. The decision is recorded with who and when."""
+def decide(*, explanation: Explanation, user: User, accept: bool, comment: str, seen: str | None = None) -> Explanation:
+    """Accept or reject an explanation; a rejection must say why. The decision is recorded with who and when.
+    ``seen``: the fingerprint of the text the reviewer read (None: not checked)."""
     reason = decision_refusal(user, explanation.evaluation)
     if reason:
         raise EditError(reason)
+    _refuse_if_changed(Explanation.objects.select_for_update().filter(pk=explanation.pk).first(), seen)
     comment = text_of(comment)
     if not accept and not comment:
         raise EditError({"comment": ["不认可说明时请写明理由，以便评价小组修改。"]})

@@ -188,6 +188,7 @@ class EvaluationBasicsForm(forms.Form):
     report_date = forms.DateField(
         label="报告日期", required=False, widget=DATE_WIDGET, error_messages=DATE_ERRORS, help_text="印在报告封面"
     )
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)  # the facts as the page showed them
 
 
 class TeamMemberForm(forms.ModelForm):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
+from evaluations.domain.basics import fingerprint as basics_fingerprint
 from evaluations.domain.basics import update_basics
 from evaluations.domain.creation import create_evaluation
 from evaluations.domain.errors import ALL, EditError
@@ -198,6 +199,7 @@ def evaluation_basics(request, pk: int):
         "period_start": evaluation.period_start,
         "period_end": evaluation.period_end,
         "report_date": evaluation.report_date,
+        "seen": basics_fingerprint(evaluation),
     }
     form = EvaluationBasicsForm(request.POST or None, initial=initial)
     if request.method == "POST":
@@ -205,7 +207,10 @@ def evaluation_basics(request, pk: int):
             raise PermissionDenied("只有本评价小组的评价人员在评价可编辑时才能修改基本信息。")
         if form.is_valid():
             try:
-                changed = update_basics(evaluation=evaluation, user=request.user, **form.cleaned_data)
+                data = dict(form.cleaned_data)
+                seen = data.pop("seen")
+                seen = seen if "seen" in request.POST else None  # a post without it (a script) is not checked
+                changed = update_basics(evaluation=evaluation, user=request.user, seen=seen, **data)
             except EditError as error:
                 _add_errors(form, error)
             else:

@@ -40,6 +40,7 @@ def explanations(request, pk: int):
                     user=request.user,
                     key=request.POST.get("key", ""),
                     text=request.POST.get("text", ""),
+                    seen=request.POST.get("seen"),
                 )
                 messages.success(request, "说明已保存，将由下一位复核（审核）人员认可。")
             elif action == "withdraw":
@@ -53,6 +54,7 @@ def explanations(request, pk: int):
                     user=request.user,
                     accept=action == "accept",
                     comment=request.POST.get("comment", ""),
+                    seen=request.POST.get("seen"),
                 )
                 messages.success(request, "已认可该说明。" if action == "accept" else "已记录不认可的理由。")
             else:
@@ -61,6 +63,9 @@ def explanations(request, pk: int):
             messages.error(request, str(error))
         return redirect("evaluation-explanations", pk=evaluation.pk)
     board = explanation_board(evaluation)
+    for problem in board.rows:
+        if problem.explanation is not None:  # what this page shows: a save or decision on older words is refused
+            problem.explanation.seen = explanation_service.fingerprint(problem.explanation)
     return render(
         request,
         "evaluations/review/explanations.html",
