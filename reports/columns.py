@@ -14,6 +14,7 @@ from reports.pagination import grid
 from reports.typography import GONGWEN
 
 TERM_EM = 8  # a label up to this many characters (六一儿童节慰问金) stays on one line when the table can afford it
+SHORT_TERM_EM = 4  # terms up to this long (项目决策, 产出数量) get their room before longer ones
 PT_MM = 25.4 / 72
 PADDING_MM = 2.8  # cell padding and borders
 # (table width mm, font pt) for portrait and landscape (annex, "small") tables in each profile
@@ -37,18 +38,26 @@ def term_em(text: str) -> float:
 
 
 def fit_columns(table: dict, profile: str) -> None:
-    """Widen columns narrower than their longest term, taking the room from columns with slack (in place)."""
+    """Widen columns narrower than their longest term, taking the room from columns with slack (in place).
+
+    Short terms first (level labels like 项目产出 must never break), then the longer ones with what is left.
+    """
     columns = table.get("columns") or []
     if not columns or table.get("style") == "rich" or table.get("size") == "small":
         return  # a section's own table keeps the writer's widths; annex tables (landscape) are set by their builders
     table_mm, font_pt = GEOMETRY.get(profile, GEOMETRY["report"])[table.get("size") == "small"]
-    need = [0.0] * len(columns)
+    terms = [0.0] * len(columns)
     for body in [table.get("head") or [], *table["bodies"]]:  # header cells need their room too
         for row in grid(body):
             for col, cell in row:
                 if cell.get("colspan", 1) == 1 and col < len(columns):
-                    mm = term_em(cell.get("text", "")) * font_pt * PT_MM + PADDING_MM
-                    need[col] = max(need[col], mm / table_mm * 100)
+                    terms[col] = max(terms[col], term_em(cell.get("text", "")))
+    for cap in (SHORT_TERM_EM, TERM_EM):
+        need = [(min(term, cap) * font_pt * PT_MM + PADDING_MM) / table_mm * 100 for term in terms]
+        _give_room(columns, need)
+
+
+def _give_room(columns: list[dict], need: list[float]) -> None:
     widths = [column["width"] for column in columns]
     short = sum(max(n - w, 0) for n, w in zip(need, widths, strict=True))
     slack = sum(max(w - n, 0) for n, w in zip(need, widths, strict=True))

@@ -4,17 +4,18 @@ WeasyPrint keeps a merged (rowspan) cell's text on the page where the cell start
 it repeats a table's header rows but cannot print anything that says "continued". So the report is laid out
 twice: the first layout tells on which page each table row starts (rows are never split: tr break-inside
 avoid); the second prints each table as one part per page, each continued part with its own "续表" caption and
-header, and every merged cell cut at the page boundary and repeated with （续） on the next page. The first layout
-reserves the height of that caption above every repeated header, and the room of a （续） in every merged cell,
-so the second layout fits the same rows on each page.
+header, and every merged cell cut at the page boundary and repeated with （续） on the next page.
+
+Both layouts must put the same rows on each page. So the caption (and unit note) is the first header row in
+both, repeated on every page by WeasyPrint in the first and rewritten as 续表 in the second, and every merged
+cell holds the room of a （续） it may get. The table's left rule is drawn by its left-edge cells (edge), as the
+caption row has none.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-
-CONTINUED = "（续）"
 
 
 def tables(blocks: list) -> Iterator[dict]:
@@ -52,15 +53,43 @@ def block_lists(data: dict) -> Iterator[list]:
         yield from inner(section["blocks"])
 
 
+def mark_leads(blocks: list) -> None:
+    """A lead line ("预算执行率：权重分为…", "详见下表：") keeps with what follows, unless a lead follows it.
+
+    A run of lead lines (labelled lines whose analysis was not written) kept together would move as one block
+    to the next page and leave the page before it blank.
+    """
+
+    def is_lead(block: dict) -> bool:
+        if block.get("kind") != "p" or block.get("style") == "heading":
+            return False
+        return bool(block.get("label")) or (block.get("text") or "").rstrip().endswith("：")
+
+    for block, following in zip(blocks, [*blocks[1:], None], strict=False):
+        if is_lead(block):
+            block["lead"] = following is not None and not is_lead(following)
+
+
+def mark_edges(rows: list[list[dict]]) -> None:
+    """Cells in the table's first grid column draw its left rule (edge)."""
+    for row in grid(rows):
+        for column, cell in row:
+            cell["edge"] = column == 0
+
+
 def mark_rows(data: dict) -> dict:
-    """A copy for the first layout: each table numbered (tid) and asked to reserve a 续表 caption's height."""
+    """A copy for the first layout: tables numbered (tid), captions in the header, leads and edges marked."""
     marked = copy.deepcopy(data)
     number = 0
     for blocks in block_lists(marked):
+        mark_leads(blocks)
         for block in blocks:
             if block.get("kind") == "table":
                 block["tid"] = number
                 block["reserve"] = block.get("style") != "rich"  # rows of a rich table may split: not cut
+                mark_edges(block.get("head") or [])
+                for body in block["bodies"]:
+                    mark_edges(body)
                 if block["reserve"]:  # merged cells hold the room of a （续） they may get, so they never grow
                     for body in block["bodies"]:
                         for row in body:
@@ -114,9 +143,7 @@ def split_body(body: list[list[dict]], at: int) -> tuple[list[list[dict]], list[
                 continue
             top[r][position]["rowspan"] = at - r
             carried = dict(cell, rowspan=r + span - at)
-            text = carried.get("text", "")
-            if text and not text.endswith(CONTINUED):
-                carried["text"] = text + CONTINUED
+            carried["continued"] = bool(carried.get("text"))  # printed with （续） on a line of its own
             bottom[0].append((col, carried))
     bottom[0].sort(key=lambda item: item[0])
     return top, [[cell for _, cell in row] for row in bottom]
@@ -157,7 +184,6 @@ def paginate(marked: dict, pages: dict[str, int]) -> tuple[dict, int]:
             if block.get("kind") == "table" and "tid" in block and block.get("style") != "rich":
                 parts = _parts(block, pages) if block["bodies"] else [block]
                 for part in parts:
-                    part["reserve"] = False
                     for body in part["bodies"]:
                         for row in body:
                             for cell in row:
