@@ -3,11 +3,13 @@
 Both demo reports are assembled once in a throw-away SQLite database (migrated in a temporary directory,
 removed afterwards), then rendered:
 
-1. several times in this process (WeasyPrint imported once): median seconds (layout and total), pages, size;
-2. in fresh processes (import included), each printing its own time and peak RSS;
-3. with headless Chromium, when /usr/bin/chromium exists, printing the same HTML and CSS (fresh browser per
-   run; peak RSS summed over its process tree), and the ratio WeasyPrint / Chromium;
-4. with --variants: the same HTML with one CSS change each (table layout, borders, page-break rules, no
+0. in fresh processes (WeasyPrint import included), each printing its own time and peak RSS;
+1. with WeasyPrint in this process (imported once, as the render worker runs it) and, alternating run by run,
+   with a fresh headless Chromium printing the same HTML and CSS (when /usr/bin/chromium exists): medians of
+   wall and CPU seconds (Chromium's CPU summed over its process tree), pages, size, peak RSS; the last lines
+   are one per report ending in "ratio X.XX" (WeasyPrint ÷ Chromium, wall medians);
+2. with --no-chromium: WeasyPrint alone, several times in this process;
+3. with --variants: the same HTML with one CSS change each (table layout, borders, page-break rules, no
    tables at all), interleaved run by run, so that what costs layout time can be compared in one run.
 
 Prints figures only; nothing here asserts a time. The machines are noisy: compare ratios from one run.
@@ -114,7 +116,7 @@ def render_html_variant(html: str, css: str) -> bytes:
 def in_process(contents: dict[str, dict], runs: int) -> dict[str, float]:
     from reports.rendering import render_pdf_document
 
-    print(f"\n1. In this process ({runs} runs each, WeasyPrint imported once)")
+    print(f"\n2. In this process ({runs} runs each, WeasyPrint imported once)")
     medians = {}
     for kind, content in contents.items():
         totals, layouts, result = [], [], None
@@ -156,7 +158,7 @@ def child(path: str) -> None:
 
 
 def fresh_processes(files: dict[str, Path], runs: int, workdir: str) -> dict[str, float]:
-    print(f"\n2. Fresh processes ({runs} each; WeasyPrint import included in 'render')")
+    print(f"\n0. Fresh processes ({runs} each; WeasyPrint import included in 'render')")
     medians = {}
     for kind, path in files.items():
         results = []
@@ -178,80 +180,114 @@ def fresh_processes(files: dict[str, Path], runs: int, workdir: str) -> dict[str
     return medians
 
 
-def tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def process_tree(pid: int) -> dict[int, tuple[int, float]]:
+    """RSS (KiB) and CPU seconds so far of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    stats: dict[int, tuple[int, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             status = (entry / "status").read_text()
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         ppid = int(fields.get("PPid", "0").strip())
         children.setdefault(ppid, []).append(int(entry.name))
-        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, stack = 0, [pid]
+        cpu = (int(stat[11]) + int(stat[12])) / tick  # utime + stime
+        stats[int(entry.name)] = (int(fields.get("VmRSS", "0 kB").split()[0]), cpu)
+    tree, stack = {}, [pid]
     while stack:
         current = stack.pop()
-        total += rss.get(current, 0)
+        if current in stats:
+            tree[current] = stats[current]
         stack += children.get(current, [])
-    return total
+    return tree
 
 
-def chromium(contents: dict[str, dict], runs: int, html_dir: Path) -> dict[str, float]:
+def tree_rss_kib(pid: int) -> int:
+    return sum(rss for rss, _ in process_tree(pid).values())
+
+
+def chromium_print(page: Path, output: Path, profile: Path) -> tuple[float, float, int]:
+    """Print one page with a fresh headless Chromium: wall seconds, CPU seconds of its process tree, peak RSS.
+
+    The tree is sampled every 20 ms (its processes are not all our children, so rusage would miss them): CPU is
+    each process's last sample, so it undercounts by at most 20 ms per process.
+    """
+    command = [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={output}", page.as_uri()]
+    peak, cpu = [0], {}
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+
+    def sample() -> None:
+        while process.poll() is None:
+            tree = process_tree(process.pid)
+            peak[0] = max(peak[0], sum(rss for rss, _ in tree.values()))
+            cpu.update({pid: seconds for pid, (_, seconds) in tree.items()})
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    process.wait()
+    wall = time.monotonic() - started
+    sampler.join()
+    return wall, sum(cpu.values()), peak[0]
+
+
+def side_by_side(contents: dict[str, dict], runs: int, html_dir: Path) -> None:
+    """WeasyPrint (in this process, as the worker runs it) and Chromium (fresh browser) run by run, alternating."""
     from pypdf import PdfReader
 
-    from reports.rendering import STATIC_DIR, render_html
+    from reports.rendering import STATIC_DIR, render_html, render_pdf_document
 
-    print(f"\n3. Headless Chromium ({runs} runs each, fresh browser): {' '.join(CHROMIUM_FLAGS)}")
+    print(f"\n1. WeasyPrint and headless Chromium, interleaved ({runs} runs each; medians; CPU of each side)")
+    print(f"   Chromium flags: {' '.join(CHROMIUM_FLAGS)}")
     for css in STATIC_DIR.glob("*.css"):
         shutil.copy(css, html_dir / css.name)
-    medians = {}
+    lines = []
     for kind, content in contents.items():
         page = html_dir / f"{kind}.html"
         page.write_text(render_html(content))
         output = html_dir / f"{kind}-chromium.pdf"
-        times, peaks = [], []
+        weasy_wall, weasy_cpu, layouts, chrome_wall, chrome_cpu, peaks = [], [], [], [], [], []
+        result = None
         for run in range(runs):
-            profile = html_dir / f"profile-{kind}-{run}"
-            command = [
-                str(CHROMIUM),
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
-                f"--print-to-pdf={output}",
-                page.as_uri(),
-            ]
-            peak = [0]
-            started = time.monotonic()
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-
-            def sample(process=process, peak=peak) -> None:
-                while process.poll() is None:
-                    peak[0] = max(peak[0], tree_rss_kib(process.pid))
-                    time.sleep(0.05)
-
-            sampler = threading.Thread(target=sample)
-            sampler.start()
-            process.wait()
-            times.append(time.monotonic() - started)
-            sampler.join()
-            peaks.append(peak[0])
-        medians[kind] = statistics.median(times)
-        pages = len(PdfReader(output).pages)
+            order = ("weasy", "chrome") if run % 2 == 0 else ("chrome", "weasy")  # no position bias
+            for side in order:
+                if side == "weasy":
+                    cpu = time.process_time()
+                    result = render_pdf_document(content)
+                    weasy_cpu.append(time.process_time() - cpu)
+                    weasy_wall.append(result.seconds)
+                    layouts.append(result.layout_seconds)
+                else:
+                    wall, cpu, peak = chromium_print(page, output, html_dir / f"profile-{kind}-{run}")
+                    chrome_wall.append(wall)
+                    chrome_cpu.append(cpu)
+                    peaks.append(peak)
+        w, c = statistics.median(weasy_wall), statistics.median(chrome_wall)
+        wc, cc = statistics.median(weasy_cpu), statistics.median(chrome_cpu)
         print(
-            f"  {kind:<10} median {medians[kind]:.2f} s; {pages} pages, {output.stat().st_size / 1024:.0f} KiB; "
-            f"peak RSS (process tree) {mib(max(peaks))}"
+            f"  {kind:<10} WeasyPrint {w:.2f} s (layout {statistics.median(layouts):.2f} s, CPU {wc:.2f} s), "
+            f"{result.pages} pages, {len(result.pdf) / 1024:.0f} KiB; Chromium {c:.2f} s (CPU {cc:.2f} s), "
+            f"{len(PdfReader(output).pages)} pages, {output.stat().st_size / 1024:.0f} KiB, "
+            f"peak RSS {mib(max(peaks))}"
         )
-    return medians
+        lines.append(
+            f"{kind:<10} WeasyPrint {w:.2f} s / Chromium {c:.2f} s, CPU ratio {wc / cc:.2f}, ratio {w / c:.2f}"
+        )
+    print(f"  peak RSS of this process (WeasyPrint): {mib(peak_rss_kib())}\n")
+    for line in lines:
+        print(line)
 
 
 def variants(contents: dict[str, dict], runs: int) -> None:
     from reports.rendering import render_html
 
-    print(f"\n4. CSS variants, interleaved ({runs} runs each; median seconds, ratio to baseline)")
+    print(f"\n3. CSS variants, interleaved ({runs} runs each; median seconds, ratio to baseline)")
     for kind, content in contents.items():
         html = render_html(content)
         timings: dict[str, list[float]] = {name: [] for name in VARIANTS}
@@ -287,21 +323,16 @@ def main() -> None:
         for kind, content in contents.items():
             files[kind] = Path(workdir) / f"{kind}.json"
             files[kind].write_text(json.dumps(content, ensure_ascii=False))
-        weasy = in_process(contents, args.runs)
-        fresh = fresh_processes(files, args.runs, workdir)
         if CHROMIUM.exists() and not args.no_chromium:
             html_dir = Path(workdir) / "html"
             html_dir.mkdir()
-            chrome = chromium(contents, args.runs, html_dir)
-            print("\n   WeasyPrint / Chromium (same run):")
-            for kind in contents:
-                print(
-                    f"  {kind:<10} in-process ×{weasy[kind] / chrome[kind]:.2f}, "
-                    f"fresh process ×{fresh[kind] / chrome[kind]:.2f}"
-                )
+            fresh_processes(files, args.runs, workdir)
+            side_by_side(contents, args.runs, html_dir)
         else:
+            in_process(contents, args.runs)
+            fresh_processes(files, args.runs, workdir)
             reason = "--no-chromium" if args.no_chromium else "/usr/bin/chromium not found"
-            print(f"\n3. Headless Chromium: skipped ({reason})")
+            print(f"\nHeadless Chromium: skipped ({reason})")
         if args.variants:
             variants(contents, args.runs)
 
