@@ -37,9 +37,12 @@ from pypdf import PdfReader  # noqa: E402
 
 from evaluations.demo import load_demo  # noqa: E402
 from reports.assembly import assemble_report  # noqa: E402
+from reports.models import ReportOutline  # noqa: E402
 from reports.rendering import render_pdf_document  # noqa: E402
 from reports.selection import outline_for  # noqa: E402
+from reports.typography import GONGWEN, REPORT  # noqa: E402
 from reports.word import render_word_document  # noqa: E402
+from reports.word.style import word_style  # noqa: E402
 
 
 def libreoffice_pages(docx: bytes, folder: Path) -> int | None:
@@ -63,22 +66,30 @@ def main() -> None:
     runs = parser.parse_args().runs
     call_command("migrate", verbosity=0)
     for evaluation in load_demo().values():
-        data = assemble_report(evaluation, outline_for(evaluation)).to_dict()
-        times, docx = [], b""
-        for _ in range(runs):
-            started = time.perf_counter()
-            docx = render_word_document(data).docx
-            times.append(time.perf_counter() - started)
-        median = statistics.median(times)
-        line = f"{evaluation.title}：Word {median:.2f} 秒（{runs} 次中位数），{len(docx) / 1024:.0f} KiB"
-        with tempfile.TemporaryDirectory(prefix="perf-eval-word-") as folder:
-            pages = libreoffice_pages(docx, Path(folder))
-        if pages is None:
-            line += "；LibreOffice（soffice）未安装，未比较页数"
-        else:
-            pdf_pages = len(PdfReader(io.BytesIO(render_pdf_document(data).pdf)).pages)
-            line += f"；LibreOffice 转 PDF {pages} 页，WeasyPrint PDF {pdf_pages} 页（{pages / pdf_pages - 1:+.0%}）"
-        print(line)
+        for profile in (REPORT, GONGWEN):  # both typography profiles of the outline
+            outline = outline_for(evaluation)
+            ReportOutline.objects.filter(pk=outline.pk).update(typography=profile)
+            outline.refresh_from_db()
+            data = assemble_report(evaluation, outline).to_dict()
+            times, docx = [], b""
+            for _ in range(runs):
+                started = time.perf_counter()
+                docx = render_word_document(data, word_style(profile)).docx
+                times.append(time.perf_counter() - started)
+            median = statistics.median(times)
+            line = (
+                f"{evaluation.title}（{word_style(profile).name}）：Word {median:.2f} 秒（{runs} 次中位数），"
+                f"{len(docx) / 1024:.0f} KiB"
+            )
+            with tempfile.TemporaryDirectory(prefix="perf-eval-word-") as folder:
+                pages = libreoffice_pages(docx, Path(folder))
+            if pages is None:
+                line += "；LibreOffice（soffice）未安装，未比较页数"
+            else:
+                pdf_pages = len(PdfReader(io.BytesIO(render_pdf_document(data).pdf)).pages)
+                change = pages / pdf_pages - 1
+                line += f"；LibreOffice 转 PDF {pages} 页，WeasyPrint PDF {pdf_pages} 页（{change:+.0%}）"
+            print(line)
 
 
 if __name__ == "__main__":

@@ -306,7 +306,10 @@ def test_fonts_and_sizes_are_the_pdf_report_typography_with_east_asian_faces(dem
     assert document.styles["Heading 2"].font.size.pt == 14
     assert document.styles[sheet.TABLE_TEXT].font.size.pt == 10.5
     assert document.styles[sheet.SMALL_TABLE_TEXT].font.size.pt == 9
-    assert document.styles["Normal"].paragraph_format.line_spacing == 1.75
+    # report.css's line-heights as fixed pitches (a Word "multiple" is of the CJK face's own, taller line)
+    assert document.styles["Normal"].paragraph_format.line_spacing.pt == 21  # 12 pt × 1.75
+    assert document.styles["Heading 1"].paragraph_format.line_spacing.pt == 24  # 16 pt × 1.5
+    assert document.styles[sheet.TABLE_TEXT].paragraph_format.line_spacing.pt == 14.7  # 10.5 pt × 1.4
     fonts = document.part.package.part_related_by  # the font table names the Chinese faces with their Windows names
     table = next(p for p in document.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
     assert b'w:name="\xe5\xae\x8b\xe4\xbd\x93"' in table.blob and b"SimSun" in table.blob and fonts

@@ -133,7 +133,7 @@ def _heading(document, level: int, font: Font, spacing: Spacing) -> None:
 def _table_text(document, name: str, font: Font, line: float) -> None:
     text = _paragraph_style(document, name)
     set_font(text.element, font)
-    _space(text, Spacing(0, 0, line))
+    _space(text, Spacing(0, 0, exact=round(font.size * line, 2)))  # the PDF's line-height, as a fixed pitch
     _no_indent(text)
     text.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     text.paragraph_format.widow_control = False
@@ -232,7 +232,8 @@ def _contents(document, style: WordStyle) -> None:
     for level, name in enumerate(TOC_LEVELS, start=1):
         entry = _paragraph_style(document, name)
         set_font(entry.element, style.toc_chapter if level == 1 else style.toc_entry)
-        _space(entry, Spacing(0, 0, style.toc_line))
+        font = style.toc_chapter if level == 1 else style.toc_entry
+        _space(entry, Spacing(0, 0, exact=round(font.size * style.toc_line, 2)))
         _no_indent(entry)
         entry.paragraph_format.left_indent = Pt(style.toc_entry.size * 2 * (level - 1))
         entry.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
