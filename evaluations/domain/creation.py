@@ -65,6 +65,8 @@ def create_evaluation(
         period_end = period_end or date(year, 12, 31)
         if period_start > period_end:
             errors.add("period_end", f"评价期间止（{period_end}）不能早于评价期间起（{period_start}）。")
+        elif period_end < date(year, 1, 1) or period_start > date(year, 12, 31):
+            errors.add("period_start", f"评价期间（{period_start} 至 {period_end}）不含评价年度 {year} 年的任何一天。")
         if report_date is not None and report_date < period_start:
             errors.add("report_date", f"报告日期（{report_date}）不能早于评价期间起（{period_start}）。")
     if template is None:
