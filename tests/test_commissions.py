@@ -366,3 +366,17 @@ def test_the_commission_list_query_count_does_not_grow_with_its_rows(client, sid
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(reverse("commission-list"))
     assert response.content.decode().count('href="/commissions/') >= 16
+
+
+def test_every_problem_of_a_form_shows_at_once(client, sides):
+    commission = _commission(sides)
+    client.force_login(sides["bureau_a"])
+    body = client.post(reverse("commission-create"), _form(sides, firm="", deadline="2020-01-01")).content.decode()
+    assert "请选择承担评价的评价机构。" in body and "报告提交期限（2020-01-01）已经过去" in body
+    client.force_login(sides["evaluator_a"])
+    body = client.post(
+        reverse("commission-accept", args=[commission.pk]),
+        {"title": "甲", "template": "", "period_start": "2024-07-01", "period_end": "2024-01-01"},
+    ).content.decode()
+    assert "请选择要复制的指标体系模板。" in body and "不能早于评价期间起" in body
+    assert Commission.objects.count() == 1 and Evaluation.objects.count() == 2

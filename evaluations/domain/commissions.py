@@ -37,6 +37,14 @@ def _still_open(commission: Commission) -> None:
         raise EditError(f"该评价任务{commission.get_state_display()}，不能再办理。")
 
 
+def deadline_problem(deadline: date, today: date | None = None) -> str:
+    """What is wrong with a commission's deadline ("" when nothing): it is today or later."""
+    today = today or timezone.localdate()
+    if deadline < today:
+        return f"报告提交期限（{deadline}）已经过去，请选择今天（{today}）或以后的日期。"
+    return ""
+
+
 @transaction.atomic
 def create_commission(
     *,
@@ -79,8 +87,8 @@ def create_commission(
         errors.add("firm", f"「{firm}」不是评价机构。")
     if deadline is None:
         errors.add("deadline", "请填写报告提交期限。")
-    elif deadline < today:
-        errors.add("deadline", f"报告提交期限（{deadline}）已经过去，请选择今天（{today}）或以后的日期。")
+    elif problem := deadline_problem(deadline, today):
+        errors.add("deadline", problem)
     if len(outline) > MAX_OUTLINE:
         errors.add("outline", f"评价要求与报告提纲最多 {MAX_OUTLINE} 个字，现为 {len(outline)} 个字。")
     if not errors:

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django import forms
 
+from evaluations.domain.basics import period_problems
+from evaluations.domain.commissions import deadline_problem
 from evaluations.interfaces.forms import DATE_WIDGET, GroupedModelChoiceField, limit_to_unit, unit_projects_field
 from evaluations.models import Commission, FundingSource, Organisation, OrganisationKind, Project
 from evaluations.queries import access
@@ -114,6 +116,13 @@ class CommissionForm(forms.Form):
             self, unit_field="evaluated_unit", project_field="project", projects=access.projects_for_user(user)
         )
 
+    def clean_deadline(self):
+        """Checked here too (the service's rule) so that every problem shows at once, not one round later."""
+        deadline = self.cleaned_data["deadline"]
+        if problem := deadline_problem(deadline):
+            raise forms.ValidationError(problem)
+        return deadline
+
 
 class CommissionAcceptForm(forms.Form):
     """What the firm's evaluator sets on accepting: the evaluation's title, indicator template and period
@@ -167,6 +176,15 @@ class CommissionAcceptForm(forms.Form):
             )
         else:
             del self.fields["project"]
+        self.year = commission.year
+
+    def clean(self):
+        """The service's period rule, here too so that every problem shows at once."""
+        data = super().clean()
+        for field, messages in period_problems(self.year, data.get("period_start"), data.get("period_end")).items():
+            for message in messages:
+                self.add_error(field, message)
+        return data
 
 
 class CommissionDeclineForm(forms.Form):
