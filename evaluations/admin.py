@@ -6,6 +6,7 @@ from evaluations.domain.freezing import evaluation_of, is_frozen
 from evaluations.domain.scoring import recompute_scores
 from evaluations.models import (
     BudgetFigure,
+    Commission,
     Evaluation,
     EvaluationIndicator,
     Evidence,
@@ -129,10 +130,21 @@ class SubItemInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ("name", "unit", "code")
+    list_display = ("name", "unit", "code", "registered_by")
     list_filter = ("unit",)
     search_fields = ("name", "code")
     inlines = [SubItemInline]
+
+
+@admin.register(Commission)
+class CommissionAdmin(admin.ModelAdmin):
+    """评价任务 are given and answered in the app (评价任务 pages); here for inspection and corrections."""
+
+    list_display = ("__str__", "evaluated_unit", "bureau", "firm", "deadline", "state")
+    list_filter = ("state", "kind", "year", "bureau")
+    list_select_related = ("evaluated_unit", "bureau", "firm", "project")
+    search_fields = ("evaluated_unit__name", "project__name", "firm__name")
+    readonly_fields = ("evaluation", "created_by", "created_at", "answered_by", "answered_at")
 
 
 @admin.register(BudgetFigure)

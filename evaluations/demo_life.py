@@ -18,11 +18,16 @@ evaluations and builds them again, except the approved ones: an approved evaluat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 
-from evaluations.demo import ACCOUNTS, SEED_DOCUMENTS, DemoError
+from django.utils import timezone
+
+from evaluations.demo import ACCOUNTS, FIRM, LUOHU_UNIT, SEED_DOCUMENTS, DemoError
 from evaluations.demo_copies import copy_for_year
 from evaluations.demo_edits import EDITS, DemoEditError, correct_finding
+from evaluations.domain.commissions import create_commission
+from evaluations.domain.errors import EditError
 from evaluations.domain.explanations import decide
 from evaluations.domain.freezing import is_frozen
 from evaluations.domain.importing import import_document
@@ -32,14 +37,18 @@ from evaluations.domain.workflow import perform
 from evaluations.models import (
     LEVEL_LABELS,
     REVIEW_ROLES,
+    Commission,
+    CommissionState,
     ConsultationDecision,
     Evaluation,
     EvaluationState,
     ExplanationStatus,
+    Organisation,
     RectificationStatus,
     User,
 )
 from rubrics.document import DocumentError
+from rubrics.models import EvaluationKind
 
 S = EvaluationState
 EVALUATOR = "evaluator"
@@ -284,10 +293,42 @@ class _Story:
 
 @dataclass
 class DemoLife:
-    """What build_demo_life left: each story's evaluation, and the approved ones a reset had to keep."""
+    """What build_demo_life left: each story's evaluation, the approved ones a reset had to keep, and the
+    commission waiting in the evaluator's 待办."""
 
     evaluations: list[tuple[Life, Evaluation]] = field(default_factory=list)
     kept: list[Evaluation] = field(default_factory=list)
+    commission: Commission | None = None
+
+
+# 罗湖区财政局 commissions the firm to evaluate 罗湖区民政局's whole 2023 budget; accepting it prefills 基础表4 from the
+# registered 2023 budget of 困难群体救助 (evaluations.demo). It waits for the evaluator to accept or decline.
+COMMISSION_YEAR = 2023
+COMMISSION_OUTLINE = (
+    "按《部门整体支出绩效评价参考提纲》撰写，重点关注困难群体救助资金的预算执行和发放及时性；"
+    "报告附部门整体绩效评价指标评分表和基础数据表。"
+)
+
+
+def _demo_commission(users: dict[str, User], *, reset: bool) -> Commission:
+    unit = Organisation.objects.get(name=LUOHU_UNIT)
+    subject = {"evaluated_unit": unit, "kind": EvaluationKind.DEPARTMENT, "year": COMMISSION_YEAR}
+    existing = Commission.objects.filter(**subject).order_by("-pk").first()
+    if existing is not None and reset and existing.state != CommissionState.ACCEPTED:
+        Commission.objects.filter(**subject).exclude(state=CommissionState.ACCEPTED).delete()
+        existing = None
+    if existing is not None:
+        return existing
+    try:
+        return create_commission(
+            user=users["bureau_luohu"],
+            firm=Organisation.objects.get(name=FIRM),
+            deadline=timezone.localdate() + timedelta(days=90),
+            outline=COMMISSION_OUTLINE,
+            **subject,
+        )
+    except EditError as error:
+        raise DemoError(f"演示评价任务未能下达：{error}") from error
 
 
 @cache
@@ -336,4 +377,5 @@ def build_demo_life(*, reset: bool = False) -> DemoLife:
             if isinstance(error, DemoEditError | ValueError):  # a refused step: the services say why
                 raise DemoError(f"演示评价「{life.title}」未能建成：{error}") from error
             raise
+    result.commission = _demo_commission(users, reset=reset)
     return result

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from evaluations.views import datatables, evaluations, evidence, explanations, narrative, review, scoring, workspace
+from evaluations.views import (
+    commissions,
+    datatables,
+    evaluations,
+    evidence,
+    explanations,
+    narrative,
+    projects,
+    review,
+    scoring,
+    workspace,
+)
 
 E = "evaluations/<int:pk>/"
 
@@ -15,6 +26,16 @@ urlpatterns = [
     path("evaluations/new/", evaluations.evaluation_create, name="evaluation-create"),
     path(E + "team/", evaluations.evaluation_team, name="evaluation-team"),
     path(E + "basics/", evaluations.evaluation_basics, name="evaluation-basics"),
+    # commissions.py: 评价任务 (the bureau commissions, the firm accepts or declines); projects.py: 项目登记
+    path("commissions/", commissions.commissions, name="commission-list"),
+    path("commissions/new/", commissions.commission_create, name="commission-create"),
+    path("commissions/<int:pk>/", commissions.commission_detail, name="commission-detail"),
+    path("commissions/<int:pk>/accept/", commissions.commission_accept, name="commission-accept"),
+    path("commissions/<int:pk>/decline/", commissions.commission_decline, name="commission-decline"),
+    path("commissions/<int:pk>/withdraw/", commissions.commission_withdraw, name="commission-withdraw"),
+    path("projects/", projects.project_list, name="project-list"),
+    path("projects/new/", projects.project_edit, name="project-create"),
+    path("projects/<int:pk>/", projects.project_edit, name="project-edit"),
     # datatables.py: data-collection tables and the Excel round trip
     path(E + "tables/", datatables.table_list, name="evaluation-tables"),
     path(E + "tables/workbook.xlsx", datatables.workbook, name="evaluation-workbook"),

@@ -20,6 +20,23 @@ def fingerprint(evaluation: Evaluation) -> str:
     return "|".join(str(getattr(evaluation, name) or "") for name in FIELDS)
 
 
+def period_problems(
+    year: int, period_start: date | None, period_end: date | None, report_date: date | None = None
+) -> FieldErrors:
+    """The one rule for an evaluation's period (creation, acceptance of a commission, 基本信息): it ends no earlier
+    than it starts and holds at least one day of the evaluation year (it may reach into the next year); the report
+    is not dated before the period starts."""
+    errors = FieldErrors()
+    if period_start and period_end:
+        if period_start > period_end:
+            errors.add("period_end", f"评价期间止（{period_end}）不能早于评价期间起（{period_start}）。")
+        elif period_end < date(year, 1, 1) or period_start > date(year, 12, 31):
+            errors.add("period_start", f"评价期间（{period_start} 至 {period_end}）不含评价年度 {year} 年的任何一天。")
+    if report_date and period_start and report_date < period_start:
+        errors.add("report_date", f"报告日期（{report_date}）不能早于评价期间起（{period_start}）。")
+    return errors
+
+
 @transaction.atomic
 def update_basics(
     *,
@@ -56,16 +73,9 @@ def update_basics(
         errors.add("period_start", "请填写评价期间起。")
     if period_end is None:
         errors.add("period_end", "请填写评价期间止。")
-    if period_start and period_end:
-        if period_start > period_end:
-            errors.add("period_end", f"评价期间止（{period_end}）不能早于评价期间起（{period_start}）。")
-        elif period_end < date(evaluation.year, 1, 1) or period_start > date(evaluation.year, 12, 31):
-            errors.add(
-                "period_start",
-                f"评价期间（{period_start} 至 {period_end}）不含评价年度 {evaluation.year} 年的任何一天。",
-            )
-    if report_date and period_start and report_date < period_start:
-        errors.add("report_date", f"报告日期（{report_date}）不能早于评价期间起（{period_start}）。")
+    for field, messages in period_problems(evaluation.year, period_start, period_end, report_date).items():
+        for message in messages:
+            errors.add(field, message)
     errors.raise_if_any()
 
     locked = lock(evaluation)

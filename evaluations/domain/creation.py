@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db import transaction
 
+from evaluations.domain.basics import period_problems
 from evaluations.domain.errors import EditError, FieldErrors, text_of
 from evaluations.domain.indicator_tree import copy_template
 from evaluations.domain.prefill import prefill_tables
@@ -63,10 +64,9 @@ def create_evaluation(
     if year is not None and 2000 <= year <= 2100:
         period_start = period_start or date(year, 1, 1)
         period_end = period_end or date(year, 12, 31)
-        if period_start > period_end:
-            errors.add("period_end", f"评价期间止（{period_end}）不能早于评价期间起（{period_start}）。")
-        if report_date is not None and report_date < period_start:
-            errors.add("report_date", f"报告日期（{report_date}）不能早于评价期间起（{period_start}）。")
+        for field, messages in period_problems(year, period_start, period_end, report_date).items():
+            for message in messages:
+                errors.add(field, message)
     if template is None:
         errors.add("template", "请选择要复制的指标体系模板。")
     elif kind in EvaluationKind.values and template.kind != kind:

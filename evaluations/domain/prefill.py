@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db.models import Q
+
 from evaluations.datatables import spec_for
 from evaluations.datatables.rows import TableInputError
 from evaluations.domain.datatables import save_table
-from evaluations.models import BudgetFigure, Evaluation, User
+from evaluations.domain.scoring import recompute_scores
+from evaluations.models import BudgetFigure, Evaluation, Project, User
+from evaluations.queries.access import can_edit_evaluation
 from rubrics.models import EvaluationKind
 
 TEN_THOUSAND = Decimal(10000)
@@ -102,3 +106,22 @@ def prefill_tables(evaluation: Evaluation, user: User | None = None) -> list[str
             continue  # master data that does not fit the table is left for people to enter
         done.append(key)
     return done
+
+
+def prefill_open_evaluations(*, project: Project, year: int, user: User) -> list[tuple[Evaluation, list[str]]]:
+    """After a project's figures of ``year`` were registered: fill the still-empty tables of the evaluations of that
+    project (and of its unit's whole department) that ``user`` may edit, so figures registered after the evaluation
+    was created are not typed twice. Returns each evaluation with the titles of the tables it filled."""
+    related = Evaluation.objects.filter(year=year).filter(
+        Q(kind=EvaluationKind.PROJECT, project=project)
+        | Q(kind=EvaluationKind.DEPARTMENT, evaluated_unit=project.unit_id)
+    )
+    filled = []
+    for evaluation in related.order_by("pk"):
+        if not can_edit_evaluation(user, evaluation):
+            continue
+        keys = prefill_tables(evaluation, user=user)
+        if keys:
+            recompute_scores(evaluation)
+            filled.append((evaluation, [spec_for(key).title for key in keys]))
+    return filled

@@ -20,6 +20,7 @@ from evaluations.models import (
 )
 from evaluations.models.roles import Role
 from evaluations.narrative_html import EDITOR_EXTENSIONS
+from evaluations.queries import access
 from evaluations.queries.targets import NUMERIC_TARGET_KINDS, benchmark_is_derived
 from rubrics.engine import RULE_KINDS
 from rubrics.models import EvaluationKind, IndicatorTemplate, TemplateIndicator
@@ -125,6 +126,52 @@ class GroupedModelChoiceField(forms.ModelChoiceField):
         super().__init__(*args, **kwargs)
 
 
+class ProjectSelect(forms.Select):
+    """A project select whose options name their unit (data-unit): static/js/dependent_select.js shows only the
+    projects of the unit chosen in the select named by data-depends-on."""
+
+    def __init__(self, *args, depends_on: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attrs["data-depends-on"] = depends_on
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-unit"] = str(instance.unit_id)
+        return option
+
+
+def unit_projects_field(*, label: str, required: bool, empty_label: str, help_text: str, unit_field: str):
+    """The project choice that follows a unit choice (grouped by unit; narrowed by limit_to_unit)."""
+    return GroupedModelChoiceField(
+        label=label,
+        required=required,
+        queryset=Project.objects.none(),
+        group_by=lambda project: project.unit.name,
+        empty_label=empty_label,
+        help_text=help_text,
+        widget=ProjectSelect(depends_on=f"id_{unit_field}"),
+    )
+
+
+def limit_to_unit(form: forms.Form, *, unit_field: str, project_field: str, projects: QuerySet) -> None:
+    """The project choices: the permitted ``projects``, narrowed on the server to the unit chosen before (posted,
+    or given as initial); a project of another unit then answers with a message naming the unit."""
+    unit = None
+    raw = form.data.get(form.add_prefix(unit_field)) if form.is_bound else form.initial.get(unit_field)
+    raw = getattr(raw, "pk", raw)
+    if raw not in (None, "") and str(raw).isdigit():
+        unit = form.fields[unit_field].queryset.filter(pk=int(raw)).first()
+    field = form.fields[project_field]
+    field.queryset = projects.select_related("unit").order_by("unit__name", "name")
+    if unit is not None:
+        field.queryset = field.queryset.filter(unit=unit)
+        field.error_messages["invalid_choice"] = (
+            f"所选项目不属于被评价单位「{unit}」，或您无权选用，请重新选择（尚未登记的项目请先登记）。"
+        )
+
+
 class EvaluationCreateForm(forms.Form):
     kind = forms.ChoiceField(label="评价类型", choices=EvaluationKind.choices, widget=forms.RadioSelect)
     title = forms.CharField(
@@ -133,17 +180,14 @@ class EvaluationCreateForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "如 2023 年度困难群体救助项目支出绩效评价"}),
     )
     evaluated_unit = forms.ModelChoiceField(
-        label="被评价单位",
-        queryset=Organisation.objects.filter(kind=OrganisationKind.UNIT).order_by("name"),
-        empty_label="请选择被评价单位",
+        label="被评价单位", queryset=Organisation.objects.none(), empty_label="请选择被评价单位"
     )
-    project = GroupedModelChoiceField(
+    project = unit_projects_field(
         label="评价项目",
         required=False,
-        queryset=Project.objects.select_related("unit").order_by("unit__name", "name"),
-        group_by=lambda project: project.unit.name,
         empty_label="（部门整体评价不选）",
-        help_text="项目支出绩效评价必选，且须属于被评价单位。",
+        help_text="项目支出绩效评价必选，只列出所选被评价单位的项目。",
+        unit_field="evaluated_unit",
     )
     year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
     period_start = forms.DateField(
@@ -166,9 +210,13 @@ class EvaluationCreateForm(forms.Form):
         help_text="评价将复制模板的整套指标（含评分标准和计分规则），之后可在“指标体系”中增删个性指标；以后修改模板不影响本评价。",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("year", dt.date.today().year - 1)
         super().__init__(*args, **kwargs)
+        self.fields["evaluated_unit"].queryset = access.units_for_user(user).order_by("name")
+        limit_to_unit(
+            self, unit_field="evaluated_unit", project_field="project", projects=access.projects_for_user(user)
+        )
         self.fields["template"].label_from_instance = lambda t: f"{t.name}{'（内置）' if t.is_builtin else ''}"
 
 

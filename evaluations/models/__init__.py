@@ -1,5 +1,6 @@
 """The evaluation domain's data, one module per aggregate; import models from here."""
 
+from evaluations.models.commission import STANDING_COMMISSION_STATES, Commission, CommissionState
 from evaluations.models.content import (
     Evidence,
     Experience,
@@ -59,9 +60,12 @@ __all__ = [
     "ROLE_DESCRIPTIONS",
     "SCORE",
     "SHARED_WITH_UNIT_STATES",
+    "STANDING_COMMISSION_STATES",
     "UNIT_FILLING_STATES",
     "BudgetFigure",
     "CommentTarget",
+    "Commission",
+    "CommissionState",
     "ConsultationComment",
     "ConsultationDecision",
     "DataTable",

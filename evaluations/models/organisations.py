@@ -104,6 +104,15 @@ class Project(models.Model):
     name = models.CharField("项目名称", max_length=200)
     code = models.CharField("项目编码", max_length=50, blank=True)
     description = models.TextField("项目概况", blank=True)
+    registered_by = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects_registered",
+        verbose_name="登记单位",
+        help_text="在工作台中登记该项目的评价机构或财政局；评价机构据此看到自己登记的项目。",
+    )
 
     class Meta:
         verbose_name = "项目"

@@ -15,11 +15,16 @@ from evaluations.models import (
     FROZEN_STATES,
     PREPARER_ROLES,
     SHARED_WITH_UNIT_STATES,
+    STANDING_COMMISSION_STATES,
     UNIT_FILLING_STATES,
+    Commission,
+    CommissionState,
     Evaluation,
     EvaluationState,
     Evidence,
+    Organisation,
     OrganisationKind,
+    Project,
     RectificationItem,
     Role,
     TeamRole,
@@ -211,3 +216,114 @@ def can_update_rectification(user, item: RectificationItem) -> bool:
 def can_open_new_edition(user, evaluation: Evaluation) -> bool:
     """Someone who prepared an approved evaluation may open its next edition."""
     return evaluation.state in FROZEN_STATES and prepared_by(user, evaluation)
+
+
+# --- commissions (评价任务) and the projects they are about ----------------------------------------------
+
+
+def _organisation_of_kind(user, kind: str) -> Organisation | None:
+    organisation = getattr(user, "organisation", None)
+    return organisation if organisation is not None and organisation.kind == kind else None
+
+
+def units_for_user(user) -> QuerySet[Organisation]:
+    """The evaluated units a user may choose (commission, project registration, new evaluation).
+
+    admin: all; an evaluator of a firm: all (a firm works for any bureau, also without a commission);
+    a bureau reviewer: the units of the bureau's region (所属地区 equal and not empty): the units it funds.
+    """
+    units = Organisation.objects.filter(kind=OrganisationKind.UNIT)
+    roles = roles_of(user)
+    if Role.ADMIN in roles:
+        return units
+    if Role.EVALUATOR in roles and _organisation_of_kind(user, OrganisationKind.FIRM) is not None:
+        return units
+    bureau = _organisation_of_kind(user, OrganisationKind.BUREAU)
+    if Role.BUREAU in roles and bureau is not None and bureau.region:
+        return units.filter(region=bureau.region)
+    return units.none()
+
+
+def projects_for_user(user) -> QuerySet[Project]:
+    """The projects a user may see, choose and edit (sub-items and budget figures included).
+
+    admin: all; a bureau reviewer: the projects of its units; an evaluator of a firm: the projects the firm
+    registered and those of the units it evaluates or has a standing commission for. Others: none.
+    """
+    roles = roles_of(user)
+    if Role.ADMIN in roles:
+        return Project.objects.all()
+    condition = Q(pk__in=[])
+    firm = _organisation_of_kind(user, OrganisationKind.FIRM)
+    if Role.EVALUATOR in roles and firm is not None:
+        evaluated = Evaluation.objects.filter(evaluating_firm=firm).values("evaluated_unit_id")
+        commissioned = Commission.objects.filter(firm=firm, state__in=STANDING_COMMISSION_STATES).values(
+            "evaluated_unit_id"
+        )
+        condition |= Q(registered_by=firm) | Q(unit_id__in=evaluated) | Q(unit_id__in=commissioned)
+    if Role.BUREAU in roles and _organisation_of_kind(user, OrganisationKind.BUREAU) is not None:
+        condition |= Q(unit__in=units_for_user(user))
+    return Project.objects.filter(condition)
+
+
+def get_project_for_user(user, pk) -> Project:
+    """The project with this pk if the user may see it, else 404."""
+    try:
+        return projects_for_user(user).get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该项目，或您无权查看。") from None
+
+
+def can_register_project(user) -> bool:
+    """Evaluators of a firm and bureau reviewers register a unit's project, its sub-items and budget figures."""
+    roles = roles_of(user)
+    return (
+        Role.ADMIN in roles
+        or (Role.EVALUATOR in roles and _organisation_of_kind(user, OrganisationKind.FIRM) is not None)
+        or (Role.BUREAU in roles and _organisation_of_kind(user, OrganisationKind.BUREAU) is not None)
+    )
+
+
+def commissions_for_user(user) -> QuerySet[Commission]:
+    """admin: all; a bureau reviewer: its bureau's commissions; an evaluator: those sent to their firm."""
+    roles = roles_of(user)
+    if Role.ADMIN in roles:
+        return Commission.objects.all()
+    condition = Q(pk__in=[])
+    if user.organisation_id is not None:
+        if Role.BUREAU in roles:
+            condition |= Q(bureau_id=user.organisation_id)
+        if Role.EVALUATOR in roles:
+            condition |= Q(firm_id=user.organisation_id)
+    return Commission.objects.filter(condition)
+
+
+def get_commission_for_user(user, pk) -> Commission:
+    """The commission with this pk if the user may see it, else 404."""
+    try:
+        return commissions_for_user(user).get(pk=pk)
+    except (Commission.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该评价任务，或您无权查看。") from None
+
+
+def can_create_commission(user) -> bool:
+    """A bureau reviewer commissions evaluations in the name of their bureau."""
+    return Role.BUREAU in roles_of(user) and _organisation_of_kind(user, OrganisationKind.BUREAU) is not None
+
+
+def can_answer_commission(user, commission: Commission) -> bool:
+    """An evaluator of the commissioned firm accepts (and becomes 项目经理) or declines an open commission."""
+    return (
+        commission.state == CommissionState.OPEN
+        and Role.EVALUATOR in roles_of(user)
+        and user.organisation_id == commission.firm_id
+    )
+
+
+def can_withdraw_commission(user, commission: Commission) -> bool:
+    """The commissioning bureau withdraws a commission the firm has not answered yet."""
+    return (
+        commission.state == CommissionState.OPEN
+        and Role.BUREAU in roles_of(user)
+        and user.organisation_id == commission.bureau_id
+    )

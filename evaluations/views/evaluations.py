@@ -27,7 +27,7 @@ from evaluations.interfaces.forms import (
     TeamMemberForm,
 )
 from evaluations.interfaces.lists import EvaluationTable
-from evaluations.models import TeamMember
+from evaluations.models import Commission, TeamMember
 from evaluations.models.roles import ROLE_DESCRIPTIONS, Role, roles_of
 from evaluations.queries import access
 
@@ -67,6 +67,7 @@ def list_context(request) -> dict:
         "filtered": form.filtering,
         # The button for evaluators; the creation page checks their firm (one query less on every list).
         "can_create": Role.EVALUATOR in roles and request.user.organisation_id is not None,
+        "can_commission": Role.BUREAU in roles and access.can_create_commission(request.user),
         "role_descriptions": [ROLE_DESCRIPTIONS[r] for r in sorted(roles)],
     }
 
@@ -81,7 +82,11 @@ def evaluation_list(request):
 def evaluation_create(request):
     if not access.can_create_evaluation(request.user):
         raise PermissionDenied("只有评价机构的评价人员可以新建评价。")
-    form = EvaluationCreateForm(request.POST or None)
+    form = EvaluationCreateForm(
+        request.POST or None,
+        user=request.user,
+        initial={"evaluated_unit": request.GET.get("unit", ""), "project": request.GET.get("project", "")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -227,5 +232,6 @@ def evaluation_basics(request, pk: int):
             "form": form,
             "can_edit": can_edit,
             "show_scores": access.can_view_scores(request.user, evaluation),  # the workspace tabs
+            "commission": Commission.objects.filter(evaluation=evaluation).select_related("bureau").first(),
         },
     )

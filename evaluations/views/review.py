@@ -39,6 +39,7 @@ from evaluations.models.roles import Role, roles_of
 from evaluations.queries import access
 from evaluations.queries import review as review_queries
 from evaluations.queries.audit import evaluation_audit, indicator_audit
+from evaluations.queries.commissions import commission_inbox
 from evaluations.queries.inbox import inbox
 from evaluations.queries.overview import bureau_overview
 from evaluations.queries.tree import indicator_rows
@@ -369,7 +370,8 @@ def new_version(request, pk: int):
 
 @login_required
 def my_inbox(request):
-    return render(request, "evaluations/review/inbox.html", {"items": inbox(request.user)})
+    context = {"items": inbox(request.user), "commission_items": commission_inbox(request.user)}
+    return render(request, "evaluations/review/inbox.html", context)
 
 
 def workflow_context(request, evaluation, show_scores: bool) -> dict:

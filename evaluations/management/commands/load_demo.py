@@ -30,6 +30,12 @@ class Command(BaseCommand):
             state = evaluation.get_state_display()
             moved = "" if evaluation.state == life.state else f"（现为“{state}”：已有人继续办理）"
             self.stdout.write(f"  [{evaluation.pk}] {evaluation.title}：{_total(evaluation)}；{life.shows}{moved}")
+        if lives.commission is not None:
+            commission = lives.commission
+            self.stdout.write(
+                f"评价任务：[{commission.pk}] {commission}（{commission.bureau} → {commission.firm}，"
+                f"{commission.get_state_display()}）"
+            )
         if lives.kept:
             names = "、".join(f"「{evaluation.title}」" for evaluation in lives.kept)
             self.stdout.write(
