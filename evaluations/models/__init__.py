@@ -25,7 +25,7 @@ from evaluations.models.evaluation import (
     TeamRole,
     Transition,
 )
-from evaluations.models.indicators import EvaluationIndicator
+from evaluations.models.indicators import EvaluationIndicator, LevelOneScore
 from evaluations.models.organisations import (
     MONEY,
     BudgetFigure,
@@ -36,14 +36,21 @@ from evaluations.models.organisations import (
     SubItem,
     User,
 )
+from evaluations.models.rectification import (
+    OPEN_STATUSES,
+    UNIT_REPORTING_STATUSES,
+    RectificationAction,
+    RectificationEvidence,
+    RectificationItem,
+    RectificationStatus,
+    RectificationStep,
+)
 from evaluations.models.review import (
     CommentTarget,
     ConsultationComment,
     ConsultationDecision,
     Explanation,
     ExplanationStatus,
-    RectificationItem,
-    RectificationStatus,
     ReviewComment,
     Submission,
 )
@@ -54,12 +61,14 @@ __all__ = [
     "FROZEN_STATES",
     "LEVEL_LABELS",
     "MONEY",
+    "OPEN_STATUSES",
     "PREPARER_ROLES",
     "REVIEW_ROLES",
     "ROLE_DESCRIPTIONS",
     "SCORE",
     "SHARED_WITH_UNIT_STATES",
     "UNIT_FILLING_STATES",
+    "UNIT_REPORTING_STATUSES",
     "BudgetFigure",
     "CommentTarget",
     "ConsultationComment",
@@ -74,14 +83,18 @@ __all__ = [
     "ExplanationStatus",
     "Finding",
     "FundingSource",
+    "LevelOneScore",
     "NarrativeItem",
     "NarrativeSection",
     "Organisation",
     "OrganisationKind",
     "Project",
     "Recommendation",
+    "RectificationAction",
+    "RectificationEvidence",
     "RectificationItem",
     "RectificationStatus",
+    "RectificationStep",
     "ReviewComment",
     "Role",
     "StateChange",
