@@ -395,3 +395,14 @@ def test_the_bureau_sets_a_deadline_and_reminds_through_its_page(client, followe
     assert item.deadline == dt.date(2099, 6, 30) and item.reminded_at is not None
     history = client.get(url).content.decode()
     assert "调整整改期限" in history and "2099-06-30" in history and "请尽快报送" in history
+
+
+def test_the_admin_reads_items_and_their_history_but_changes_nothing(client, followed):
+    f = followed
+    item = submit(f, f["survey"])
+    client.force_login(f["admin"])
+    assert client.get(reverse("admin:evaluations_rectificationitem_changelist")).status_code == 200
+    page = client.get(reverse("admin:evaluations_rectificationitem_change", args=[item.pk]))
+    assert page.status_code == 200 and "已开展满意度调查" in page.content.decode()
+    client.post(reverse("admin:evaluations_rectificationitem_change", args=[item.pk]), {"status": "accepted"})
+    assert fresh(item).status == S.SUBMITTED
