@@ -16,6 +16,9 @@ from evaluations.models import (
     Organisation,
     Project,
     Recommendation,
+    RectificationEvidence,
+    RectificationItem,
+    RectificationStep,
     StateChange,
     SubItem,
     TeamMember,
@@ -295,6 +298,49 @@ class NarrativeSectionAdmin(FrozenAwareAdmin):
 admin.site.register(Finding, NarrativeAdmin)
 admin.site.register(Recommendation, NarrativeAdmin)
 admin.site.register(Experience, NarrativeAdmin)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RectificationStepInline(ReadOnlyInline):
+    model = RectificationStep
+    fields = ("created_at", "action", "actor", "comment", "measures", "deadline")
+    readonly_fields = fields
+
+
+class RectificationEvidenceInline(ReadOnlyInline):
+    model = RectificationEvidence
+    fields = ("original_name", "size", "sha256", "submission", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+
+@admin.register(RectificationItem)
+class RectificationItemAdmin(admin.ModelAdmin):
+    """Read only: the unit reports and the bureau accepts on the rectification pages, which check who may."""
+
+    list_display = ("finding", "evaluation", "responsible_unit", "deadline", "status")
+    list_filter = ("status",)
+    list_select_related = ("finding", "evaluation", "responsible_unit")
+    inlines = [RectificationStepInline, RectificationEvidenceInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 admin.site.site_header = "预算绩效评价工作台 · 管理"
 admin.site.site_title = "预算绩效评价工作台"

@@ -4,10 +4,12 @@ The two seed evaluations stay drafts with their errors (evaluations.demo). Besid
 other years (evaluations.demo_copies) are corrected the way an evaluator corrects them (evaluations.demo_edits)
 and carried through the workflow by the demo accounts: reviewed level by level (one of them sent back once with a
 comment), consulted (the unit's comments, answered or waiting for an answer), submitted, approved (the final report
-rendered in the background) and followed up (rectification items, one updated by the unit).
+rendered in the background) and followed up (rectification items: one accepted by the bureau, one submitted again
+after a return and waiting for acceptance, one sent back, overdue and reminded).
 
 Everything goes through the services the pages call: import_document, save_scoring, the narrative saves, explain
-and decide, the consultation comments and answers, workflow.perform and update_rectification. Each step commits
+and decide, the consultation comments and answers, workflow.perform and the rectification services (the unit's
+report with its evidence, the bureau's acceptance, return and reminder). Each step commits
 on its own, so every hand-off requests the report of exactly the state it hands on, as in real use.
 
 Idempotent like load_demo: an evaluation already there is left as it is. ``reset`` removes the lifecycle
@@ -17,21 +19,25 @@ evaluations and builds them again, except the approved ones: an approved evaluat
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from docx import Document
 
 from evaluations.demo import ACCOUNTS, FIRM, LUOHU_UNIT, SEED_DOCUMENTS, DemoError
 from evaluations.demo_copies import copy_for_year
 from evaluations.demo_edits import EDITS, DemoEditError, correct_finding
+from evaluations.domain import rectification
 from evaluations.domain.commissions import create_commission
 from evaluations.domain.errors import EditError
 from evaluations.domain.explanations import decide
 from evaluations.domain.freezing import is_frozen
 from evaluations.domain.importing import import_document
-from evaluations.domain.rectification import update_rectification
 from evaluations.domain.review import add_consultation_comment, answer_consultation_comment
 from evaluations.domain.workflow import perform
 from evaluations.models import (
@@ -44,7 +50,7 @@ from evaluations.models import (
     EvaluationState,
     ExplanationStatus,
     Organisation,
-    RectificationStatus,
+    RectificationItem,
     User,
 )
 from rubrics.document import DocumentError
@@ -72,6 +78,29 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class Report:
+    """The unit's report on a rectification item: its measures and one evidence document (name, lines)."""
+
+    measures: str
+    file: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rectified:
+    """What happens to the rectification item of one finding: the unit's reports, each followed by the bureau's
+    decision (``decisions``: "accept:意见" or "return:意见"; fewer decisions than reports leaves the last one
+    waiting for acceptance). ``overdue_days``: the deadline lies that many days back; ``reminder``: the bureau's
+    催办 text."""
+
+    finding: str
+    reports: tuple[Report, ...]
+    decisions: tuple[str, ...] = ()
+    overdue_days: int = 0
+    reminder: str = ""
+
+
+@dataclass(frozen=True)
 class Life:
     """One lifecycle evaluation: a copy of ``seed`` for ``year`` and how far its story goes."""
 
@@ -83,7 +112,7 @@ class Life:
     sent_back: bool = False  # reviewer1 returns it once (reject_review, with a comment) before passing it
     comments: tuple[Comment, ...] = ()
     decide_explanations: bool = True  # the reviewer accepts the explanations; False: they wait for reviewer1
-    rectification_update: tuple[str, str] | None = None  # (finding title, the unit's measures)
+    rectified: tuple[Rectified, ...] = ()  # what the unit and the bureau did on the rectification items
 
     @property
     def title(self) -> str:
@@ -103,7 +132,7 @@ LIVES = (
         "project",
         2021,
         S.RECTIFICATION,
-        "整改跟踪：财政局批准后进入整改，罗湖区民政局已更新一项整改事项（整改中）",
+        "整改跟踪：一项已验收，一项退回后重新提交、待财政局验收，一项被退回且已逾期、财政局已催办",
         comments=(
             Comment(
                 "unit",
@@ -115,9 +144,49 @@ LIVES = (
                 edit={"项目完成不及时。": "项目完成不及时，主要原因是困难退役军人名单 8 月上旬才完成核定。"},
             ),
         ),
-        rectification_update=(
-            "项目未进行满意度调查",
-            "已制定受助对象满意度调查方案，拟委托第三方机构按季度开展抽样调查，调查结果纳入下一年度绩效自评。",
+        rectified=(
+            Rectified(
+                "项目未进行满意度调查",
+                (
+                    Report(
+                        "已委托第三方机构于 2022 年 3 月对 600 户受助对象开展满意度抽样调查，回收有效问卷 582 份，"
+                        "总体满意度 93.6%；调查结果已纳入年度绩效自评，今后每年开展一次。",
+                        "受助对象满意度调查报告.docx",
+                        ("受助对象满意度调查报告", "调查时间：2022 年 3 月", "有效问卷 582 份，总体满意度 93.6%。"),
+                    ),
+                ),
+                decisions=("accept:调查报告、问卷样本和统计表齐全，满意度调查已常态化，验收通过。",),
+            ),
+            Rectified(
+                "年度指标值与实际完成值存在偏差",
+                (
+                    Report(
+                        "已修订绩效目标申报指引，要求各科室按上年实际完成值测算年度指标值。",
+                        "绩效目标申报指引（修订）.docx",
+                        ("罗湖区民政局绩效目标申报指引（修订）", "年度指标值按上年实际完成值及政策变化测算。"),
+                    ),
+                    Report(
+                        "已修订绩效目标申报指引，要求各科室按上年实际完成值测算年度指标值；2022 年度 8 项指标已按"
+                        "指引重新测算并报区财政局备案，偏差均在 5% 以内。",
+                        "2022 年度绩效目标测算表.docx",
+                        ("2022 年度绩效目标测算表", "8 项指标按上年实际完成值重新测算，偏差均在 5% 以内。"),
+                    ),
+                ),
+                decisions=("return:只见修订后的指引，未见按指引重新测算的年度指标值，请补充测算表及备案材料。",),
+            ),
+            Rectified(
+                "预算编制精准性不足",
+                (
+                    Report(
+                        "拟在下一年度预算编制中细化生活扶助金测算依据。",
+                        "预算编制说明.docx",
+                        ("生活扶助金预算编制说明", "拟按上年实际发放人数和标准测算。"),
+                    ),
+                ),
+                decisions=("return:只有计划，没有完成情况：请报送细化后的预算测算明细及调剂审批材料。",),
+                overdue_days=12,
+                reminder="该事项已逾期，请于 5 个工作日内报送整改完成情况。",
+            ),
         ),
     ),
     Life(
@@ -247,8 +316,8 @@ class _Story:
             self.step("approve", self.bureau)
         if life.state == S.RECTIFICATION:
             self.step("start_rectification", self.bureau)  # one item per finding, the unit responsible
-        if life.rectification_update:
-            self._update_rectification(*life.rectification_update)
+        for rectified in life.rectified:
+            self._rectify(rectified)
         if self.evaluation.state != life.state:
             raise DemoError(f"演示评价「{life.title}」停在“{self.evaluation.get_state_display()}”，应为所定状态。")
         return self.evaluation
@@ -277,15 +346,40 @@ class _Story:
                 comment=written, user=self.evaluator, decision=comment.decision, reason=comment.reason
             )
 
-    def _update_rectification(self, title: str, measures: str) -> None:
-        item = self.evaluation.rectification_items.get(finding__title=title)
-        update_rectification(
-            item=item,
-            user=self.unit,
-            expected_version=item.version,
-            status=RectificationStatus.IN_PROGRESS,
-            measures=measures,
-        )
+    def _rectify(self, rectified: Rectified) -> None:
+        """The unit reports (with its evidence) and the bureau decides, turn by turn, through the services."""
+        item = self.evaluation.rectification_items.get(finding__title=rectified.finding)
+        for index, report in enumerate(rectified.reports):
+            item = rectification.report(
+                item=item,
+                user=self.unit,
+                expected_version=item.version,
+                measures=report.measures,
+                uploads=[_document(report.file, report.lines)],
+                submit=True,
+            )
+            if index < len(rectified.decisions):
+                verdict, _, comment = rectified.decisions[index].partition(":")
+                act = rectification.accept if verdict == "accept" else rectification.send_back
+                item = act(item=item, user=self.bureau, expected_version=item.version, comment=comment)
+        if rectified.overdue_days:
+            # The demo cannot wait for a deadline to pass, and nobody may set one in the past: it is moved back here.
+            past = timezone.localdate() - dt.timedelta(days=rectified.overdue_days)
+            RectificationItem.objects.filter(pk=item.pk).update(deadline=past)
+            item.refresh_from_db()
+        if rectified.reminder:
+            rectification.remind(item=item, user=self.bureau, comment=rectified.reminder)
+
+
+def _document(name: str, lines: tuple[str, ...]) -> SimpleUploadedFile:
+    """A small Word document as the unit's evidence: its first line the title."""
+    document = Document()
+    document.add_heading(lines[0], level=1)
+    for line in lines[1:]:
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return SimpleUploadedFile(name, out.getvalue())
 
 
 # --- building ------------------------------------------------------------------------------------------

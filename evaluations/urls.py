@@ -9,7 +9,9 @@ from evaluations.views import (
     evidence,
     explanations,
     narrative,
+    overview,
     projects,
+    rectification,
     review,
     scoring,
     workspace,
@@ -66,11 +68,10 @@ urlpatterns = [
     ),
     path(E + "narrative/findings/<slug:kind>/<int:item_pk>/move/", narrative.item_move, name="narrative-item-move"),
     path(E + "research/", narrative.research, name="evaluation-research"),
-    # review.py: workflow, consultation, bureau review, audit, rectification, overview, new edition
+    # review.py: workflow, consultation, bureau review, audit, new edition
     # (the report, its verification and the archive are the reports app's: reports/urls.py)
     path("inbox/", review.my_inbox, name="inbox"),
     path("review/", review.review_queue, name="review-queue"),
-    path("overview/", review.overview, name="bureau-overview"),
     path(E + "transition/<str:name>/", review.transition, name="evaluation-transition"),
     path(E + "audit/", review.audit, name="evaluation-audit"),
     path(E + "audit/indicators/<int:indicator_pk>/", review.indicator_history, name="indicator-audit"),
@@ -78,7 +79,16 @@ urlpatterns = [
     path(E + "consultation/ledger/", review.consultation_ledger, name="consultation-ledger"),
     path(E + "review/", review.review, name="evaluation-review"),
     path(E + "explanations/", explanations.explanations, name="evaluation-explanations"),
-    path(E + "rectification/", review.rectification, name="evaluation-rectification"),
-    path(E + "rectification/<int:item_pk>/file/", review.rectification_file, name="rectification-file"),
     path(E + "new-version/", review.new_version, name="evaluation-new-version"),
+    # rectification.py: rectification items, the unit's report and the bureau's acceptance
+    path(E + "rectification/", rectification.rectification, name="evaluation-rectification"),
+    path(E + "rectification/<int:item_pk>/", rectification.rectification_item, name="rectification-item"),
+    path(
+        E + "rectification/<int:item_pk>/files/<int:file_pk>/",
+        rectification.rectification_file,
+        name="rectification-file",
+    ),
+    # overview.py: the bureau's overview and the tables behind its charts
+    path("overview/", overview.overview, name="bureau-overview"),
+    path("overview/<slug:table>.<str:fmt>", overview.overview_download, name="bureau-overview-download"),
 ]

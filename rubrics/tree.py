@@ -76,10 +76,15 @@ class TreeNode(Generic[T]):
         return tuple(reversed(names))
 
     @property
+    def rate_weight(self) -> Decimal | None:
+        """What the 得分率 divides by: the weight, or the applicable weight when some leaf below is not applicable."""
+        return self.applicable_weight if self.has_not_applicable else self.weight
+
+    @property
     def rate(self) -> Decimal | None:
         """得分率 in percent, exact to the Decimal context (format it with rubrics.numbers); over the applicable
         weight when some leaf below is not applicable."""
-        weight = self.applicable_weight if self.has_not_applicable else self.weight
+        weight = self.rate_weight
         if self.score is None or not weight:
             return None
         return self.score / weight * 100

@@ -33,6 +33,7 @@ from evaluations.models import (
 )
 from evaluations.queries.consistency import ERROR, check_evaluation
 from evaluations.queries.inbox import inbox
+from evaluations.queries.rectification import overdue_items
 from reports.archive import build_archive, verify_archive
 from reports.jobs import final_report
 
@@ -158,13 +159,24 @@ def test_the_consultation_evaluation_was_sent_back_once_and_has_the_units_commen
     assert rejected.comment[:20] in page
 
 
-def test_rectification_items_follow_the_findings_and_the_unit_updated_one(demo):
+def test_rectification_items_show_each_state_of_the_acceptance(demo):
     (followed,) = by_state(S.RECTIFICATION)
-    items = followed.rectification_items.all()
-    assert items.count() == followed.findings.count() == 3
-    (updated,) = items.exclude(status=RectificationStatus.PENDING)
-    assert updated.status == RectificationStatus.IN_PROGRESS and updated.measures
-    assert updated.updated_by == demo["unit_luohu"]
+    items = {item.finding.title: item for item in followed.rectification_items.select_related("finding")}
+    assert len(items) == followed.findings.count() == 3
+    accepted, waiting, late = (
+        items["项目未进行满意度调查"],
+        items["年度指标值与实际完成值存在偏差"],
+        items["预算编制精准性不足"],
+    )
+    assert (accepted.status, waiting.status, late.status) == (
+        RectificationStatus.ACCEPTED,
+        RectificationStatus.SUBMITTED,
+        RectificationStatus.RETURNED,
+    )
+    assert [step.action for step in waiting.steps.all()] == ["submit", "return", "submit"]
+    assert all(item.evidence.exists() and item.measures for item in items.values())
+    assert late.reminded_at is not None and late.pk in set(overdue_items().values_list("pk", flat=True))
+    assert {step.actor.username for step in accepted.steps.all()} == {"unit_luohu", "bureau_luohu"}
 
 
 def test_every_demo_account_has_something_in_its_inbox(demo):
@@ -174,6 +186,7 @@ def test_every_demo_account_has_something_in_its_inbox(demo):
     assert [item.evaluation.state for item in inbox(demo["evaluator"])] == [S.CONSULTATION]
     assert [item.evaluation.state for item in inbox(demo["bureau"])] == [S.SUBMITTED]
     assert {item.evaluation.state for item in inbox(demo["unit_luohu"])} == {S.DRAFT, S.CONSULTATION, S.RECTIFICATION}
+    assert {item.evaluation.state for item in inbox(demo["bureau_luohu"])} == {S.CONSULTATION, S.RECTIFICATION}
 
 
 def test_every_account_sees_its_own_evaluations_only(demo, client):

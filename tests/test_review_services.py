@@ -1,10 +1,5 @@
-import datetime as dt
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
-from evaluations.domain.rectification import RectificationError, update_rectification
 from evaluations.domain.review import (
     ReviewError,
     add_consultation_comment,
@@ -13,9 +8,9 @@ from evaluations.domain.review import (
 )
 from evaluations.domain.scoring import recompute_scores
 from evaluations.domain.workflow import TransitionError, perform
-from evaluations.models import EvaluationState, NarrativeSection, RectificationStatus
+from evaluations.models import EvaluationState, NarrativeSection
 from evaluations.queries.inbox import inbox
-from evaluations.queries.review import changes_since_last_review, open_review_comments, overdue_items
+from evaluations.queries.review import changes_since_last_review, open_review_comments
 from tests.factories import EvaluationIndicatorFactory, complete_report
 
 S = EvaluationState
@@ -103,50 +98,6 @@ def test_return_needs_a_comment_and_valid_targets(consultation):
         return_with_comments(evaluation=c["e"], user=c["bureau_a"], comment="", items=[])
     c["e"].refresh_from_db()
     assert c["e"].state == S.SUBMITTED
-
-
-def test_rectification_items_follow_findings_and_units_update_them(consultation):
-    c = consultation
-    perform(c["e"], "submit", user=c["evaluator_a"])
-    perform(c["e"], "approve", user=c["bureau_a"])
-    perform(c["e"], "start_rectification", user=c["bureau_a"])
-    item = c["e"].rectification_items.get()
-    assert item.responsible_unit == c["e"].evaluated_unit
-    assert item.deadline == timezone.localdate() + dt.timedelta(days=90)
-    with pytest.raises(RectificationError, match="请填写整改措施"):
-        update_rectification(item=item, user=c["unit_a"], expected_version=1, status="done", measures="")
-    with pytest.raises(RectificationError, match="只有责任单位"):
-        update_rectification(item=item, user=c["unit_b"], expected_version=1, status="in_progress", measures="")
-    with pytest.raises(RectificationError, match="整改期限由委托的财政局确定"):
-        update_rectification(
-            item=item,
-            user=c["unit_a"],
-            expected_version=1,
-            status="in_progress",
-            measures="",
-            deadline=dt.date(2030, 1, 1),
-        )
-    upload = SimpleUploadedFile("满意度调查报告.pdf", b"%PDF-1.4 test", content_type="application/pdf")
-    update_rectification(
-        item=item,
-        user=c["unit_a"],
-        expected_version=1,
-        status="done",
-        measures="已开展满意度调查，满意度 96%",
-        upload=upload,
-    )
-    item.refresh_from_db()
-    assert item.status == RectificationStatus.DONE and len(item.completion_sha256) == 64
-    assert not overdue_items().exists()
-    update_rectification(
-        item=item,
-        user=c["bureau_a"],
-        expected_version=2,
-        status="in_progress",
-        measures="复查未通过",
-        deadline=timezone.localdate() - dt.timedelta(days=1),
-    )
-    assert list(overdue_items()) == [item]
 
 
 def test_inbox_tells_each_person_what_waits_for_them(consultation):

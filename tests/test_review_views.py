@@ -168,8 +168,9 @@ def test_garbage_posts_answer_404_or_a_message_never_500(client, in_consultation
     ):
         assert client.post(reverse("evaluation-consultation", args=[pk]), data).status_code in {302, 404}
     client.force_login(world["bureau_a"])
-    for data in ({"item": "x", "version": "y"}, {"item": "", "status": "done"}):
-        assert client.post(reverse("evaluation-rectification", args=[pk]), data).status_code in {302, 404}
+    assert client.post(reverse("evaluation-rectification", args=[pk]), {"item": "x"}).status_code == 405
+    for data in ({"action": "accept", "version": "y"}, {"action": "drop table"}, {"action": "remove_evidence"}):
+        assert client.post(reverse("rectification-item", args=[pk, 999]), data).status_code == 404
     response = client.post(
         reverse("evaluation-review", args=[pk]),
         {"action": "return", "comment": "x", "item_target": ["finding-zz"], "item_text": ["y"]},

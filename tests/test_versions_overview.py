@@ -34,12 +34,18 @@ def test_a_new_version_is_a_draft_copy_and_the_approved_one_stays_intact(demo):
     assert export_document(evaluation) == before
 
 
-def test_bureau_overview_counts_and_score_rates(demo):
+def test_the_bureau_overview_counts_the_seed_drafts_apart_from_scores_and_grades(demo):
+    """The seeds are drafts with a provisional 优: they are counted as in progress, never as a grade."""
     overview = bureau_overview(User.objects.get(username="bureau"))
-    assert overview.by_year == {2022: 1}
-    assert overview.by_grade == {"优": 1}
-    rates = {name: rate for name, rate, count in overview.score_rates}
-    assert str(rates["服务对象满意"]) == "62.50"  # 部门考核 1 + 好评 4 of 8
-    assert overview.overdue == []
+    assert [(s.label, s.count, s.counted) for s in overview.by_state] == [("草稿", 1, False)]
+    assert (overview.total, overview.counted, overview.in_progress) == (1, 0, 1)
+    assert overview.by_grade == overview.by_year == overview.level_one == []
+    assert overview.template is None
     everything = bureau_overview(User.objects.get(username="admin"))
-    assert sum(everything.by_year.values()) == 2
+    assert (everything.total, everything.in_progress) == (2, 2)
+    approve(demo["department"])
+    overview = bureau_overview(User.objects.get(username="bureau"))
+    assert [(g.label, g.count, g.average) for g in overview.by_grade] == [("优", 1, demo["department"].total_score)]
+    assert overview.template.name == demo["department"].template.name
+    rates = {r.name: r.average_rate for r in overview.level_one}
+    assert str(rates["服务对象满意"]) == "62.50"  # 部门考核 1 + 好评 4 of 8

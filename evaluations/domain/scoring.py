@@ -15,7 +15,7 @@ from simple_history.utils import bulk_update_with_history
 from evaluations.datatables.figures import Figure, compute_figures
 from evaluations.domain.errors import EditError, lock
 from evaluations.domain.freezing import assert_editable
-from evaluations.models import FROZEN_STATES, Evaluation, EvaluationIndicator
+from evaluations.models import FROZEN_STATES, Evaluation, EvaluationIndicator, LevelOneScore
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.tree import indicator_tree
 from rubrics.engine import (
@@ -27,8 +27,8 @@ from rubrics.engine import (
     readable,
     validate_na_policy,
 )
-from rubrics.numbers import exact_text
-from rubrics.tree import IndicatorTree
+from rubrics.numbers import exact_text, round_half_up
+from rubrics.tree import IndicatorTree, TreeNode
 
 
 @dataclass
@@ -97,12 +97,45 @@ def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
             changed.append(leaf)
     if changed:  # only what moved, each change recorded in the indicators' history
         bulk_update_with_history(changed, EvaluationIndicator, ["inputs", "computed_score", "score_explanation"])
-    total = indicator_tree(evaluation, indicators).total  # the sum of the rounded leaf scores that count
+    tree = indicator_tree(evaluation, indicators)
+    total = tree.total  # the sum of the rounded leaf scores that count
+    store_level_one(evaluation, tree.roots)
     grade = grade_for(total, evaluation.grades) if total is not None else ""
     if (evaluation.total_score, evaluation.grade, evaluation.scored_with) != (total, grade, ENGINE_VERSION):
         evaluation.total_score, evaluation.grade, evaluation.scored_with = total, grade, ENGINE_VERSION
         evaluation.save(update_fields=["total_score", "grade", "scored_with", "updated_at"])
     return RecomputeResult(total, grade, unscored, figures)
+
+
+def level_one_row(evaluation: Evaluation, root: TreeNode) -> LevelOneScore:
+    """What the overview keeps of a level-1 indicator: its subtotal, the weight its 得分率 divides by, the rate."""
+    rate = root.rate
+    return LevelOneScore(
+        evaluation=evaluation,
+        indicator_id=root.key,
+        score=root.score,
+        weight=root.rate_weight or Decimal(0),
+        rate=None if rate is None else round_half_up(rate, 4),
+    )
+
+
+def store_level_one(evaluation: Evaluation, roots: list[TreeNode]) -> None:
+    """Keep the stored level-1 subtotals equal to the tree's (only rows that moved are written)."""
+    stored = {row.indicator_id: row for row in evaluation.level_one_scores.all()}
+    fresh = [level_one_row(evaluation, root) for root in roots]
+    keys = {row.indicator_id for row in fresh}
+    gone = [row.pk for key, row in stored.items() if key not in keys]
+    if gone:  # a former level-1 indicator moved under another one
+        LevelOneScore.objects.filter(pk__in=gone).delete()
+    LevelOneScore.objects.bulk_create([row for row in fresh if row.indicator_id not in stored])
+    changed = []
+    for row in fresh:
+        old = stored.get(row.indicator_id)
+        if old is not None and (old.score, old.weight, old.rate) != (row.score, row.weight, row.rate):
+            old.score, old.weight, old.rate = row.score, row.weight, row.rate
+            changed.append(old)
+    if changed:
+        LevelOneScore.objects.bulk_update(changed, ["score", "weight", "rate"])
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ from evaluations.models.evaluation import (
     TeamRole,
     Transition,
 )
-from evaluations.models.indicators import EvaluationIndicator
+from evaluations.models.indicators import EvaluationIndicator, LevelOneScore
 from evaluations.models.organisations import (
     MONEY,
     BudgetFigure,
@@ -37,14 +37,21 @@ from evaluations.models.organisations import (
     SubItem,
     User,
 )
+from evaluations.models.rectification import (
+    OPEN_STATUSES,
+    UNIT_REPORTING_STATUSES,
+    RectificationAction,
+    RectificationEvidence,
+    RectificationItem,
+    RectificationStatus,
+    RectificationStep,
+)
 from evaluations.models.review import (
     CommentTarget,
     ConsultationComment,
     ConsultationDecision,
     Explanation,
     ExplanationStatus,
-    RectificationItem,
-    RectificationStatus,
     ReviewComment,
     Submission,
 )
@@ -55,6 +62,7 @@ __all__ = [
     "FROZEN_STATES",
     "LEVEL_LABELS",
     "MONEY",
+    "OPEN_STATUSES",
     "PREPARER_ROLES",
     "REVIEW_ROLES",
     "ROLE_DESCRIPTIONS",
@@ -62,6 +70,7 @@ __all__ = [
     "SHARED_WITH_UNIT_STATES",
     "STANDING_COMMISSION_STATES",
     "UNIT_FILLING_STATES",
+    "UNIT_REPORTING_STATUSES",
     "BudgetFigure",
     "CommentTarget",
     "Commission",
@@ -78,14 +87,18 @@ __all__ = [
     "ExplanationStatus",
     "Finding",
     "FundingSource",
+    "LevelOneScore",
     "NarrativeItem",
     "NarrativeSection",
     "Organisation",
     "OrganisationKind",
     "Project",
     "Recommendation",
+    "RectificationAction",
+    "RectificationEvidence",
     "RectificationItem",
     "RectificationStatus",
+    "RectificationStep",
     "ReviewComment",
     "Role",
     "StateChange",

@@ -99,3 +99,26 @@ class EvaluationIndicator(IndicatorFields):
             if not self.override_reason.strip():
                 raise ValidationError({"override_reason": "调整得分必须填写理由。"})
         self.clean_rule()
+
+
+class LevelOneScore(models.Model):
+    """A level-1 indicator's subtotal and 得分率 as the scoring service last computed them (IndicatorTree's root),
+    so that the bureau's overview averages them in SQL instead of walking every evaluation's tree."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="level_one_scores", verbose_name="评价"
+    )
+    indicator = models.OneToOneField(
+        EvaluationIndicator, on_delete=models.CASCADE, related_name="level_one_score", verbose_name="一级指标"
+    )
+    score = models.DecimalField("得分", null=True, blank=True, **SCORE)  # None while a leaf below is unscored
+    weight = models.DecimalField("计算得分率的权重", **SCORE)  # over the applicable leaves where some are left out
+    rate = models.DecimalField("得分率（%）", max_digits=9, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "一级指标得分"
+        verbose_name_plural = "一级指标得分"
+        ordering = ["evaluation", "indicator"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name}：{self.score}"

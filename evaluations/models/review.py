@@ -1,4 +1,4 @@
-"""Comments in consultation and bureau review, submissions, and rectification items."""
+"""Comments in consultation and bureau review, submissions, and explanations of check errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from simple_history.models import HistoricalRecords
 from evaluations.models.content import Finding
 from evaluations.models.evaluation import Evaluation, StateChange
 from evaluations.models.indicators import EvaluationIndicator
-from evaluations.models.organisations import Organisation
 from evaluations.sections import SECTIONS
 
 
@@ -118,53 +117,6 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation} 提交于 {self.created_at:%Y-%m-%d %H:%M}"
-
-
-class RectificationStatus(models.TextChoices):
-    PENDING = "pending", "未开始"
-    IN_PROGRESS = "in_progress", "整改中"
-    DONE = "done", "已完成"
-
-
-class RectificationItem(models.Model):
-    """A finding of an approved evaluation turned into a rectification item the bureau follows up."""
-
-    evaluation = models.ForeignKey(
-        Evaluation, on_delete=models.CASCADE, related_name="rectification_items", verbose_name="评价"
-    )
-    finding = models.ForeignKey(
-        Finding, on_delete=models.PROTECT, related_name="rectification_items", verbose_name="问题"
-    )
-    responsible_unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="rectification_items", verbose_name="责任单位"
-    )
-    deadline = models.DateField("整改期限")
-    status = models.CharField(
-        "状态", max_length=20, choices=RectificationStatus.choices, default=RectificationStatus.PENDING
-    )
-    measures = models.TextField("整改措施及完成情况", blank=True)
-    completion_file = models.FileField("整改完成佐证", upload_to="rectification/%Y/%m/", blank=True)
-    completion_file_name = models.CharField("佐证原文件名", max_length=255, blank=True)
-    completion_sha256 = models.CharField("佐证 SHA-256", max_length=64, blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="最后更新人",
-    )
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-    version = models.PositiveIntegerField("版本号", default=1, editable=False)
-    history = HistoricalRecords(verbose_name="整改事项修改记录")
-
-    class Meta:
-        verbose_name = "整改事项"
-        verbose_name_plural = "整改事项"
-        ordering = ["evaluation", "deadline", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.finding.title}（{self.get_status_display()}）"
 
 
 class ExplanationStatus(models.TextChoices):

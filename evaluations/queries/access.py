@@ -17,6 +17,7 @@ from evaluations.models import (
     SHARED_WITH_UNIT_STATES,
     STANDING_COMMISSION_STATES,
     UNIT_FILLING_STATES,
+    UNIT_REPORTING_STATUSES,
     Commission,
     CommissionState,
     Evaluation,
@@ -26,6 +27,7 @@ from evaluations.models import (
     OrganisationKind,
     Project,
     RectificationItem,
+    RectificationStatus,
     Role,
     TeamRole,
     Transition,
@@ -205,12 +207,60 @@ def can_comment_in_consultation(user, evaluation: Evaluation) -> bool:
     )
 
 
-def can_update_rectification(user, item: RectificationItem) -> bool:
-    """The responsible unit and the commissioning bureau, while the evaluation is in 整改跟踪."""
-    if item.evaluation.state != EvaluationState.RECTIFICATION:
-        return False
-    unit_user = Role.UNIT in roles_of(user) and user.organisation_id == item.responsible_unit_id
-    return unit_user or is_commissioning_bureau_user(user, item.evaluation)
+# --- rectification (整改): the unit reports, the bureau accepts -------------------------------------------
+
+REPORT, DECIDE, REMIND, SET_DEADLINE = "report", "decide", "remind", "set_deadline"
+
+
+def rectification_items_for_user(user) -> QuerySet[RectificationItem]:
+    """The items of the evaluations the user may see."""
+    return RectificationItem.objects.filter(evaluation__in=evaluations_for_user(user))
+
+
+def get_rectification_item_for_user(user, evaluation: Evaluation, item_pk) -> RectificationItem:
+    """The evaluation's item with this pk (the evaluation already checked), else 404: another evaluation's or
+    organisation's item is not revealed."""
+    try:
+        return evaluation.rectification_items.select_related("finding", "responsible_unit").get(pk=item_pk)
+    except (RectificationItem.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该整改事项，或您无权查看。") from None
+
+
+def is_responsible_unit_user(user, item: RectificationItem) -> bool:
+    return Role.UNIT in roles_of(user) and user.organisation_id == item.responsible_unit_id
+
+
+def rectification_refusal(user, item: RectificationItem, action: str) -> str | None:
+    """Why the user may not take this action on the item now (None: they may). REPORT (measures, evidence,
+    submitting) is the responsible unit's while the item waits for it; DECIDE (验收通过 or 退回), REMIND (催办)
+    and SET_DEADLINE are the commissioning bureau's. Nobody accepts their own report: the unit never decides."""
+    evaluation = item.evaluation
+    if evaluation.state != EvaluationState.RECTIFICATION:
+        return f"该评价当前处于“{evaluation.get_state_display()}”状态，整改事项只能在整改跟踪阶段办理。"
+    status = item.get_status_display()
+    if action == REPORT:
+        if not is_responsible_unit_user(user, item):
+            return f"只有责任单位（{item.responsible_unit}）可以报送整改措施和佐证材料；财政局负责验收。"
+        if item.status == RectificationStatus.SUBMITTED:
+            return "该整改事项已提交验收，正等待财政局验收，不能再修改；如被退回，可修改后重新提交。"
+        if item.status not in UNIT_REPORTING_STATUSES:
+            return "该整改事项已验收，不能再修改整改情况。"
+        return None
+    if not is_commissioning_bureau_user(user, evaluation):
+        if action == DECIDE:
+            return "只有委托的财政局可以验收或退回整改事项；责任单位不能验收自己报送的整改。"
+        return "只有委托的财政局可以催办整改事项或调整整改期限。"
+    if item.status == RectificationStatus.ACCEPTED:
+        return "该整改事项已验收，不能再验收、退回、催办或调整期限。"
+    if action == DECIDE and item.status != RectificationStatus.SUBMITTED:
+        return f"该整改事项当前为“{status}”，责任单位提交验收后才能验收或退回。"
+    if action == REMIND and item.status not in UNIT_REPORTING_STATUSES:
+        return "该整改事项已提交验收，正等待财政局验收，无需催办责任单位。"
+    return None
+
+
+def can_act_on_rectification(user, item: RectificationItem, action: str) -> bool:
+    return rectification_refusal(user, item, action) is None
 
 
 def can_open_new_edition(user, evaluation: Evaluation) -> bool:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from evaluations.models import PREPARER_ROLES, REVIEW_ROLES, Evaluation, EvaluationState, RectificationStatus, TeamRole
+from evaluations.models import (
+    PREPARER_ROLES,
+    REVIEW_ROLES,
+    UNIT_REPORTING_STATUSES,
+    Evaluation,
+    EvaluationState,
+    RectificationStatus,
+    TeamRole,
+)
 from evaluations.models.roles import Role, roles_of
 from evaluations.queries.access import evaluations_for_user
+from evaluations.queries.rectification import DUE_SOON_DAYS, overdue_q
 
 S = EvaluationState
 
@@ -17,6 +28,64 @@ S = EvaluationState
 class InboxItem:
     evaluation: Evaluation
     text: str
+    page: str = "evaluation-detail"  # the URL name (taking the evaluation's pk) the item links to
+
+
+def _items(condition: Q) -> Count:
+    return Count("rectification_items", filter=condition, distinct=True)
+
+
+def _rectification_counts() -> dict[str, Count]:
+    """Per evaluation, what its rectification items wait for: the unit's report or the bureau's acceptance."""
+    today = timezone.localdate()
+    reporting = Q(rectification_items__status__in=UNIT_REPORTING_STATUSES)
+    return {
+        "to_report": _items(reporting),
+        "sent_back": _items(Q(rectification_items__status=RectificationStatus.RETURNED)),
+        "late_report": _items(reporting & overdue_q("rectification_items__")),
+        "reminded": _items(reporting & Q(rectification_items__reminded_at__isnull=False)),
+        "due_soon": _items(
+            reporting
+            & Q(rectification_items__deadline__gte=today)
+            & Q(rectification_items__deadline__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
+        ),
+        "to_accept": _items(Q(rectification_items__status=RectificationStatus.SUBMITTED)),
+        "overdue": _items(overdue_q("rectification_items__")),
+        "overdue_reminded": _items(
+            overdue_q("rectification_items__") & Q(rectification_items__reminded_at__isnull=False)
+        ),
+    }
+
+
+def _joined(parts: list[str]) -> str:
+    return f"（其中{'、'.join(parts)}）" if parts else ""
+
+
+def unit_rectification_text(evaluation: Evaluation) -> str:
+    """What the unit has to do on its items, with the returns, overdue items and reminders among them."""
+    parts = [
+        f"{label} {count} 项"
+        for label, count in (
+            ("被退回", evaluation.sent_back),
+            ("已逾期", evaluation.late_report),
+            ("财政局已催办", evaluation.reminded),
+            (f"{DUE_SOON_DAYS} 日内到期", evaluation.due_soon),
+        )
+        if count
+    ]
+    return (
+        f"整改跟踪：{evaluation.to_report} 项整改事项待报送{_joined(parts)}，请填写整改措施、上传佐证材料并提交验收。"
+    )
+
+
+def bureau_rectification_text(evaluation: Evaluation) -> str:
+    parts = []
+    if evaluation.to_accept:
+        parts.append(f"{evaluation.to_accept} 项整改事项待验收")
+    if evaluation.overdue:
+        reminded = f"，已催办 {evaluation.overdue_reminded} 项" if evaluation.overdue_reminded else ""
+        parts.append(f"{evaluation.overdue} 项逾期未验收{reminded}")
+    return "整改跟踪：" + "；".join(parts) + "。"
 
 
 def inbox(user) -> list[InboxItem]:
@@ -25,9 +94,7 @@ def inbox(user) -> list[InboxItem]:
         return []
     visible = evaluations_for_user(user).annotate(
         open_comments=Count("consultation_comments", filter=Q(consultation_comments__decision=""), distinct=True),
-        open_items=Count(
-            "rectification_items", filter=~Q(rectification_items__status=RectificationStatus.DONE), distinct=True
-        ),
+        **_rectification_counts(),
     )
     team = {}
     for evaluation_id, role in user.team_memberships.values_list("evaluation_id", "role"):
@@ -54,11 +121,13 @@ def inbox(user) -> list[InboxItem]:
                 items.append(InboxItem(evaluation, "请填报基础数据采集表并上传佐证材料。"))
             elif state == S.CONSULTATION:
                 items.append(InboxItem(evaluation, "征求意见：请审阅评价报告初稿和问题清单并提出意见。"))
-            elif state == S.RECTIFICATION and evaluation.open_items:
-                items.append(InboxItem(evaluation, f"有 {evaluation.open_items} 项整改事项待完成。"))
+            elif state == S.RECTIFICATION and evaluation.to_report:
+                items.append(InboxItem(evaluation, unit_rectification_text(evaluation), "evaluation-rectification"))
         if Role.BUREAU in roles and user.organisation_id == evaluation.commissioning_bureau_id:
             if state == S.SUBMITTED:
                 items.append(InboxItem(evaluation, "已提交，待您审核。"))
             elif state == S.CONSULTATION:
                 items.append(InboxItem(evaluation, "征求意见：可对评价报告初稿提出意见。"))
+            elif state == S.RECTIFICATION and (evaluation.to_accept or evaluation.overdue):
+                items.append(InboxItem(evaluation, bureau_rectification_text(evaluation), "evaluation-rectification"))
     return items

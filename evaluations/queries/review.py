@@ -1,10 +1,8 @@
-"""Reads around review: open comments, what changed since the bureau's last return, overdue rectification."""
+"""Reads around review: open comments, what changed since the bureau's last return."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
-from evaluations.models import Evaluation, EvaluationState, RectificationItem, RectificationStatus, ReviewComment
+from evaluations.models import Evaluation, EvaluationState, ReviewComment
 from evaluations.queries.submissions import document_changes
 
 
@@ -32,8 +30,3 @@ def changes_since_last_review(evaluation: Evaluation) -> list[str] | None:
         return None
     latest, previous = submissions
     return document_changes(previous.document, latest.document)
-
-
-def overdue_items(queryset=None):
-    items = queryset if queryset is not None else RectificationItem.objects.all()
-    return items.filter(deadline__lt=timezone.localdate()).exclude(status=RectificationStatus.DONE)

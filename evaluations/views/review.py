@@ -1,30 +1,24 @@
-"""Workflow, consultation, the bureau's review, audit trail, rectification and overview pages (issue 6).
+"""Workflow, consultation, the bureau's review, audit trail, new version and inbox pages (issue 6).
 
-Thin views: every write goes through evaluations.domain.workflow, .review or .rectification, which check role,
+Thin views: every write goes through evaluations.domain.workflow or .review, which check role,
 organisation and state on the server; a refusal comes back as a Chinese message, never a traceback.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from evaluations.datatables.spec import CellError, parse_date
-from evaluations.domain import rectification as rectification_service
 from evaluations.domain import review as review_service
 from evaluations.domain.editions import EditionError, open_new_edition
 from evaluations.domain.freezing import is_frozen
-from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform, timeline
-from evaluations.interfaces.charts import Section, score_rate_chart
 from evaluations.interfaces.check_display import check_display
 from evaluations.interfaces.lists import QueueTable
 from evaluations.models import (
@@ -32,8 +26,6 @@ from evaluations.models import (
     ConsultationComment,
     ConsultationDecision,
     EvaluationState,
-    RectificationItem,
-    RectificationStatus,
 )
 from evaluations.models.roles import Role, roles_of
 from evaluations.queries import access
@@ -41,7 +33,6 @@ from evaluations.queries import review as review_queries
 from evaluations.queries.audit import evaluation_audit, indicator_audit
 from evaluations.queries.commissions import commission_inbox
 from evaluations.queries.inbox import inbox
-from evaluations.queries.overview import bureau_overview
 from evaluations.queries.tree import indicator_rows
 from evaluations.sections import sections_for
 
@@ -272,87 +263,7 @@ def _return(request, evaluation):
     return redirect("review-queue")
 
 
-# --- rectification --------------------------------------------------------------------------------------
-
-
-@login_required
-def rectification(request, pk: int):
-    evaluation, show_scores = _workspace(request, pk)
-    items = evaluation.rectification_items.select_related("finding", "responsible_unit", "updated_by")
-    if request.method == "POST":
-        item = get_object_or_404(RectificationItem, pk=_pk(request.POST.get("item")), evaluation=evaluation)
-        try:
-            deadline = request.POST.get("deadline") or None
-            rectification_service.update_rectification(
-                item=item,
-                user=request.user,
-                expected_version=int(request.POST.get("version", "0") or 0),
-                status=request.POST.get("status", ""),
-                measures=request.POST.get("measures", ""),
-                deadline=_parse_date(deadline) if deadline else None,
-                upload=request.FILES.get("file"),
-            )
-        except (rectification_service.RectificationError, StaleObjectError, ValueError) as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "整改事项已更新。")
-        return redirect("evaluation-rectification", pk=evaluation.pk)
-    return render(
-        request,
-        "evaluations/review/rectification.html",
-        {
-            "evaluation": evaluation,
-            "show_scores": show_scores,
-            "items": items,
-            "statuses": RectificationStatus.choices,
-            "editable": {item.pk for item in items if access.can_update_rectification(request.user, item)},
-            "bureau": access.is_commissioning_bureau_user(request.user, evaluation),
-            "overdue": set(review_queries.overdue_items(items).values_list("pk", flat=True)),
-        },
-    )
-
-
-def _parse_date(text: str):
-    try:
-        return parse_date(text)
-    except CellError as error:
-        raise ValueError(f"整改期限：{error}") from None
-
-
-@login_required
-def rectification_file(request, pk: int, item_pk: int):
-    evaluation, _ = _workspace(request, pk)
-    item = get_object_or_404(evaluation.rectification_items, pk=item_pk)
-    if not item.completion_file:
-        raise Http404("该整改事项没有上传佐证。")
-    response = FileResponse(item.completion_file.open("rb"), as_attachment=True, filename=item.completion_file_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-# --- overview, verification, archive, new version ---------------------------------------------------------
-
-
-@login_required
-def overview(request):
-    if not roles_of(request.user) & {Role.BUREAU, Role.ADMIN}:
-        raise PermissionDenied("只有财政局审核人员和管理员可以查看评价总览。")
-    data = bureau_overview(request.user)
-    chart = (
-        score_rate_chart(
-            [Section(name, Decimal(100), rate) for name, rate, _ in data.score_rates], title="各一级指标平均得分率"
-        )
-        if data.score_rates
-        else ""
-    )
-    # Counters become lists here: in a template, `counter.items` would look up the key "items".
-    groups = [
-        ("按年度", [(f"{year} 年", n) for year, n in sorted(data.by_year.items(), reverse=True)]),
-        ("按状态", data.by_state.most_common()),
-        ("按被评价单位", data.by_unit.most_common()),
-        ("按评价等级", sorted(data.by_grade.items())),
-    ]
-    return render(request, "evaluations/review/overview.html", {"data": data, "groups": groups, "chart": chart})
+# --- new version and inbox ---------------------------------------------------------------------------
 
 
 @login_required
