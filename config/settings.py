@@ -143,7 +143,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Production serves the collected files with hashed names (cached for a year by browsers and the proxy); it needs
 # `collectstatic` after every deployment (scripts/serve.sh and the README's steps run it).
