@@ -21,5 +21,6 @@ trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 echo
 echo "预算绩效评价工作台已启动：http://127.0.0.1:8000/accounts/login/"
 echo "管理后台：http://127.0.0.1:8000/admin/（账号 admin）；按 Ctrl+C 停止。"
+echo "注意：演示账号（包括管理员 admin）的密码都是公开的 demo12345，只用于本机演示；生产部署见 README「生产部署」（scripts/serve.sh 和生产环境从不创建演示账号）。"
 echo "报告由后台进程生成（日志 var/worker.log）：首次载入演示数据后约一分钟生成全部交接报告，已批准评价的最终报告最先生成。"
 $PY manage.py runserver 127.0.0.1:8000 --noreload

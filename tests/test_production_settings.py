@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
+
+from evaluations.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 _OWN = {"SECRET_KEY", "DJANGO_DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "LOG_FILE"}
@@ -146,3 +149,11 @@ def test_sqlite_concurrent_read_then_write_transactions_all_succeed(tmp_path):
     result = run([sys.executable, "-c", CONCURRENT_WRITERS], env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[] (200, 200)"  # no "database is locked", and every read saw the last write
+
+
+@pytest.mark.django_db
+def test_production_never_creates_demo_accounts(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match=r"生产环境.*不载入演示数据"):
+        call_command("load_demo")
+    assert not User.objects.exists()
