@@ -13,8 +13,8 @@ $PY manage.py collectstatic --noinput -v 0
 # The seeds as drafts, and the lifecycle evaluations built step by step (evaluations/demo_life.py); every hand-off
 # queues the report of its state (the two approved evaluations' final reports first) for the worker below.
 $PY manage.py load_demo
-# Reports render in the background: the django-tasks database worker.
-$PY manage.py db_worker --no-reload >var/worker.log 2>&1 &
+# Reports render in the background: the django-tasks database worker (with the heartbeat /healthz reads).
+$PY manage.py run_worker --no-reload >var/worker.log 2>&1 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 
