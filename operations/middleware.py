@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -17,6 +18,7 @@ from operations.logging import request_context
 
 logger = logging.getLogger("operations.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")  # the proxy's $request_id, or any sane id a client sends
+_STATIC_PREFIX = "/" + settings.STATIC_URL.lstrip("/")
 _EVALUATION_PATH = re.compile(r"^/(?:admin/evaluations/)?evaluations?/(\d+)/")
 
 
@@ -39,6 +41,8 @@ class RequestLogMiddleware:
             user = getattr(request, "user", None)
             fields["user"] = user.get_username() if user is not None and user.is_authenticated else None
             response["X-Request-ID"] = request.request_id
+            if request.path_info.startswith(_STATIC_PREFIX):
+                return response  # static files: nginx's access log has them; here they would drown the pages
             logger.info(
                 "%s %s %s",
                 request.method,

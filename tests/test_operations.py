@@ -104,6 +104,12 @@ def test_log_lines_are_json_with_the_request_fields():
     assert (line["request_id"], line["user"], line["evaluation"]) == ("abc", "u", 7)
 
 
+def test_static_files_are_not_logged(client, caplog):
+    caplog.set_level(logging.INFO, logger="operations.requests")
+    assert client.get("/static/css/app.css").status_code == 200
+    assert not [r for r in caplog.records if r.name == "operations.requests"]
+
+
 def test_a_bad_request_id_is_replaced(client, db):
     response = client.get("/accounts/login/", HTTP_X_REQUEST_ID="<script>")
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
@@ -160,8 +166,17 @@ def test_an_active_session_stays_signed_in(world, client, settings):
     assert client.session[LAST_SEEN] > time.time() - 5  # the clock restarted
 
 
-def test_sessions_end_after_the_maximum_age_anyway(settings):
-    assert settings.SESSION_COOKIE_AGE == 12 * 3600
+def test_sessions_end_after_the_maximum_age_anyway(world, client, settings):
+    client.force_login(world["evaluator_a"])
+    response = client.get("/")
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 12 * 3600
+    assert response.status_code == 200
+
+
+def test_https_redirect_spares_the_health_check(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/accounts/login/").status_code == 301
+    assert client.get("/healthz").status_code == 200
 
 
 # --- password change --------------------------------------------------------------------------------------------
