@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "operations.middleware.RequestUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "operations.middleware.IdleSessionMiddleware",
     "operations.middleware.NoStoreForSignedInMiddleware",

@@ -17,7 +17,7 @@ from operations import sessions
 from operations.logging import request_context
 
 logger = logging.getLogger("operations.requests")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")  # the proxy's $request_id, or any sane id a client sends
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")  # the proxy's $request_id, or any sane id a client sends
 _STATIC_PREFIX = "/" + settings.STATIC_URL.lstrip("/")
 _EVALUATION_PATH = re.compile(r"^/(?:admin/evaluations/)?evaluations?/(\d+)/")
 
@@ -32,23 +32,23 @@ class RequestLogMiddleware:
     def __call__(self, request):
         started = time.monotonic()
         given = request.headers.get("X-Request-ID", "")
-        request.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         match = _EVALUATION_PATH.match(request.path_info)
         fields = {"request_id": request.request_id, "evaluation": int(match.group(1)) if match else None}
         token = request_context.set(fields)
         try:
             response = self.get_response(request)
-            user = getattr(request, "user", None)
-            fields["user"] = user.get_username() if user is not None and user.is_authenticated else None
             response["X-Request-ID"] = request.request_id
             if request.path_info.startswith(_STATIC_PREFIX):
                 return response  # static files: nginx's access log has them; here they would drown the pages
+            fields.setdefault("user", None)  # requests that never reached RequestUserMiddleware (static files)
             logger.info(
                 "%s %s %s",
                 request.method,
                 request.path_info,
                 response.status_code,
                 extra={
+                    **fields,
                     "method": request.method,
                     "path": request.path_info,
                     "status": response.status_code,
@@ -58,6 +58,20 @@ class RequestLogMiddleware:
             return response
         finally:
             request_context.reset(token)
+
+
+class RequestUserMiddleware:
+    """Right after AuthenticationMiddleware: the signed-in user's name goes into the request's log fields, so the
+    records logged while the view runs (an error's traceback included) say whose request it was."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        fields = request_context.get()
+        if fields is not None:
+            fields["user"] = request.user.get_username() if request.user.is_authenticated else None
+        return self.get_response(request)
 
 
 class IdleSessionMiddleware:

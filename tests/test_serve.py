@@ -1,5 +1,5 @@
-"""scripts/serve.sh starts gunicorn and the task worker on the configured database and answers /healthz with 200
-once the worker's heartbeat is in; stopping it stops both (issue 14, items 5 and 8)."""
+"""scripts/serve.sh starts gunicorn and the task worker (two processes here) on the configured database and answers
+/healthz with 200 once the workers' heartbeats are in; stopping it stops all (issue 14, items 5 and 8)."""
 
 import json
 import os
@@ -44,6 +44,7 @@ def test_serve_starts_web_and_worker_and_answers_healthz(tmp_path):
         LOG_FILE=str(tmp_path / "app.log"),
         LOG_LEVEL="INFO",
         WEB_CONCURRENCY="1",
+        WORKER_CONCURRENCY="2",
     )
     server = subprocess.Popen(
         [str(ROOT / "scripts/serve.sh")],
@@ -61,13 +62,13 @@ def test_serve_starts_web_and_worker_and_answers_healthz(tmp_path):
                 status, body = get(f"http://127.0.0.1:{port}/healthz")
             except OSError:
                 status = 0
-            if status == 200:
+            if status == 200 and json.loads(body)["workers"] == 2:
                 break
             time.sleep(1)
         assert status == 200, (status, body, server.poll())
         health = json.loads(body)
         assert health["checks"] == {"database": "ok", "storage": "ok", "worker": "ok"}
-        assert (health["workers"], health["queue_depth"]) == (1, 0)
+        assert (health["workers"], health["queue_depth"]) == (2, 0)  # WORKER_CONCURRENCY worker processes
         login_status, login_page = get(f"http://127.0.0.1:{port}/accounts/login/")
         assert login_status == 200 and "登录" in login_page.decode()
         log_lines = [json.loads(line) for line in (tmp_path / "app.log").read_text().splitlines()]

@@ -37,7 +37,7 @@ class Command(db_worker.Command):
         if nice > 0:
             os.nice(nice)  # the web keeps its CPU while renders run; children inherit the niceness
         if concurrency > 1:
-            sys.exit(self.supervise(concurrency))
+            sys.exit(self.supervise(concurrency, options))
         heartbeat = Heartbeat(options["worker_id"])
         heartbeat.start()
         try:
@@ -45,9 +45,19 @@ class Command(db_worker.Command):
         finally:
             heartbeat.stop()
 
-    def supervise(self, concurrency: int) -> int:
-        """Runs `concurrency` single workers; stops all when told to or when one of them ends."""
+    def supervise(self, concurrency: int, options: dict) -> int:
+        """Runs `concurrency` single workers with the same options; stops all when told to or when one ends."""
         command = [sys.executable, sys.argv[0], "run_worker", "--concurrency", "1", "--nice", "0", "--no-reload"]
+        command += ["--queue-name", options["queue_name"], "--interval", str(options["interval"])]
+        command += ["--backend", options["backend_name"], "--verbosity", str(options["verbosity"])]
+        if options["exclude_queues"]:
+            command += ["--exclude-queues", options["exclude_queues"]]
+        if options["batch"]:
+            command.append("--batch")
+        if options["max_tasks"]:
+            command += ["--max-tasks", str(options["max_tasks"])]
+        if not options["startup_delay"]:
+            command.append("--no-startup-delay")
         children = [subprocess.Popen(command) for _ in range(concurrency)]  # noqa: S603 - our own manage.py
 
         def stop(signum, frame):
