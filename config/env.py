@@ -49,6 +49,17 @@ def env_int(name: str, default: int, environ: Mapping[str, str] = os.environ) ->
         raise ImproperlyConfigured(f"环境变量 {name} 的值 {raw!r} 不是整数。") from None
 
 
+# SQLite for several people saving at once: WAL lets readers go on while one writer writes; a writer waits up to
+# 20 s for the lock instead of failing at once; transactions take the write lock when they begin (IMMEDIATE), so
+# two transactions never both read and then both try to upgrade to writing (which fails at once, whatever the
+# timeout). synchronous=NORMAL is safe in WAL mode (a power cut can lose the last commits, never corrupt the file).
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+
+
 def database_from_url(url: str, base_dir: Path) -> dict:
     """Parse DATABASE_URL: ``sqlite:///PATH`` (relative paths under base_dir) or ``postgres://…``."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -60,7 +71,7 @@ def database_from_url(url: str, base_dir: Path) -> dict:
             )
         db_path = Path(path) if path.startswith("/") else base_dir / path
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(db_path)}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(db_path), "OPTIONS": dict(SQLITE_OPTIONS)}
     if scheme in {"postgres", "postgresql", "pgsql"}:
         config = dj_database_url.parse(url, conn_max_age=60)
         if not config.get("NAME"):

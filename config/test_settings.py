@@ -7,6 +7,8 @@ from pathlib import Path
 # Settings refuse to start without these outside DEBUG; tests run like production (DEBUG off).
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")  # testserver: Django's test client
+os.environ.setdefault("LOG_FILE", "")  # request logs to the console only (pytest captures them)
+os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from config.settings import *  # noqa: F403
 

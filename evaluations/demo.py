@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -150,6 +151,7 @@ def _accounts(orgs: dict[str, Organisation]) -> None:
 @transaction.atomic
 def load_demo(*, reset: bool = False) -> dict[str, Evaluation]:
     """Build the demo data set; with reset, re-import the two seed evaluations from their documents."""
+    refuse_in_production()
     orgs = {
         FIRM: _organisation(FIRM, OrganisationKind.FIRM, "山东省临沂市"),
         LUOHU_BUREAU: _organisation(LUOHU_BUREAU, OrganisationKind.BUREAU, "深圳市罗湖区"),
@@ -214,6 +216,15 @@ def load_demo(*, reset: bool = False) -> dict[str, Evaluation]:
     for key, path in SEED_DOCUMENTS.items():
         evaluations[key] = _seed_evaluation(path, reset=reset)
     return evaluations
+
+
+def refuse_in_production() -> None:
+    """The demo accounts share one published password (admin among them): never on a production installation."""
+    if settings.PRODUCTION:
+        raise DemoError(
+            "生产环境（DJANGO_ENV=production）不载入演示数据：演示账号（包括管理员 admin）使用公开的密码 demo12345。"
+            "请用 manage.py createsuperuser 创建管理员。"
+        )
 
 
 class DemoError(RuntimeError):

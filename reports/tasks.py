@@ -1,4 +1,5 @@
-"""Background rendering (django-tasks; the database backend in production, run by manage.py db_worker)."""
+"""Background rendering (django-tasks; the database backend in production, run by manage.py run_worker: the
+db_worker with a heartbeat)."""
 
 from __future__ import annotations
 

@@ -191,7 +191,8 @@ def test_every_demo_account_has_something_in_its_inbox(demo):
 
 def test_every_account_sees_its_own_evaluations_only(demo, client):
     for account in ACCOUNTS:
-        assert client.login(username=account.username, password=DEMO_PASSWORD)
+        login = client.post("/accounts/login/", {"username": account.username, "password": DEMO_PASSWORD})
+        assert login.status_code == 302, account.username
         body = client.get("/").content.decode()
         user = demo[account.username]
         for evaluation in Evaluation.objects.all():

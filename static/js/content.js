@@ -2,18 +2,6 @@
 (function () {
   "use strict";
 
-  // Confirm destructive actions: <form data-confirm="…"> or <button data-confirm="…">.
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
-    });
-  });
-  document.querySelectorAll("button[data-confirm]").forEach(function (button) {
-    button.addEventListener("click", function (event) {
-      if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
-    });
-  });
-
   // The indicator filter submits on change.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

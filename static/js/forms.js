@@ -15,3 +15,19 @@
   });
   window.perfEvalMarkClean = function () { dirty = false; };
 })();
+
+// Confirm destructive actions on every page: <form data-confirm="…"> or <button data-confirm="…">. (The
+// Content-Security-Policy runs no inline onclick/onsubmit handlers, so confirmations live here.)
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+  document.querySelectorAll("button[data-confirm]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+})();

@@ -7,7 +7,7 @@ from evaluations.demo_life import build_demo_life
 class Command(BaseCommand):
     help = (
         "载入演示数据：两份参考报告（草稿，保留其错误）以及处于各流程阶段的评价（可重复执行，结果相同）。"
-        "报告在后台生成：请同时运行 manage.py db_worker（scripts/demo.sh 会启动它）。"
+        "报告在后台生成：请同时运行 manage.py run_worker（scripts/demo.sh 会启动它）。"
     )
 
     def add_arguments(self, parser):
