@@ -1,6 +1,7 @@
 """The one settings module, driven by environment variables (see README「配置」).
 
-DJANGO_DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, MEDIA_ROOT, TASKS_IMMEDIATE.
+DJANGO_DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, MEDIA_ROOT, TASKS_IMMEDIATE, STORAGE_BACKEND and AWS_*
+(config/storage.py).
 Tests use config.test_settings, which imports this module and overrides a few values.
 """
 
@@ -14,6 +15,7 @@ from django_prose_editor.config import html_tags
 from js_asset import static_lazy
 
 from config.env import database_from_url, env_bool, env_list
+from config.storage import default_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -121,7 +123,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_env(),  # local disk (MEDIA_ROOT) or S3-compatible object storage: config/storage.py
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
