@@ -111,7 +111,8 @@ def test_a_backup_restores_into_an_empty_database_and_storage_with_every_file(ap
     assert "已恢复" in restored.stdout
     check = manage(target, "shell", "-c", CHECK_RESTORED.format(pk=approved.pk))
     assert check.returncode == 0, check.stderr
-    assert check.stdout.splitlines()[-1].split() == ["approved", "1", final.sha256, "0"]  # the archive builds and verifies
+    # the restored evaluation, its evidence and final report; its archive builds and verifies
+    assert check.stdout.splitlines()[-1].split() == ["approved", "1", final.sha256, "0"]
 
     again = manage(target, "restore", str(directory))  # never over data that is there
     assert again.returncode != 0 and "不是空的" in again.stderr
