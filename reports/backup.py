@@ -133,6 +133,8 @@ def _dump_database(directory: Path) -> Path:
             ]
         )
         return target
+    if connection.in_atomic_block:  # the backup API would wait forever on this connection's own open write
+        raise BackupError("备份须在事务之外运行（SQLite 的在线备份只复制已提交的数据）。")
     target = directory / SQLITE_FILE
     connection.ensure_connection()
     copy = sqlite3.connect(target)

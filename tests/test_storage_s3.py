@@ -14,6 +14,7 @@ from django.urls import reverse
 from config.storage import default_storage_from_env
 from evaluations.models import Evidence
 from reports.archive import verify_archive
+from reports.backup import backup, verify
 from reports.jobs import final_report
 from tests import s3_server as s3
 from tests.factories import TO_CONSULTATION, complete_report, walk
@@ -93,3 +94,15 @@ def test_a_file_missing_from_the_bucket_is_a_chinese_404(client, world, bucket, 
     s3_server.client().delete_object(Bucket=bucket, Key=item.file.name)
     response = client.get(reverse("evidence-download", args=[world["a"].pk, item.pk]))
     assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite's backup API copies committed pages only
+def test_a_backup_takes_the_files_from_the_bucket(client, world, bucket, tmp_path):
+    client.force_login(world["evaluator_a"])
+    upload = SimpleUploadedFile("批复.pdf", PDF, content_type="application/pdf")
+    client.post(reverse("evaluation-evidence", args=[world["a"].pk]), {"files": [upload]})
+    item = Evidence.objects.get(evaluation=world["a"])
+    listing = backup(tmp_path / "backup")
+    assert [entry["name"] for entry in listing["files"]] == [item.file.name]
+    assert (tmp_path / "backup" / "files" / item.file.name).read_bytes() == PDF
+    assert verify(tmp_path / "backup")["files"][0]["sha256"] == hashlib.sha256(PDF).hexdigest()
