@@ -1,9 +1,9 @@
 """The one settings module, driven by environment variables (see README「配置」and「生产部署」).
 
 DJANGO_ENV (development | production), DJANGO_DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, MEDIA_ROOT,
-TASKS_IMMEDIATE; in production also the HTTPS, cookie, session and logging variables read below
-(deploy/production.env is the commented example). Tests use config.test_settings, which imports this module and
-overrides a few values.
+TASKS_IMMEDIATE, STORAGE_BACKEND and AWS_* (config/storage.py); in production also the HTTPS, cookie, session
+and logging variables read below (deploy/production.env is the commented example). Tests use
+config.test_settings, which imports this module and overrides a few values.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django_prose_editor.config import html_tags
 from js_asset import static_lazy
 
 from config.env import database_from_url, env_bool, env_int, env_list
+from config.storage import default_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -149,7 +150,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Production serves the collected files with hashed names (cached for a year by browsers and the proxy); it needs
 # `collectstatic` after every deployment (scripts/serve.sh and the README's steps run it).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_env(),  # local disk (MEDIA_ROOT) or S3-compatible object storage: config/storage.py
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

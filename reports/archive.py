@@ -62,12 +62,9 @@ def archive_files(evaluation: Evaluation) -> list[ArchiveFile]:
             "最终报告尚未生成完毕，归档包须包含最终报告，暂不能下载。请在“评价报告”页查看最终报告的生成进度"
             "（生成失败时可在该页重试），完成后再下载归档包。"
         )
-    files: list[ArchiveFile] = []
-    with final.file.open("rb") as handle:
-        files.append(ArchiveFile("01_评价报告（最终版）.pdf", handle.read()))
+    files: list[ArchiveFile] = [ArchiveFile("01_评价报告（最终版）.pdf", _stored(final.file, "最终报告 PDF"))]
     if final.word_file:  # the same report for the last edits (versions rendered before Word export have none)
-        with final.word_file.open("rb") as handle:
-            files.append(ArchiveFile("01_评价报告（最终版）.docx", handle.read()))
+        files.append(ArchiveFile("01_评价报告（最终版）.docx", _stored(final.word_file, "最终报告 Word 文件")))
     files.append(
         ArchiveFile(
             "02_基础数据采集表.xlsx", build_workbook(tables_for_kind(evaluation.kind), evaluation_tables(evaluation))
@@ -112,9 +109,21 @@ def archive_files(evaluation: Evaluation) -> list[ArchiveFile]:
         )
     files.append(ArchiveFile("05_流程时间线.csv", _csv(timeline)))
     for evidence in evaluation.evidence.order_by("pk"):
-        with evidence.file.open("rb") as handle:
-            files.append(ArchiveFile(f"06_佐证材料/{evidence.pk:04d}_{evidence.original_name}", handle.read()))
+        data = _stored(evidence.file, f"佐证材料「{evidence.original_name}」")
+        files.append(ArchiveFile(f"06_佐证材料/{evidence.pk:04d}_{evidence.original_name}", data))
     return files
+
+
+def _stored(field_file, label: str) -> bytes:
+    """A stored file's bytes; a file missing from storage (a database restored without its files) is named."""
+    try:
+        with field_file.open("rb") as handle:
+            return handle.read()
+    except OSError:  # FileNotFoundError on disk and in a bucket; other storage errors alike
+        raise ArchiveNotReady(
+            f"{label}的文件（{field_file.name}）不在存储中，归档包不完整，暂不能下载。"
+            "请系统管理员从完整备份恢复（manage.py restore）后再下载。"
+        ) from None
 
 
 def manifest(evaluation: Evaluation, files: list[ArchiveFile]) -> dict:

@@ -134,13 +134,25 @@ class ReportVersion(models.Model):
         "evaluations.StateChange", related_name="report_versions", blank=True, verbose_name="随流程步骤生成"
     )
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    # The worker that claimed the render holds a lease: it writes heartbeat_at while it works, and only the
+    # holder of ``lease`` may record the outcome. A lapsed lease (the worker died) is taken over (reports.jobs).
+    lease = models.CharField("租约", max_length=32, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True, editable=False)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "报告版本"
         verbose_name_plural = "报告版本"
         ordering = ["evaluation", "-number"]
-        constraints = [models.UniqueConstraint(fields=["evaluation", "number"], name="report_version_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "number"], name="report_version_number"),
+            # Two requests for the same content never make (and render) two versions, even when they race.
+            models.UniqueConstraint(
+                fields=["evaluation", "content_hash"],
+                condition=~models.Q(content_hash=""),
+                name="report_version_content_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title}（第 {self.number} 版）"

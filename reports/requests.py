@@ -15,13 +15,14 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from evaluations.models import FROZEN_STATES, Evaluation, Role, StateChange, Transition, roles_of
 from evaluations.queries import access
 from reports.assembly import assemble_report
 from reports.content import content_hash
-from reports.jobs import can_retry, describe_failure
+from reports.jobs import LEASE, can_retry, describe_failure, final_report
 from reports.models import ReportOutline, ReportStatus, ReportVersion
 from reports.rendering import renderer_version
 from reports.selection import outline_for, report_title
@@ -69,24 +70,48 @@ def assemble(evaluation: Evaluation) -> Assembled:
 
 
 def _enqueue(version: ReportVersion) -> None:
-    version_id = version.pk
+    _enqueue_id(version.pk)
+
+
+def _enqueue_id(version_id: int) -> None:
     transaction.on_commit(lambda: render_report_task.enqueue(version_id))
 
 
-def request_render(evaluation: Evaluation, user) -> tuple[ReportVersion, bool]:
-    """(version, created): a version with the same content is reused (a failed one is queued again)."""
+def recover_stale_renders(evaluation_id: int | None = None) -> list[int]:
+    """Queue again every render whose worker died (lease lapsed); returns their ids. Each is taken over by
+    a conditional update on the lease it had, so two recoveries at once requeue it once."""
+    cutoff = timezone.now() - LEASE
+    lapsed = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    stale = ReportVersion.objects.filter(lapsed, status=ReportStatus.RENDERING)
+    if evaluation_id is not None:
+        stale = stale.filter(evaluation_id=evaluation_id)
+    recovered = []
+    for pk, lease in stale.values_list("pk", "lease"):
+        taken = ReportVersion.objects.filter(pk=pk, status=ReportStatus.RENDERING, lease=lease).update(
+            status=ReportStatus.QUEUED, lease="", progress=0, stage="上次生成中断，已重新排队", started_at=None
+        )
+        if taken:
+            logger.warning("报告版本 %s 的生成进程已中断（租约过期），重新排队", pk)
+            _enqueue_id(pk)
+            recovered.append(pk)
+    return recovered
+
+
+def request_render(evaluation: Evaluation, user, *, final: bool = False) -> tuple[ReportVersion, bool]:
+    """(version, created): a version with the same content is reused (a failed one is queued again).
+
+    An approved evaluation's report is its final report: only ``final`` requests (request_final_render) may add a
+    version to it; any other request reuses a version of the same content or is refused."""
+    recover_stale_renders(evaluation.pk)
     assembled = assemble(evaluation)
     with transaction.atomic():
-        same = (
-            ReportVersion.objects.select_for_update()
-            .filter(evaluation=evaluation, content_hash=assembled.digest)
-            .order_by("-number")
-            .first()
-        )
+        same = _same_content(evaluation, assembled.digest)
         if same is not None:
             if same.status == ReportStatus.FAILED:
                 _requeue(same)
             return same, False
+        if evaluation.state in FROZEN_STATES and not final:
+            raise ReportRequestError("评价已批准，报告以最终报告为准，不再生成新的版本。")
         number = (ReportVersion.objects.filter(evaluation=evaluation).aggregate(n=Max("number"))["n"] or 0) + 1
         try:
             with transaction.atomic():
@@ -104,15 +129,33 @@ def request_render(evaluation: Evaluation, user) -> tuple[ReportVersion, bool]:
                     author=user if getattr(user, "is_authenticated", False) else None,
                     stage="等待后台任务",
                 )
-        except IntegrityError:
+        except IntegrityError:  # a request for the same content (or the same number) committed meanwhile
+            same = _same_content(evaluation, assembled.digest)
+            if same is not None:
+                return same, False
             raise ReportRequestError("另一份报告刚刚提交生成，请稍后刷新页面再试。") from None
         _enqueue(version)
     return version, True
 
 
+def _same_content(evaluation: Evaluation, digest: str) -> ReportVersion | None:
+    return (
+        ReportVersion.objects.select_for_update()
+        .filter(evaluation=evaluation, content_hash=digest)
+        .order_by("-number")
+        .first()
+    )
+
+
 def _requeue(version: ReportVersion) -> None:
     ReportVersion.objects.filter(pk=version.pk).update(
-        status=ReportStatus.QUEUED, progress=0, stage="等待后台任务", error="", started_at=None, finished_at=None
+        status=ReportStatus.QUEUED,
+        progress=0,
+        stage="等待后台任务",
+        error="",
+        started_at=None,
+        finished_at=None,
+        lease="",  # a worker still holding the old claim can no longer record its result
     )
     version.refresh_from_db()
     _enqueue(version)
@@ -131,9 +174,13 @@ def retry(version: ReportVersion) -> ReportVersion:
 def request_final_render(evaluation: Evaluation, user) -> ReportVersion:
     """On approval: the final report, rendered from the approved (frozen) data and marked final.
 
-    Identical content already rendered is reused rather than rendered again.
+    Identical content already rendered is reused rather than rendered again; a finished final report is the
+    record and stays the final report.
     """
-    version, _ = request_render(evaluation, user)
+    finished = final_report(evaluation)
+    if finished is not None:
+        return finished
+    version, _ = request_render(evaluation, user, final=True)
     ReportVersion.objects.filter(evaluation=evaluation, is_final=True).exclude(pk=version.pk).update(is_final=False)
     ReportVersion.objects.filter(pk=version.pk).update(is_final=True)
     version.is_final = True

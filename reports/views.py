@@ -123,6 +123,7 @@ def _status_row(version: ReportVersion, evaluation) -> dict:
 @require_GET
 def report_list(request, pk: int):
     evaluation = _evaluation(request, pk)
+    report_requests.recover_stale_renders(evaluation.pk)
     versions = list(_versions(request, evaluation))
     chosen = settings_for(evaluation)
     result = check(evaluation)
@@ -167,6 +168,7 @@ def report_list(request, pk: int):
 @require_GET
 def report_status(request, pk: int):
     evaluation = _evaluation(request, pk)
+    report_requests.recover_stale_renders(evaluation.pk)  # the progress poll notices a worker that died
     rows = [_status_row(version, evaluation) for version in _versions(request, evaluation)]
     return JsonResponse({"versions": rows, "active": any(row["active"] for row in rows)})
 

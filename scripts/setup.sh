@@ -9,6 +9,8 @@ PROFILE=${1:-runtime}
 PYTHON=${PYTHON:-python3.11}
 # WeasyPrint needs Pango and HarfBuzz; reports need the Noto CJK fonts (embedded and subset in PDFs).
 DEBS=(fonts-noto-cjk fonts-lxgw-wenkai libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 shared-mime-info)
+# pg_dump / pg_restore: manage.py backup and restore on PostgreSQL
+command -v pg_dump >/dev/null 2>&1 || DEBS+=(postgresql-client)
 if [ "$PROFILE" = test ]; then
   DEBS+=(chromium poppler-utils)  # browser tests drive Debian's Chromium; pdftoppm for PDF checks
 fi
