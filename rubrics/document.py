@@ -47,7 +47,7 @@ from rubrics.engine import (
     validate_na_policy,
     validate_rule,
 )
-from rubrics.numbers import exact, exact_text, fixed, round_score, written
+from rubrics.numbers import date_problem, exact, exact_text, fixed, round_score, written
 
 FORMAT = "perf-eval/1"
 LEVEL_ONE = "一级指标"  # "where" of the problem about the level-1 weights
@@ -203,9 +203,15 @@ def iso_date(value: Any, where: str, errors: list[str]) -> dt.date | None:
         return None
     if isinstance(value, str) and ISO_DATE.match(value):
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            problem = date_problem(day)
+            if not problem:
+                return day
+            errors.append(f"{where}：{problem}")
+            return None
     errors.append(f"{where}：日期应写作 2023-10-01 这样的 ISO 格式，现为 {show(value)}")
     return None
 
