@@ -48,6 +48,7 @@ from rubrics.engine import (
     validate_rule,
 )
 from rubrics.numbers import date_problem, exact, exact_text, fixed, round_score, written
+from rubrics.text import JsonShapeError, load_json
 
 FORMAT = "perf-eval/1"
 LEVEL_ONE = "一级指标"  # "where" of the problem about the level-1 weights
@@ -86,7 +87,9 @@ def _reject_constant(name: str) -> Any:
 def parse_json(text: str) -> Any:
     """JSON text to Python data (numbers with a fraction become Decimal, exactly); DocumentError if unusable."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return load_json(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except JsonShapeError as exc:
+        raise DocumentError([f"文件不是有效的 JSON：{exc}"]) from None
     except json.JSONDecodeError as exc:
         raise DocumentError([f"文件不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]) from None
     except _BadConstant as exc:

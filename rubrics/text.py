@@ -52,16 +52,28 @@ def clean_json(value: Any) -> Any:
     return _depth_checked(value)
 
 
-def load_json(text: str | bytes) -> Any:
-    """JSON text read, nesting bounded and every string cleaned; JsonShapeError (Chinese) when it cannot be read.
+def load_json(text: str | bytes, **options: Any) -> Any:
+    """JSON text read (``options`` as json.loads takes them), nesting bounded and every string cleaned;
+    JsonShapeError (Chinese) when it cannot be read. json.JSONDecodeError passes through for callers that
+    point at the line and column.
 
-    Python's parser recurses per nesting level: "[[[[…" a hundred thousand deep raises RecursionError, which
-    must answer a message, not a server error."""
+    Python's parser recurses per nesting level: "[[[[…" a hundred thousand deep raises RecursionError, and a
+    thousand-deep list later breaks str() or a copy; both must answer a message, not a server error."""
     try:
-        return clean_json(json.loads(text))
+        value = json.loads(text, **options)
     except RecursionError:
         raise JsonShapeError(f"数据嵌套超过 {MAX_JSON_DEPTH} 层，无法读取。") from None
-    except (ValueError, TypeError) as error:
-        if isinstance(error, JsonShapeError):
-            raise
-        raise JsonShapeError("数据不是有效的 JSON，无法读取。") from None
+    return clean_json(value)
+
+
+# What spreadsheet programs read as the start of a formula when they open a CSV file.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that opens as the text written: control characters out, and a leading = + - @ quoted with an
+    apostrophe (the usual defence against formula injection); numbers and empty cells unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = clean_text(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text

@@ -30,6 +30,7 @@ from evaluations.interfaces.lists import EvaluationTable
 from evaluations.models import TeamMember
 from evaluations.models.roles import ROLE_DESCRIPTIONS, Role, roles_of
 from evaluations.queries import access
+from rubrics.text import load_json
 
 PER_PAGE = 20
 
@@ -182,8 +183,8 @@ def _snapshot(raw: str | None) -> dict | None:
     if not raw:
         return None
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = load_json(raw)
+    except ValueError:  # JsonShapeError too: a tampered snapshot is no snapshot (the save then refuses)
         return None
     return value if isinstance(value, dict) else None
 
