@@ -27,13 +27,20 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from evaluations.datatables import TABLES
+from evaluations.datatables.rows import MAX_ROWS
 from evaluations.datatables.spec import DATE, INTEGER, MONEY, NUMBER, NUMERIC_KINDS, PERCENT, TEXT, Column, TableSpec
 from evaluations.interfaces.spreadsheet import put
 
 FORMAT = "perf-eval-tables/1"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a 5 MB upload that inflates beyond this is not a table workbook
-MAX_DATA_ROWS = 5000
+# A full workbook of every table at MAX_ROWS inflates to a few MB; a file inflating beyond this is a zip bomb
+# or not a table workbook, refused before openpyxl parses anything.
+MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
+# Columns read beyond a table's own: the example mark and a few stray cells to name in messages. openpyxl's
+# read-only mode pads every row to the sheet's declared dimension (A1:XFD5000 is 82 million cells), so only
+# the template's columns are read: at most (MAX_ROWS + 20) × (columns + EXTRA_COLUMNS) cells per sheet.
+EXTRA_COLUMNS = 10
+MAX_DATA_ROWS = MAX_ROWS
 EXAMPLE_MARK = "示例，上传前请删除"
 META_SHEET = "系统信息（请勿修改）"
 GUIDE_SHEET = "填表说明"
@@ -454,10 +461,11 @@ def _raw(column: Column, value: object, number_format: str = "General") -> objec
     return value if isinstance(value, str) else _text(value)
 
 
-def _rows(sheet) -> list[list]:
-    """The sheet's cells (value, number format) up to MAX_DATA_ROWS + a header, trailing blanks dropped."""
+def _rows(sheet, width: int) -> list[list]:
+    """The sheet's cells (value, number format) up to MAX_DATA_ROWS + a header and ``width`` columns, trailing
+    blanks dropped."""
     rows: list[list] = []
-    for row in sheet.iter_rows(max_row=MAX_DATA_ROWS + 20):
+    for row in sheet.iter_rows(max_row=MAX_DATA_ROWS + 20, max_col=width):
         rows.append([(cell.value, getattr(cell, "number_format", "General")) for cell in row])
     while rows and all(value is None or (isinstance(value, str) and not value.strip()) for value, _ in rows[-1]):
         rows.pop()
@@ -687,7 +695,8 @@ def _read_loaded(workbook, specs: list[TableSpec]) -> WorkbookContent:
             present = "、".join(f"「{sheet}」" for sheet in sheets) or "（无）"
             problems.append(f"找不到工作表「{name}」（请勿修改工作表名称）；文件中的工作表：{present}。")
             continue
-        rows = _rows(workbook[name])
+        width = len(SINGLE_HEADERS) if spec.single_row else len(spec.columns)
+        rows = _rows(workbook[name], width + EXTRA_COLUMNS)
         reader = _read_single_sheet if spec.single_row else _read_list_sheet
         parsed, sheet_problems = reader(name, spec, rows)
         problems += sheet_problems

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.figures import Figure, compute_figures
-from evaluations.datatables.rows import TableInputError
+from evaluations.datatables.rows import MAX_ROWS, TableInputError
 from evaluations.datatables.spec import DATE, INTEGER, MONEY, NUMERIC_KINDS, Column, TableSpec
 from evaluations.domain.datatables import (
     StaleTableError,
@@ -320,6 +320,7 @@ def _common(request, evaluation: Evaluation) -> dict:
         "show_scores": access.can_view_scores(request.user, evaluation),
         "can_edit": access.can_edit_tables(request.user, evaluation),
         "max_upload_mb": excel.MAX_UPLOAD_BYTES // 1024 // 1024,
+        "max_rows": MAX_ROWS,
     }
 
 
