@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.db import transaction
 from django.utils import timezone
 
+from evaluations.domain.evidence import check_upload
 from evaluations.domain.locking import save_versioned
 from evaluations.models import Evaluation, RectificationItem, RectificationStatus
 from evaluations.queries.access import can_update_rectification, is_commissioning_bureau_user
@@ -58,11 +58,9 @@ def update_rectification(
         item.deadline = deadline
         fields.append("deadline")
     if upload is not None:
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
+        checked = check_upload(upload)  # the evidence's check: type by content, size (EvidenceRejected)
         item.completion_file = upload
-        item.completion_file_name = upload.name
-        item.completion_sha256 = digest.hexdigest()
+        item.completion_file_name = checked.original_name
+        item.completion_sha256 = checked.sha256
         fields += ["completion_file", "completion_file_name", "completion_sha256"]
     return save_versioned(item, expected_version=expected_version, fields=fields, user=user)
