@@ -210,7 +210,10 @@ def evaluation_basics(request, pk: int):
             try:
                 data = dict(form.cleaned_data)
                 seen = data.pop("seen")
-                seen = seen if "seen" in request.POST else None  # a post without it (a script) is not checked
+                if "seen" not in request.POST:  # without it a save cannot tell whether it overwrites a change
+                    raise EditError(
+                        "表单缺少打开页面时的基本信息，无法确认是否已被他人修改；本次未保存，请刷新页面后再修改。"
+                    )
                 changed = update_basics(evaluation=evaluation, user=request.user, seen=seen, **data)
             except EditError as error:
                 _add_errors(form, error)
