@@ -152,6 +152,8 @@ def plain_json(value: Any) -> Any:
     float prints back as the same number (99.71, 0.5), else a string, which rubrics.numbers reads exactly.
     """
     if isinstance(value, Decimal):
+        if exact(value) is None:  # 1e999999999: kept as written (the rule's check refuses it), never expanded
+            return str(value)
         number = float(value)
         return number if Decimal(repr(number)) == value else format(value, "f")
     if isinstance(value, dict):

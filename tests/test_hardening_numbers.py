@@ -12,9 +12,11 @@ from django.urls import reverse
 
 from evaluations.datatables import spec_for
 from evaluations.datatables.spec import CellError, Column
+from evaluations.domain.indicator_tree import parse_params
 from evaluations.interfaces.forms import EvaluationBasicsForm
 from evaluations.models import DataTable, EvaluationIndicator
 from rubrics.document import iso_date
+from rubrics.engine import validate_rule
 from rubrics.numbers import ascii_digits, bounded_decimal, exact
 from tests.test_editing_services import build_tree
 from tests.test_tables_views import form_data, url
@@ -117,3 +119,11 @@ def test_forms_and_documents_refuse_implausible_dates():
     errors: list[str] = []
     assert iso_date("0001-01-01", "文档", errors) is None
     assert "不合理" in errors[0]
+
+
+@pytest.mark.parametrize("number", ["1e999999999", "1e308", "9" * 400])
+def test_absurd_rule_parameters_are_refused_without_expanding_them(number):
+    started = time.monotonic()
+    params = parse_params('{"cap": ' + number + "}")
+    assert time.monotonic() - started < 1
+    assert validate_rule("ratio", params, Decimal(10))
