@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "operations.middleware.NoStoreForSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "evaluations.middleware.InputHygieneMiddleware",
     "evaluations.middleware.FrozenEvaluationMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]

@@ -30,6 +30,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from rubrics.text import clean_text
+
 # --- what a section may hold ------------------------------------------------------------------------
 
 ALLOWED_TAGS = frozenset(
@@ -231,7 +233,7 @@ def clean_section_html(value: str | None) -> str:
 
     Idempotent (cleaning clean HTML changes nothing), and "" for a section with no text left.
     """
-    value = (value or "").strip()
+    value = clean_text(value or "").strip()
     if not value:
         return ""
     if not looks_like_html(value):

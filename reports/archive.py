@@ -23,6 +23,7 @@ from evaluations.interfaces.excel import build_workbook
 from evaluations.models import FROZEN_STATES, Evaluation
 from evaluations.queries.datatables import evaluation_tables
 from reports.jobs import final_report
+from rubrics.text import csv_cell
 
 
 class ArchiveNotReady(ValueError):
@@ -48,7 +49,7 @@ def verify_pdf(evaluation: Evaluation, upload) -> dict | None:
 
 def _csv(rows: list[list]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([csv_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly
 
 

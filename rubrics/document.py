@@ -47,7 +47,8 @@ from rubrics.engine import (
     validate_na_policy,
     validate_rule,
 )
-from rubrics.numbers import exact, exact_text, fixed, round_score, written
+from rubrics.numbers import date_problem, exact, exact_text, fixed, round_score, written
+from rubrics.text import JsonShapeError, load_json
 
 FORMAT = "perf-eval/1"
 LEVEL_ONE = "一级指标"  # "where" of the problem about the level-1 weights
@@ -86,7 +87,9 @@ def _reject_constant(name: str) -> Any:
 def parse_json(text: str) -> Any:
     """JSON text to Python data (numbers with a fraction become Decimal, exactly); DocumentError if unusable."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return load_json(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except JsonShapeError as exc:
+        raise DocumentError([f"文件不是有效的 JSON：{exc}"]) from None
     except json.JSONDecodeError as exc:
         raise DocumentError([f"文件不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]) from None
     except _BadConstant as exc:
@@ -149,6 +152,8 @@ def plain_json(value: Any) -> Any:
     float prints back as the same number (99.71, 0.5), else a string, which rubrics.numbers reads exactly.
     """
     if isinstance(value, Decimal):
+        if exact(value) is None:  # 1e999999999: kept as written (the rule's check refuses it), never expanded
+            return str(value)
         number = float(value)
         return number if Decimal(repr(number)) == value else format(value, "f")
     if isinstance(value, dict):
@@ -203,9 +208,15 @@ def iso_date(value: Any, where: str, errors: list[str]) -> dt.date | None:
         return None
     if isinstance(value, str) and ISO_DATE.match(value):
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            problem = date_problem(day)
+            if not problem:
+                return day
+            errors.append(f"{where}：{problem}")
+            return None
     errors.append(f"{where}：日期应写作 2023-10-01 这样的 ISO 格式，现为 {show(value)}")
     return None
 

@@ -23,12 +23,32 @@ WAN = 10000  # 万元 = 10,000 yuan
 MAX_DIGITS = 30  # significant digits of a typed number
 MAX_MAGNITUDE = 10**18  # |value| below this
 
+# Digits people type from a Chinese or Arabic keyboard: full-width ０–９ and its ．＋－, Arabic-Indic and Extended
+# Arabic-Indic digits; read as the ASCII digits they mean, everywhere a number is read.
+_DIGIT_FORMS = str.maketrans(
+    {
+        **{chr(0xFF10 + i): str(i) for i in range(10)},
+        **{chr(0x0660 + i): str(i) for i in range(10)},
+        **{chr(0x06F0 + i): str(i) for i in range(10)},
+        "．": ".",
+        "＋": "+",
+        "－": "-",
+        "／": "/",
+        "\u066b": ".",  # Arabic decimal separator
+        "\u2212": "-",  # minus sign
+    }
+)
 _FRACTION_TEXT = re.compile(r"^\s*([+-]?\d{1,30})\s*/\s*(\d{1,30})\s*$")
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _CN_DIGITS = "〇一二三四五六七八九"
 
 
 # --- reading ----------------------------------------------------------------------------------------
+
+
+def ascii_digits(text: str) -> str:
+    """Full-width (１２．５) and Arabic-Indic (١٢٫٥) digits as ASCII (12.5); anything else unchanged."""
+    return text.translate(_DIGIT_FORMS)
 
 
 def _bounded(number: Fraction) -> Fraction | None:
@@ -62,7 +82,7 @@ def exact(value: Any) -> Fraction | None:
     if isinstance(value, float):
         return _from_decimal(Decimal(repr(value))) if math.isfinite(value) else None
     if isinstance(value, str):
-        text = value.strip()
+        text = ascii_digits(value.strip())
         if not text or len(text) > 2 * MAX_DIGITS + 10:
             return None
         match = _FRACTION_TEXT.match(text)
@@ -74,6 +94,16 @@ def exact(value: Any) -> Fraction | None:
         except InvalidOperation:
             return None
     return None
+
+
+def bounded_decimal(value: Any) -> Decimal | None:
+    """The value as a Decimal when ``exact`` reads it as a reasonable number with a finite decimal (12.5, 1e3),
+    else None: "1e1000000", 400 nines, 1e308 and "1/3" are refused before any arithmetic touches them."""
+    number = exact(value)
+    if number is None:
+        return None
+    text = exact_text(number)
+    return None if "/" in text else Decimal(text)
 
 
 def exact_text(value: Any) -> str:
@@ -240,6 +270,19 @@ def cn_number(n: int) -> str:
 def cn_year_month(day: dt.date) -> str:
     """二〇二三年十月, as report covers date themselves."""
     return "".join(_CN_DIGITS[int(d)] for d in str(day.year)) + "年" + cn_number(day.month) + "月"
+
+
+# Dates a budget evaluation can mention: policy documents, budgets and payments of this republic's decades.
+# 0001-01-01 and 9999-12-31 are typing slips or probes, never a payment day.
+EARLIEST_DATE = dt.date(1950, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+
+
+def date_problem(day: dt.date) -> str | None:
+    """Why a date cannot be a real one of an evaluation (outside 1950–2099), or None."""
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return f"日期 {day.isoformat()} 不合理（应在 {EARLIEST_DATE.year} 年至 {LATEST_DATE.year} 年之间）"
 
 
 def cn_date(day: dt.date | None) -> str:

@@ -322,12 +322,13 @@ def test_last_manager_stays_and_stale_member_edit_is_refused(world):
     evaluation, manager = world["a"], world["evaluator_a"]
     own = TeamMember.objects.get(evaluation=evaluation, user=manager)
     with pytest.raises(EditError, match="唯一的项目经理"):
-        team.remove_member(evaluation=evaluation, actor=manager, member=own)
+        team.remove_member(evaluation=evaluation, actor=manager, member=own, snapshot=team.member_snapshot(own))
     with pytest.raises(EditError, match="唯一的项目经理"):
         team.save_member(
             evaluation=evaluation,
             actor=manager,
             member=own,
+            snapshot=team.member_snapshot(own),
             values={"name": own.name, "role": TeamRole.MEMBER, "user": manager},
         )
     snapshot = team.member_snapshot(own)

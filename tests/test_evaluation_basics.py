@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from evaluations.domain.basics import update_basics
+from evaluations.domain.basics import fingerprint, update_basics
 from evaluations.domain.errors import EditError
 from evaluations.models import EvaluationState
 
@@ -19,6 +19,7 @@ def _post(client, evaluation, **overrides):
         "period_start": evaluation.period_start.isoformat(),
         "period_end": evaluation.period_end.isoformat(),
         "report_date": "",
+        "seen": fingerprint(evaluation),  # as the page sends what it showed
         **overrides,
     }
     return client.post(reverse("evaluation-basics", args=[evaluation.pk]), data)
@@ -130,3 +131,13 @@ def test_a_save_on_facts_someone_changed_since_is_refused_and_keeps_theirs(clien
     assert response.status_code == 200 and "已被他人修改" in response.content.decode()
     evaluation.refresh_from_db()
     assert evaluation.title == "同事刚改的名称"
+
+
+def test_a_save_without_what_the_page_showed_is_refused(client, world):
+    evaluation = world["a"]
+    client.force_login(world["evaluator_a"])
+    data = {"title": "无校验的名称", "period_start": "2023-01-01", "period_end": "2023-12-31", "report_date": ""}
+    response = client.post(reverse("evaluation-basics", args=[evaluation.pk]), data)
+    assert "表单缺少打开页面时的基本信息" in response.content.decode()
+    evaluation.refresh_from_db()
+    assert evaluation.title != "无校验的名称"

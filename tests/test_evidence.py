@@ -70,8 +70,36 @@ def xlsx_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def ole_bytes() -> bytes:
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024
+_END, _FREE, _NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFF
+
+
+def _ole_entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+    encoded = (name + "\0").encode("utf-16-le") if name else b""
+    return (
+        encoded.ljust(64, b"\0")
+        + struct.pack("<HBB", len(encoded), kind, 1)
+        + struct.pack("<III", _NOSTREAM, _NOSTREAM, child)
+        + b"\0" * 36
+        + struct.pack("<IQ", start, size)
+    )
+
+
+def ole_bytes(stream: str = "WordDocument", size: int = 4096) -> bytes:
+    """A real OLE compound document (512-byte sectors: header, FAT, directory, data) holding one stream: a Word
+    file holds WordDocument, an Excel file Workbook; an .msi or an encrypted package holds other streams."""
+    fat = [0xFFFFFFFD, _END] + [3 + i for i in range(size // 512 - 1)] + [_END]
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack("<9I", 0, 1, 1, 0, 4096, _END, 0, _END, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", _FREE) * 108
+    )
+    directory = _ole_entry("Root Entry", 5, 1, _END, 0) + _ole_entry(stream, 2, _NOSTREAM, 2, size)
+    directory += _ole_entry("", 0, _NOSTREAM, 0, 0) * 2
+    return header + struct.pack("<128I", *fat, *[_FREE] * (128 - len(fat))) + directory + b"\x01" * size
 
 
 def exe_bytes() -> bytes:
@@ -95,7 +123,7 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
         ("三定方案.docx", docx_bytes(), service.DOCX),
         ("固定资产清单.xlsx", xlsx_bytes(), service.XLSX),
         ("旧制度.doc", ole_bytes(), service.DOC),
-        ("旧台账.xls", ole_bytes(), service.XLS),
+        ("旧台账.xls", ole_bytes("Workbook"), service.XLS),
     ],
 )
 def test_real_files_are_accepted_with_their_type_and_hash(name, content, content_type):
@@ -112,6 +140,9 @@ def test_real_files_are_accepted_with_their_type_and_hash(name, content, content
         ("纪要.docx", xlsx_bytes(), "「纪要.docx」的内容不是Word 文档（.docx）"),
         ("纪要.docx", ooxml_bytes("application/zip", "other.xml"), "「纪要.docx」的内容不是Word 文档（.docx）"),
         ("台账.xls", docx_bytes(), "「台账.xls」的内容不是Excel 97-2003 工作簿（.xls）"),
+        ("台账.xls", ole_bytes("WordDocument"), "「台账.xls」的内容不是Excel 97-2003 工作簿（.xls）"),
+        ("制度.doc", ole_bytes("EncryptedPackage"), "「制度.doc」的内容不是Word 97-2003 文档（.doc）"),
+        ("制度.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024, "「制度.doc」的内容不是Word 97-2003"),
         ("说明.txt", "纯文本说明".encode(), "「说明.txt」：不支持「.txt」文件，只接受 PDF、JPEG/PNG 图片"),
         ("setup.exe", exe_bytes(), "「setup.exe」：不支持「.exe」文件"),
         ("页面.html", b"<html></html>", "不支持「.html」文件"),

@@ -141,16 +141,24 @@ def test_the_page_saves_and_decides_through_the_services(client, world, late_pay
     url = reverse("evaluation-explanations", args=[late_payment.pk])
     client.force_login(world["evaluator_a"])
     response = client.post(url, {"action": "explain", "key": KEY, "text": TRUE_FACT}, follow=True)
+    assert "本次未保存" in response.content.decode() and not Explanation.objects.exists()  # no fingerprint
+    response = client.post(url, {"action": "explain", "key": KEY, "text": TRUE_FACT, "seen": ""}, follow=True)
     assert "说明已保存" in response.content.decode()
     explanation = Explanation.objects.get()
-    assert client.post(url, {"action": "accept", "explanation": explanation.pk}, follow=True).status_code == 200
+    seen = service.fingerprint(explanation)
+    accept = {"action": "accept", "explanation": explanation.pk, "seen": seen}
+    assert client.post(url, accept, follow=True).status_code == 200
     explanation.refresh_from_db()
     assert explanation.status == ExplanationStatus.PENDING  # the evaluator cannot accept their own explanation
     walk(world, "start_collecting", "start_scoring", "submit_review", evaluation=late_payment)
     client.force_login(world["reviewer_a"])
-    response = client.post(url, {"action": "reject", "explanation": explanation.pk, "comment": ""}, follow=True)
+    reject = {"action": "reject", "explanation": explanation.pk, "comment": "", "seen": seen}
+    response = client.post(url, reject, follow=True)
     assert "不认可说明时请写明理由" in response.content.decode()
     client.post(url, {"action": "accept", "explanation": explanation.pk, "comment": "属实"})
+    explanation.refresh_from_db()
+    assert explanation.status == ExplanationStatus.PENDING  # a decision without the page's fingerprint is refused
+    client.post(url, {"action": "accept", "explanation": explanation.pk, "comment": "属实", "seen": seen})
     explanation.refresh_from_db()
     assert explanation.status == ExplanationStatus.ACCEPTED
     for bad in ({"action": "accept", "explanation": "x"}, {"action": "withdraw", "explanation": "999999"}):

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from evaluations.domain.team import member_snapshot
 from evaluations.models import Evaluation, EvaluationState, TeamMember, TeamRole
 from evaluations.models.roles import Role
 from evaluations.queries import access
@@ -231,7 +232,9 @@ def test_manager_adds_edits_and_removes_a_member(client, world):
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.role == TeamRole.LEAD and member.duty == "主评人"
-    response = client.post(url, {"action": "remove", "member": member.pk}, follow=True)
+    member.refresh_from_db()
+    removal = {"action": "remove", "member": member.pk, "snapshot": json.dumps(member_snapshot(member))}
+    response = client.post(url, removal, follow=True)
     assert "已将「李四」移出评价小组" in response.content.decode()
     assert not TeamMember.objects.filter(pk=member.pk).exists()
 
@@ -246,7 +249,8 @@ def test_team_refusals_are_shown_in_chinese(client, world):
     body = client.post(url, {"action": "add", "name": "重复", "role": "member", "user": world["evaluator_a"].pk})
     assert "只能加入一次" in body.content.decode()
     own = TeamMember.objects.get(evaluation=world["a"], user=world["evaluator_a"])
-    body = client.post(url, {"action": "remove", "member": own.pk}, follow=True).content.decode()
+    removal = {"action": "remove", "member": own.pk, "snapshot": json.dumps(member_snapshot(own))}
+    body = client.post(url, removal, follow=True).content.decode()
     assert "唯一的项目经理" in body
     assert TeamMember.objects.filter(pk=own.pk).exists()
 

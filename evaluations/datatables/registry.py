@@ -345,7 +345,7 @@ DEPARTMENT_TABLES = (
         columns=(
             Column("added", "年中追加预算", MONEY, "万元", example="0"),
             Column("recalled", "年终收回预算", MONEY, "万元", example="0"),
-            Column("adjustment", "预算调整数", MONEY, "万元", example="21.15"),
+            Column("adjustment", "预算调整数", MONEY, "万元", example="21.15", negative=True),
             Column("carryover", "结转结余总额", MONEY, "万元", example="360.52"),
             Column("procurement_budget", "政府采购预算", MONEY, "万元", example="6.85"),
             Column("procurement_actual", "实际政府采购金额", MONEY, "万元", example="6.93"),

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 from evaluations.datatables.spec import TableSpec
 
+# Rows of one table: the seeds' longest tables have 22 (表1-2) and 21 (基础表4) rows; a province's biggest
+# department lists a few hundred projects or payments. Beyond this a table belongs in an attachment, and every
+# page that reads the tables (figures, checks, the report) would pay for it.
+MAX_ROWS = 500
+
 
 @dataclass(frozen=True)
 class CellProblem:
@@ -26,8 +31,11 @@ class TableInputError(ValueError):
 def parse_rows(spec: TableSpec, raw_rows: list[dict]) -> list[dict]:
     """Parse every row; raise TableInputError listing every bad cell. Blank rows are skipped."""
     rows, problems = [], []
+    if len(raw_rows) > MAX_ROWS and sum(1 for raw in raw_rows if not _blank(raw)) > MAX_ROWS:
+        problem = CellProblem(MAX_ROWS + 1, "整表", f"每张表最多 {MAX_ROWS} 行，请删减或合并后再保存")
+        raise TableInputError(spec, [problem])
     for number, raw in enumerate(raw_rows, start=1):
-        if all(value is None or str(value).strip() == "" for value in raw.values()):
+        if _blank(raw):
             continue
         unknown = set(raw) - {column.key for column in spec.columns}
         if unknown:
@@ -40,3 +48,7 @@ def parse_rows(spec: TableSpec, raw_rows: list[dict]) -> list[dict]:
     if problems:
         raise TableInputError(spec, problems)
     return rows
+
+
+def _blank(raw: dict) -> bool:
+    return all(value is None or str(value).strip() == "" for value in raw.values())

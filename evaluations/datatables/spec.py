@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from rubrics.numbers import round_half_up
+from rubrics.numbers import ascii_digits, bounded_decimal, date_problem, round_half_up
+from rubrics.text import clean_text
 
 TEXT, MONEY, NUMBER, INTEGER, PERCENT, DATE = "text", "money", "number", "integer", "percent", "date"
 NUMERIC_KINDS = {MONEY, NUMBER, INTEGER, PERCENT}
@@ -34,6 +35,7 @@ class Column:
     help: str = ""
     choices: tuple[str, ...] = ()
     total: bool = False  # summed in the 合计 row
+    negative: bool = False  # amounts and counts are never below 0 unless the column says so (预算调整数)
 
     @property
     def header(self) -> str:
@@ -47,13 +49,17 @@ class Column:
                 raise CellError("必须填写")
             return None
         if self.kind == TEXT:
-            text = str(raw).strip()
+            text = clean_text(str(raw)).strip()
+            if len(text) > MAX_CELL_CHARS:
+                raise CellError(f"最多 {MAX_CELL_CHARS} 个字，现为 {len(text)} 个字")
             if self.choices and text not in self.choices:
                 raise CellError(f"「{text}」不在可选值（{'、'.join(self.choices)}）中")
             return text
         if self.kind == DATE:
             return parse_date(raw)
-        value = parse_decimal(raw)
+        value = parse_decimal(raw, percent_sign=self.kind == PERCENT)
+        if value < 0 and not self.negative and self.kind in (MONEY, INTEGER):
+            raise CellError(f"不能为负数，现为「{str(raw).strip()}」")
         if self.kind == INTEGER:
             if value != value.to_integral_value():
                 raise CellError(f"「{raw}」不是整数")
@@ -153,22 +159,37 @@ class TableSpec:
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+MAX_CELL_CHARS = 2000  # a text cell: the longest in the seeds (a policy title, a 支出明细) is under 100
 
 
-def parse_decimal(raw) -> Decimal:
+def parse_decimal(raw, *, percent_sign: bool = False) -> Decimal:
+    """A cell's number, bounded by rubrics.numbers before any arithmetic; a "%" only where the column is a percent
+    ("12%" in a money column is refused, not read as 12). Full-width and Arabic-Indic digits read as ASCII."""
     if isinstance(raw, bool):
         raise CellError(f"「{raw}」不是数字")
-    if isinstance(raw, int | Decimal):
-        return Decimal(raw)
-    if isinstance(raw, float):
-        return Decimal(repr(raw))
-    text = str(raw).strip().replace(",", "").replace("，", "").replace("%", "")
+    if isinstance(raw, int | Decimal | float):
+        value = bounded_decimal(raw)
+        if value is None:
+            raise CellError(f"「{_shown(raw)}」不是合理的数字（超出可填写的范围）")
+        return value
+    shown = str(raw).strip()
+    text = ascii_digits(shown).replace(",", "").replace("，", "")
+    if text.endswith(("%", "％")):
+        if not percent_sign:
+            raise CellError(f"「{shown}」带有百分号；本列不是百分比，请只填写数字")
+        text = text[:-1].rstrip()
     if not _NUMBER.match(text):
-        raise CellError(f"「{str(raw).strip()}」不是数字")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise CellError(f"「{raw}」不是数字") from None
+        raise CellError(f"「{shown}」不是数字")
+    value = bounded_decimal(text)
+    if value is None:
+        raise CellError(f"「{_shown(shown)}」不是合理的数字（超出可填写的范围）")
+    return value
+
+
+def _shown(raw) -> str:
+    """A bad value as quoted in a message: 400 nines are cut to a readable length."""
+    text = str(raw)
+    return text if len(text) <= 40 else f"{text[:20]}…（共 {len(text)} 位）"
 
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -176,13 +197,18 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 
 def parse_date(raw) -> dt.date:
     if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    match = _DATE.match(str(raw).strip())
-    if not match:
-        raise CellError(f"「{raw}」不是日期（应写作 2023-01-20 或 2023年1月20日）")
-    try:
-        return dt.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        raise CellError(f"「{raw}」不是有效日期") from None
+        day = raw.date()
+    elif isinstance(raw, dt.date):
+        day = raw
+    else:
+        match = _DATE.match(ascii_digits(str(raw).strip()))
+        if not match:
+            raise CellError(f"「{_shown(raw)}」不是日期（应写作 2023-01-20 或 2023年1月20日）")
+        try:
+            day = dt.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            raise CellError(f"「{raw}」不是有效日期") from None
+    problem = date_problem(day)
+    if problem:
+        raise CellError(problem)
+    return day

@@ -31,6 +31,18 @@ class StaleTableError(ValueError):
         )
 
 
+class UnversionedUploadError(ValueError):
+    """An uploaded file that does not say which version of a table it was downloaded from."""
+
+    def __init__(self, spec: TableSpec):
+        self.spec = spec
+        super().__init__(
+            f"文件中的「{spec.code} {spec.title}」没有记录下载时的版本（隐藏的「系统信息」工作表缺失、被改动，或文件"
+            "来自另一个评价），无法确认下载后这张表是否已被他人修改。为避免覆盖，整个文件未导入；请从本评价的"
+            "“基础数据”页重新下载表格，填入修改后再上传。"
+        )
+
+
 def get_table(evaluation: Evaluation, key: str) -> DataTable:
     spec = spec_for(key)
     if evaluation.kind not in spec.kinds:
@@ -76,7 +88,8 @@ def save_uploaded_tables(
 ) -> list[TableSpec]:
     """Save every uploaded table whose rows differ from the stored ones, in one transaction, then
     recompute the scores once. A table changed online since the file was downloaded (versions from the
-    file) refuses the whole upload (StaleTableError); nothing is saved then."""
+    file) refuses the whole upload (StaleTableError), and so does a table with rows that the file gives no version
+    for (UnversionedUploadError: no 系统信息 sheet, or one of another evaluation); nothing is saved then."""
     stored = evaluation_tables(evaluation)
     changed = []
     for key, raw_rows in rows_by_key.items():
@@ -84,12 +97,20 @@ def save_uploaded_tables(
         rows = parse_rows(spec, raw_rows)
         if [spec.dump_row(row) for row in rows] == [spec.dump_row(row) for row in stored.get(key) or []]:
             continue
+        expected = versions.get(key)
+        if expected is None:
+            if stored.get(key):  # rows the file may never have seen: refuse rather than overwrite them
+                raise UnversionedUploadError(spec)
+            # An empty table (a file of another evaluation copied into a new one): nothing to overwrite, but a
+            # save by someone else from now on still wins.
+            expected = DataTable.objects.filter(evaluation=evaluation, key=key).values_list("version", flat=True)
+            expected = next(iter(expected), 1)
         save_table(
             evaluation=evaluation,
             key=key,
             rows=raw_rows,
             user=user,
-            expected_version=versions.get(key),
+            expected_version=expected,
             recompute=False,
         )
         changed.append(spec)

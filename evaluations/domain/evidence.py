@@ -2,8 +2,12 @@
 
 A file is accepted only when its bytes are what its name says: PDF, JPEG/PNG, Word (.docx, .doc) or
 Excel (.xlsx, .xls), at most 20 MB. .docx/.xlsx are opened as zip packages and their declared main
-content type is checked; .doc/.xls must carry the OLE compound-document signature. Anything else (an
-.exe or a web page renamed .pdf, a text file) is refused with a Chinese message and nothing is stored.
+content type is checked; .doc/.xls are opened as OLE compound documents and must hold the stream of a Word
+(WordDocument) or Excel (Workbook/Book) file. Anything else (an .exe or a web page renamed .pdf, a text file,
+an .msi or an encrypted package renamed .doc) is refused with a Chinese message and nothing is stored.
+``check_upload`` is the one check of an uploaded document: evidence and rectification files both pass it.
+One upload holds at most MAX_FILES_PER_UPLOAD files and MAX_UPLOAD_BYTES; an evaluation's evidence at most
+MAX_EVALUATION_FILES files and MAX_EVALUATION_BYTES.
 Files are stored under a random name; the original name, size, type and SHA-256 are kept on the row,
 and files are only ever served through the permission-checked download view.
 """
@@ -21,9 +25,10 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import filetype
+import olefile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from evaluations.datatables import tables_for_kind
 from evaluations.domain.datatables import get_table
@@ -31,6 +36,12 @@ from evaluations.models import DataTable, Evaluation, EvaluationIndicator, Evide
 from rubrics.tree import IndicatorTree
 
 MAX_SIZE = 20 * 1024 * 1024
+# An evaluation's evidence: the seeds' reports cite a few dozen documents; scans of every contract and invoice
+# of a large department stay well inside these.
+MAX_FILES_PER_UPLOAD = 20
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+MAX_EVALUATION_FILES = 1000
+MAX_EVALUATION_BYTES = 2 * 1024 * 1024 * 1024
 MAX_NAME = 255
 HEAD = 8192
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -57,6 +68,9 @@ ACCEPTED = {
 SERVED_TYPES = {content_type for content_type, _ in ACCEPTED.values()}
 ACCEPT_ATTRIBUTE = ",".join(ACCEPTED)  # for <input type="file" accept="…">
 ACCEPTED_TEXT = "PDF、JPEG/PNG 图片、Word（.docx/.doc）、Excel（.xlsx/.xls）"
+
+# The stream an OLE compound document of each kind holds (an .msi, .msg or encrypted package holds neither).
+OLE_STREAMS = {DOC: ("WordDocument",), XLS: ("Workbook", "Book")}
 
 # The main part a package must declare in [Content_Types].xml, and the part that must exist.
 OOXML_MAIN = {
@@ -136,6 +150,30 @@ def content_disposition(filename: str) -> str:
 # --- checking the content -------------------------------------------------------------------------
 
 
+def check_uploads(evaluation: Evaluation, uploads: list[UploadedFile]) -> list[CheckedFile]:
+    """Check the files of one upload for an evaluation: how many and how large, against the upload's and the
+    evaluation's quota (before any file is read), then each file's content."""
+    if len(uploads) > MAX_FILES_PER_UPLOAD:
+        raise EvidenceRejected(f"一次最多上传 {MAX_FILES_PER_UPLOAD} 个文件，现为 {len(uploads)} 个；请分批上传。")
+    total = sum(upload.size or 0 for upload in uploads)
+    if total > MAX_UPLOAD_BYTES:
+        raise EvidenceRejected(
+            f"一次上传的文件合计 {format_size(total)}，超过 {format_size(MAX_UPLOAD_BYTES)} 的上限；请分批上传。"
+        )
+    held = evaluation.evidence.aggregate(count=Count("pk"), size=Sum("size"))
+    if held["count"] + len(uploads) > MAX_EVALUATION_FILES:
+        raise EvidenceRejected(
+            f"每个评价最多保存 {MAX_EVALUATION_FILES} 个佐证文件，本评价已有 {held['count']} 个；"
+            "请删除不再需要的文件，或合并后再上传。"
+        )
+    if (held["size"] or 0) + total > MAX_EVALUATION_BYTES:
+        raise EvidenceRejected(
+            f"每个评价的佐证文件合计最多 {format_size(MAX_EVALUATION_BYTES)}，本评价已有 "
+            f"{format_size(held['size'] or 0)}，加上本次的 {format_size(total)} 将超出；请删除不再需要的文件后再上传。"
+        )
+    return [check_upload(upload) for upload in uploads]
+
+
 def _sniffed(head: bytes) -> str:
     """What the bytes look like, for the refusal message."""
     if head.startswith(OLE_SIGNATURE):
@@ -178,6 +216,25 @@ def _ooxml_type(upload: UploadedFile) -> str | None:
     return None
 
 
+def _ole_type(upload: UploadedFile) -> str | None:
+    """DOC or XLS when the compound document holds a Word or Excel stream, else None."""
+    upload.seek(0)
+    try:
+        document = olefile.OleFileIO(upload)
+    except Exception:  # olefile raises many kinds of error for a broken file; it is then no document
+        return None
+    finally:
+        upload.seek(0)
+    try:
+        for content_type, streams in OLE_STREAMS.items():
+            if any(document.exists(stream) for stream in streams):
+                return content_type
+        return None
+    finally:
+        document.close()
+        upload.seek(0)
+
+
 def detect_type(upload: UploadedFile, head: bytes) -> str | None:
     """The accepted content type the bytes prove, or None."""
     if head.startswith(b"%PDF-"):
@@ -187,7 +244,7 @@ def detect_type(upload: UploadedFile, head: bytes) -> str | None:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head.startswith(OLE_SIGNATURE):
-        return "ole"  # .doc or .xls: the compound document signature is all a plain check can rely on
+        return _ole_type(upload)
     if head.startswith(b"PK\x03\x04"):
         return _ooxml_type(upload)
     kind = filetype.guess(head)
@@ -211,8 +268,7 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     head = upload.read(HEAD)
     upload.seek(0)
     detected = detect_type(upload, head)
-    matches = detected == expected_type or (detected == "ole" and expected_type in (DOC, XLS))
-    if not matches:
+    if detected != expected_type:
         raise EvidenceRejected(
             f"「{name}」的内容不是{label}（实际内容为：{_sniffed(head)}），为安全起见已拒绝上传。"
             "请上传原始文件，不要只修改扩展名。"
@@ -266,7 +322,7 @@ def store_evidence(
     description = description.strip()
     if len(description) > 200:
         raise EvidenceRejected(f"说明最多 200 个字，现为 {len(description)} 个字。")
-    checked = [check_upload(upload) for upload in uploads]
+    checked = check_uploads(evaluation, uploads)
     stored_names: list[str] = []
     try:
         with transaction.atomic():

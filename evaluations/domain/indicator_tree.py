@@ -24,6 +24,7 @@ from rubrics.document import MAX_WEIGHT, plain_json
 from rubrics.engine import RULE_KINDS, validate_awarded, validate_rule
 from rubrics.models import IndicatorTemplate, TemplateIndicator
 from rubrics.numbers import exact, round_score
+from rubrics.text import JsonShapeError, load_json
 
 COPIED_FIELDS = (
     "name",
@@ -92,7 +93,9 @@ def parse_params(raw: Any) -> dict:
     if not text:
         return {}
     try:
-        value = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+        value = load_json(text, parse_float=Decimal, parse_constant=_no_constant)
+    except JsonShapeError as error:
+        raise EditError({"rule_params": [f"规则参数{error}"]}) from None
     except json.JSONDecodeError as error:
         raise EditError(
             {"rule_params": [f"规则参数不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列附近有误。"]}

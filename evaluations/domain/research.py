@@ -13,7 +13,7 @@ from django.db import transaction
 
 from evaluations.domain.locking import StaleObjectError, save_versioned
 from evaluations.models import Evaluation, EvaluationIndicator
-from rubrics.numbers import cn_date
+from rubrics.numbers import cn_date, date_problem
 
 OBTAINED_MAX = 5000
 
@@ -47,10 +47,15 @@ def _parse_date(text: str, where: str, label: str, problems: list[str]) -> dt.da
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         problems.append(f"{where}：{label}「{text}」不是有效日期（应为 2023-07-02 这样的格式）")
         return None
+    problem = date_problem(day)
+    if problem:
+        problems.append(f"{where}：{label}{problem}")
+        return None
+    return day
 
 
 @transaction.atomic

@@ -46,8 +46,10 @@ def _display(field: str, value: str) -> str:
 
 
 def _check_snapshot(member: TeamMember, snapshot: Mapping[str, str] | None) -> None:
-    if snapshot is None:
-        return
+    if snapshot is None:  # without it a save cannot tell whether it overwrites someone else's change
+        raise EditError(
+            f"表单缺少成员「{member.name}」修改前的内容，无法确认是否已被他人修改；本次保存未生效，请刷新页面后重新修改。"
+        )
     current = member_snapshot(member)
     changed = [field for field in TEAM_FIELDS if str(snapshot.get(field, "")) != current[field]]
     if changed:

@@ -27,12 +27,20 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from evaluations.datatables import TABLES
+from evaluations.datatables.rows import MAX_ROWS
 from evaluations.datatables.spec import DATE, INTEGER, MONEY, NUMBER, NUMERIC_KINDS, PERCENT, TEXT, Column, TableSpec
+from evaluations.interfaces.spreadsheet import put
 
 FORMAT = "perf-eval-tables/1"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a 5 MB upload that inflates beyond this is not a table workbook
-MAX_DATA_ROWS = 5000
+# A full workbook of every table at MAX_ROWS inflates to a few MB; a file inflating beyond this is a zip bomb
+# or not a table workbook, refused before openpyxl parses anything.
+MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
+# Columns read beyond a table's own: the example mark and a few stray cells to name in messages. openpyxl's
+# read-only mode pads every row to the sheet's declared dimension (A1:XFD5000 is 82 million cells), so only
+# the template's columns are read: at most (MAX_ROWS + 20) × (columns + EXTRA_COLUMNS) cells per sheet.
+EXTRA_COLUMNS = 10
+MAX_DATA_ROWS = MAX_ROWS
 EXAMPLE_MARK = "示例，上传前请删除"
 META_SHEET = "系统信息（请勿修改）"
 GUIDE_SHEET = "填表说明"
@@ -195,20 +203,20 @@ def _choice_validation(column: Column) -> DataValidation:
 
 
 def _write_title(sheet, spec: TableSpec, last_column: int) -> None:
-    sheet.cell(row=1, column=1, value=f"{spec.code} {spec.title}" if spec.code != spec.title else spec.title)
+    put(sheet, 1, 1, f"{spec.code} {spec.title}" if spec.code != spec.title else spec.title)
     sheet.cell(row=1, column=1).font = TITLE_FONT
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_column)
     sheet.row_dimensions[1].height = 24
     numeric = any(column.kind in NUMERIC_KINDS for column in spec.columns)
     note = "红色标题为必填项" + ("；数值请直接填写数字，不要带单位" if numeric else "") + "。"
-    sheet.cell(row=2, column=1, value=note).font = NOTE_FONT
+    put(sheet, 2, 1, note).font = NOTE_FONT
     if spec.unit_note:
-        unit = sheet.cell(row=2, column=last_column, value=spec.unit_note)
+        unit = put(sheet, 2, last_column, spec.unit_note)
         unit.alignment = Alignment(horizontal="right")
 
 
 def _write_header(sheet, row: int, column_number: int, text: str, column: Column | None = None) -> None:
-    cell = sheet.cell(row=row, column=column_number, value=text)
+    cell = put(sheet, row, column_number, text)
     cell.font = REQUIRED_FONT if column is not None and column.required else HEADER_FONT
     cell.fill = HEADER_FILL
     cell.border = BORDER
@@ -231,7 +239,7 @@ def _write_list_sheet(sheet, spec: TableSpec, rows: list[dict], example: bool) -
         row_number = HEADER_ROW + offset
         for index, column in enumerate(columns, 1):
             value = values[column.key]
-            cell = sheet.cell(row=row_number, column=index, value=value)
+            cell = put(sheet, row_number, index, value)
             cell.border = BORDER
             number_format = _number_format(column)
             if number_format:
@@ -242,7 +250,7 @@ def _write_list_sheet(sheet, spec: TableSpec, rows: list[dict], example: bool) -
             if not rows:
                 cell.font = EXAMPLE_FONT
         if not rows:
-            mark = sheet.cell(row=row_number, column=len(columns) + 1, value=EXAMPLE_MARK)
+            mark = put(sheet, row_number, len(columns) + 1, EXAMPLE_MARK)
             mark.font = MARK_FONT
             sheet.column_dimensions[get_column_letter(len(columns) + 1)].width = _width(EXAMPLE_MARK) + 2
     last_row = HEADER_ROW + max(len(data), 1) + 500
@@ -266,10 +274,10 @@ def _write_single_sheet(sheet, spec: TableSpec, rows: list[dict]) -> None:
     widths = [_width(SINGLE_HEADERS[0]), 16, _width(SINGLE_HEADERS[2])]
     for offset, column in enumerate(spec.columns, 1):
         row_number = HEADER_ROW + offset
-        label = sheet.cell(row=row_number, column=1, value=column.header)
+        label = put(sheet, row_number, 1, column.header)
         label.font = REQUIRED_FONT if column.required else Font()
         label.border = BORDER
-        value = sheet.cell(row=row_number, column=2, value=_cell_value(column, values.get(column.key)))
+        value = put(sheet, row_number, 2, _cell_value(column, values.get(column.key)))
         value.border = BORDER
         number_format = _number_format(column)
         if number_format:
@@ -281,7 +289,7 @@ def _write_single_sheet(sheet, spec: TableSpec, rows: list[dict]) -> None:
         hint = "；".join(part for part in (f"示例：{column.example}" if column.example else "", column.help) if part)
         if column.required:
             hint = "必填" + (f"；{hint}" if hint else "")
-        note = sheet.cell(row=row_number, column=3, value=hint or None)
+        note = put(sheet, row_number, 3, hint or None)
         note.font = NOTE_FONT
         note.border = BORDER
         for index, text in enumerate((column.header, value.value, hint)):
@@ -308,7 +316,7 @@ def _write_guide(sheet, specs: Sequence[TableSpec], meta: WorkbookMeta | None) -
     ]
     lines += [(f"· {sheet_name(spec)}{'：' + spec.description if spec.description else ''}", None) for spec in specs]
     for number, (text, font) in enumerate(lines, 1):
-        cell = sheet.cell(row=number, column=1, value=text or None)
+        cell = put(sheet, number, 1, text or None)
         if font is not None:
             cell.font = font
     sheet.column_dimensions["A"].width = 120
@@ -453,10 +461,11 @@ def _raw(column: Column, value: object, number_format: str = "General") -> objec
     return value if isinstance(value, str) else _text(value)
 
 
-def _rows(sheet) -> list[list]:
-    """The sheet's cells (value, number format) up to MAX_DATA_ROWS + a header, trailing blanks dropped."""
+def _rows(sheet, width: int) -> list[list]:
+    """The sheet's cells (value, number format) up to MAX_DATA_ROWS + a header and ``width`` columns, trailing
+    blanks dropped."""
     rows: list[list] = []
-    for row in sheet.iter_rows(max_row=MAX_DATA_ROWS + 20):
+    for row in sheet.iter_rows(max_row=MAX_DATA_ROWS + 20, max_col=width):
         rows.append([(cell.value, getattr(cell, "number_format", "General")) for cell in row])
     while rows and all(value is None or (isinstance(value, str) and not value.strip()) for value, _ in rows[-1]):
         rows.pop()
@@ -686,7 +695,8 @@ def _read_loaded(workbook, specs: list[TableSpec]) -> WorkbookContent:
             present = "、".join(f"「{sheet}」" for sheet in sheets) or "（无）"
             problems.append(f"找不到工作表「{name}」（请勿修改工作表名称）；文件中的工作表：{present}。")
             continue
-        rows = _rows(workbook[name])
+        width = len(SINGLE_HEADERS) if spec.single_row else len(spec.columns)
+        rows = _rows(workbook[name], width + EXTRA_COLUMNS)
         reader = _read_single_sheet if spec.single_row else _read_list_sheet
         parsed, sheet_problems = reader(name, spec, rows)
         problems += sheet_problems

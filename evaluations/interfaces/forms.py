@@ -24,11 +24,21 @@ from evaluations.queries import access
 from evaluations.queries.targets import NUMERIC_TARGET_KINDS, benchmark_is_derived
 from rubrics.engine import RULE_KINDS
 from rubrics.models import EvaluationKind, IndicatorTemplate, TemplateIndicator
-from rubrics.numbers import written
+from rubrics.numbers import date_problem, written
 from rubrics.rule_editor.fields import RuleEditorField, as_draft
 from rubrics.tree import IndicatorTree
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PlausibleDateField(forms.DateField):
+    """A date an evaluation can mention: 0001-01-01 or 9999-12-31 is refused (rubrics.numbers.date_problem)."""
+
+    def validate(self, value):
+        super().validate(value)
+        problem = date_problem(value) if value else None
+        if problem:
+            raise forms.ValidationError(f"{problem}。")
 
 
 class EvaluationFilterForm(forms.Form):
@@ -190,10 +200,10 @@ class EvaluationCreateForm(forms.Form):
         unit_field="evaluated_unit",
     )
     year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
-    period_start = forms.DateField(
+    period_start = PlausibleDateField(
         label="评价期间起", required=False, widget=DATE_WIDGET, help_text="不填则为该年 1 月 1 日"
     )
-    period_end = forms.DateField(
+    period_end = PlausibleDateField(
         label="评价期间止", required=False, widget=DATE_WIDGET, help_text="不填则为该年 12 月 31 日"
     )
     commissioning_bureau = forms.ModelChoiceField(
@@ -201,7 +211,7 @@ class EvaluationCreateForm(forms.Form):
         queryset=Organisation.objects.filter(kind=OrganisationKind.BUREAU).order_by("name"),
         empty_label="请选择财政局",
     )
-    report_date = forms.DateField(label="报告日期", required=False, widget=DATE_WIDGET)
+    report_date = PlausibleDateField(label="报告日期", required=False, widget=DATE_WIDGET)
     template = GroupedModelChoiceField(
         label="指标体系模板",
         queryset=IndicatorTemplate.objects.order_by("kind", "-is_builtin", "name"),
@@ -226,14 +236,14 @@ class EvaluationBasicsForm(forms.Form):
     DATE_ERRORS = {"required": "请填写日期。", "invalid": "请填写有效的日期，例如 2024-01-31。"}
 
     title = forms.CharField(label="评价名称", max_length=200, error_messages={"required": "请填写评价名称。"})
-    period_start = forms.DateField(label="评价期间起", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
-    period_end = forms.DateField(
+    period_start = PlausibleDateField(label="评价期间起", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    period_end = PlausibleDateField(
         label="评价期间止",
         widget=DATE_WIDGET,
         error_messages=DATE_ERRORS,
         help_text="可延至次年，例如第四季度的补贴在次年 1 月发放时，评价期间可截至发放日。",
     )
-    report_date = forms.DateField(
+    report_date = PlausibleDateField(
         label="报告日期", required=False, widget=DATE_WIDGET, error_messages=DATE_ERRORS, help_text="印在报告封面"
     )
     seen = forms.CharField(widget=forms.HiddenInput, required=False)  # the facts as the page showed them

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from evaluations.domain.scoring_inputs import humanize
+from evaluations.interfaces.spreadsheet import put
 from evaluations.models import Evaluation, EvaluationIndicator
 from evaluations.queries.tree import not_applicable_note
 from rubrics.numbers import round_score
@@ -40,7 +41,7 @@ def _score(node: TreeNode) -> Decimal | str | None:
 
 
 def _put(sheet, row: int, column: int, value, *, number: str = "", font=None, fill=None, align=WRAP) -> None:
-    cell = sheet.cell(row=row, column=column, value=float(value) if isinstance(value, Decimal) else value)
+    cell = put(sheet, row, column, float(value) if isinstance(value, Decimal) else value)
     if isinstance(value, Decimal) and number:
         cell.number_format = number
     cell.border, cell.alignment = BORDER, align
@@ -65,10 +66,10 @@ def build_score_sheet(evaluation: Evaluation, tree: IndicatorTree[EvaluationIndi
         "计分说明",
     ]
     width = len(headers)
-    sheet.cell(row=1, column=1, value=f"{evaluation.title}  评分表").font = TITLE
+    put(sheet, 1, 1, f"{evaluation.title}  评分表").font = TITLE
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     grades = "；".join(f"{label} ≥ {low} 分" for low, label in evaluation.grades)
-    sheet.cell(row=2, column=1, value=f"评价等级：{grades}。得分保留两位小数（四舍五入）。").font = NOTE
+    put(sheet, 2, 1, f"评价等级：{grades}。得分保留两位小数（四舍五入）。").font = NOTE
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     for column, text in enumerate(headers, start=1):
         _put(sheet, 3, column, text, font=BOLD, fill=HEAD_FILL, align=CENTER)
@@ -115,7 +116,7 @@ def build_score_sheet(evaluation: Evaluation, tree: IndicatorTree[EvaluationIndi
         row += 1
     note = not_applicable_note(tree, evaluation.na_policy)
     if note:
-        sheet.cell(row=row + 1, column=1, value=note).font = NOTE
+        put(sheet, row + 1, 1, note).font = NOTE
         sheet.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=width)
     for column, size in enumerate([16] * depth + [8, 14, 14, 9, 60], start=1):
         sheet.column_dimensions[get_column_letter(column)].width = size

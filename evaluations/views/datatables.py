@@ -7,7 +7,6 @@ never see scores here (access.can_view_scores).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,10 +23,11 @@ from django.views.decorators.http import require_POST
 
 from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.figures import Figure, compute_figures
-from evaluations.datatables.rows import TableInputError
+from evaluations.datatables.rows import MAX_ROWS, TableInputError
 from evaluations.datatables.spec import DATE, INTEGER, MONEY, NUMERIC_KINDS, Column, TableSpec
 from evaluations.domain.datatables import (
     StaleTableError,
+    UnversionedUploadError,
     evaluation_tables,
     save_table,
     save_uploaded_tables,
@@ -38,6 +38,7 @@ from evaluations.queries import access
 from evaluations.queries.consistency import table_problems
 from evaluations.views.helpers import xlsx_response
 from rubrics.numbers import fixed, percent, percent_of, written
+from rubrics.text import JsonShapeError, load_json
 
 FIELD_PREFIX = "c-"  # form field of a column: c-<column key>, one value per row, in row order
 PACKED_FIELD = "rows"  # the same rows as JSON, sent by tables.js instead of the c-<key> fields
@@ -212,8 +213,8 @@ def rows_from_post(spec: TableSpec, data) -> list[dict]:
     packed = data.get(PACKED_FIELD)
     if packed:
         try:
-            items = json.loads(packed)
-        except ValueError:
+            items = load_json(packed)
+        except (ValueError, JsonShapeError):
             raise FormDataError("表格数据无法读取，请刷新页面后重新填写。") from None
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise FormDataError("表格数据无法读取，请刷新页面后重新填写。")
@@ -319,6 +320,7 @@ def _common(request, evaluation: Evaluation) -> dict:
         "show_scores": access.can_view_scores(request.user, evaluation),
         "can_edit": access.can_edit_tables(request.user, evaluation),
         "max_upload_mb": excel.MAX_UPLOAD_BYTES // 1024 // 1024,
+        "max_rows": MAX_ROWS,
     }
 
 
@@ -542,6 +544,8 @@ def _upload(request, evaluation: Evaluation, specs: list[TableSpec]):
             )
         except StaleTableError as error:
             problems = [_stale_upload_message(error)]
+        except UnversionedUploadError as error:
+            problems = [str(error)]
         except TableInputError as error:
             problems = [f"{error.spec.code} {problem}" for problem in error.problems]
     single = specs[0] if len(specs) == 1 else None

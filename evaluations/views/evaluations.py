@@ -30,6 +30,7 @@ from evaluations.interfaces.lists import EvaluationTable
 from evaluations.models import Commission, TeamMember
 from evaluations.models.roles import ROLE_DESCRIPTIONS, Role, roles_of
 from evaluations.queries import access
+from rubrics.text import load_json
 
 PER_PAGE = 20
 
@@ -187,8 +188,8 @@ def _snapshot(raw: str | None) -> dict | None:
     if not raw:
         return None
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = load_json(raw)
+    except ValueError:  # JsonShapeError too: a tampered snapshot is no snapshot (the save then refuses)
         return None
     return value if isinstance(value, dict) else None
 
@@ -214,7 +215,10 @@ def evaluation_basics(request, pk: int):
             try:
                 data = dict(form.cleaned_data)
                 seen = data.pop("seen")
-                seen = seen if "seen" in request.POST else None  # a post without it (a script) is not checked
+                if "seen" not in request.POST:  # without it a save cannot tell whether it overwrites a change
+                    raise EditError(
+                        "表单缺少打开页面时的基本信息，无法确认是否已被他人修改；本次未保存，请刷新页面后再修改。"
+                    )
                 changed = update_basics(evaluation=evaluation, user=request.user, seen=seen, **data)
             except EditError as error:
                 _add_errors(form, error)

@@ -25,6 +25,11 @@ def _explanation(evaluation, raw: str) -> Explanation:
     return explanation
 
 
+# What a post without the page's fingerprint of the explanation is taken to have seen: never the current one, so
+# it is refused like a save made on an older text (a missing fingerprint must not skip the check).
+MISSING = "（表单缺少）"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def explanations(request, pk: int):
@@ -40,7 +45,7 @@ def explanations(request, pk: int):
                     user=request.user,
                     key=request.POST.get("key", ""),
                     text=request.POST.get("text", ""),
-                    seen=request.POST.get("seen"),
+                    seen=request.POST.get("seen", MISSING),
                 )
                 messages.success(request, "说明已保存，将由下一位复核（审核）人员认可。")
             elif action == "withdraw":
@@ -54,7 +59,7 @@ def explanations(request, pk: int):
                     user=request.user,
                     accept=action == "accept",
                     comment=request.POST.get("comment", ""),
-                    seen=request.POST.get("seen"),
+                    seen=request.POST.get("seen", MISSING),
                 )
                 messages.success(request, "已认可该说明。" if action == "accept" else "已记录不认可的理由。")
             else:
