@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from evaluations.domain import evidence as service
-from evaluations.domain.rectification import update_rectification
+from evaluations.domain.rectification import RectificationError, report
 from evaluations.domain.workflow import perform
 from evaluations.models import Evidence
 from tests.test_evidence import ole_bytes, pdf_bytes
@@ -37,50 +37,43 @@ def rectifying(consultation):  # noqa: F811
 )
 def test_rectification_files_get_the_evidence_check(rectifying, name, content, message):
     item = rectifying["item"]
-    with pytest.raises(service.EvidenceRejected, match=message):
-        update_rectification(
+    with pytest.raises(RectificationError, match=message):
+        report(
             item=item,
             user=rectifying["unit_a"],
             expected_version=item.version,
-            status="in_progress",
             measures="已整改",
-            upload=SimpleUploadedFile(name, content),
+            uploads=[SimpleUploadedFile(name, content)],
         )
     item.refresh_from_db()
-    assert not item.completion_file and item.version == 1
+    assert not item.evidence.exists() and item.version == 1 and not item.measures
 
 
 def test_a_refused_rectification_file_is_a_message_on_the_page(client, rectifying):
     item = rectifying["item"]
     client.force_login(rectifying["unit_a"])
     response = client.post(
-        reverse("evaluation-rectification", args=[rectifying["e"].pk]),
-        {
-            "item": item.pk,
-            "version": 1,
-            "status": "in_progress",
-            "measures": "已整改",
-            "file": SimpleUploadedFile("x.html", b"<html>"),
-        },
+        reverse("rectification-item", args=[rectifying["e"].pk, item.pk]),
+        {"action": "save", "version": 1, "measures": "已整改", "files": SimpleUploadedFile("x.html", b"<html>")},
         follow=True,
     )
     assert "不支持「.html」文件" in response.content.decode()
     item.refresh_from_db()
-    assert not item.completion_file
+    assert not item.evidence.exists()
 
 
 def test_a_rectification_file_is_served_sandboxed(client, rectifying):
     item = rectifying["item"]
-    update_rectification(
+    report(
         item=item,
         user=rectifying["unit_a"],
         expected_version=1,
-        status="in_progress",
         measures="已整改",
-        upload=SimpleUploadedFile("整改报告.pdf", pdf_bytes()),
+        uploads=[SimpleUploadedFile("整改报告.pdf", pdf_bytes())],
     )
     client.force_login(rectifying["bureau_a"])
-    response = client.get(reverse("rectification-file", args=[rectifying["e"].pk, item.pk]))
+    evidence = item.evidence.get()
+    response = client.get(reverse("rectification-file", args=[rectifying["e"].pk, item.pk, evidence.pk]))
     assert response.status_code == 200
     assert "sandbox" in response["Content-Security-Policy"]
 

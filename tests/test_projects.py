@@ -2,6 +2,7 @@
 funding sources and budget figures from a form; what they register prefills the evaluation's tables; the choice
 of project follows the chosen unit; another organisation's project is 404."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -344,7 +345,15 @@ def test_a_project_of_another_unit_posted_is_named_in_the_message(client, sides)
 def test_the_pm_edits_title_and_period_before_submission_only(client, sides):
     evaluation = sides["a"]
     client.force_login(sides["evaluator_a"])
-    data = {"title": "新名称", "period_start": "2023-01-01", "period_end": "2024-01-31", "report_date": ""}
+    page = client.get(reverse("evaluation-basics", args=[evaluation.pk])).content.decode()
+    seen = re.search(r'name="seen" value="([^"]*)"', page).group(1)  # what the page showed: a save checks it
+    data = {
+        "title": "新名称",
+        "period_start": "2023-01-01",
+        "period_end": "2024-01-31",
+        "report_date": "",
+        "seen": seen,
+    }
     assert client.post(reverse("evaluation-basics", args=[evaluation.pk]), data).status_code == 302
     evaluation.refresh_from_db()
     assert (evaluation.title, evaluation.period_end) == ("新名称", date(2024, 1, 31))

@@ -58,7 +58,9 @@ def test_seed_003_rebuilt_by_an_evaluator_reaches_97_75():
     # The base tables arrive as one workbook, filled offline (here: the seed's tables written out as Excel).
     specs = tables_for_kind("project")
     workbook = read_workbook(build_workbook(specs, evaluation_tables(seed)), specs)
-    save_uploaded_tables(evaluation=rebuilt, rows_by_key=dict(workbook), versions={}, user=evaluator)
+    # downloaded from the new evaluation (its tables prefilled from the registered project): the file's versions
+    versions = dict(rebuilt.data_tables.values_list("key", "version"))
+    save_uploaded_tables(evaluation=rebuilt, rows_by_key=dict(workbook), versions=versions, user=evaluator)
     # Every indicator scored as the scoring page posts it; the one award the rule does not give, with a reason.
     seed_leaves = {path(leaf): leaf for leaf in seed.indicators.filter(children__isnull=True)}
     for leaf in rebuilt.indicators.filter(children__isnull=True).select_related("parent__parent"):
