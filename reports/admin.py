@@ -1,7 +1,21 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
+from evaluations.domain.freezing import is_frozen
 from reports.models import ReportOutline, ReportSettings, ReportVersion
+
+
+class FrozenWithEvaluation(admin.ModelAdmin):
+    """A record of an approved evaluation is shown read-only, without a delete button (the model refuses too)."""
+
+    def _frozen(self, obj) -> bool:
+        return obj is not None and is_frozen(obj.evaluation)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._frozen(obj)
 
 
 @admin.register(ReportOutline)
@@ -29,7 +43,7 @@ class ReportOutlineAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportSettings)
-class ReportSettingsAdmin(admin.ModelAdmin):
+class ReportSettingsAdmin(FrozenWithEvaluation):
     list_display = ("evaluation", "outline", "title")
     autocomplete_fields = ()
     list_select_related = ("evaluation", "outline")
@@ -41,7 +55,7 @@ class ReportSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportVersion)
-class ReportVersionAdmin(admin.ModelAdmin):
+class ReportVersionAdmin(FrozenWithEvaluation):
     list_display = ("evaluation", "number", "status", "is_draft", "pages", "size", "author", "created_at")
     list_filter = ("status", "is_draft")
     list_select_related = ("evaluation", "author")

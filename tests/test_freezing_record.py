@@ -126,7 +126,11 @@ def test_dumpdata_and_loaddata_copy_an_approved_evaluation(tmp_path):
     evaluation = _approve(load_demo()["department"])
     _final(evaluation)
     document = json.dumps(export_document(evaluation), sort_keys=True)
-    links = sorted(Finding.indicators.through.objects.filter(finding__evaluation=evaluation).values_list("pk"))
+    links = sorted(
+        Finding.indicators.through.objects.filter(finding__evaluation=evaluation).values_list(
+            "finding_id", "evaluationindicator_id"
+        )
+    )
     fixture = tmp_path / "all.json"
     fixture.write_text(_dump(natural_foreign=True, natural_primary=True, exclude=DUMP_EXCLUDES), encoding="utf-8")
 
@@ -137,7 +141,14 @@ def test_dumpdata_and_loaddata_copy_an_approved_evaluation(tmp_path):
     copy = Evaluation.objects.get(pk=evaluation.pk)
     assert copy.state == EvaluationState.APPROVED
     assert json.dumps(export_document(copy), sort_keys=True) == document
-    assert sorted(Finding.indicators.through.objects.filter(finding__evaluation=copy).values_list("pk")) == links
+    assert (
+        sorted(
+            Finding.indicators.through.objects.filter(finding__evaluation=copy).values_list(
+                "finding_id", "evaluationindicator_id"
+            )
+        )
+        == links
+    )
     assert ReportVersion.objects.filter(evaluation=copy, is_final=True).count() == 1
     with pytest.raises(FrozenEvaluationError), transaction.atomic():  # and it is frozen again afterwards
         copy.findings.first().delete()
