@@ -90,3 +90,12 @@ def test_reading_the_tables_does_not_decode_each_tables_snapshot_per_row(world):
     assert len(tables["dept_projects"]) == 50
     assert len(queries) == 1
     assert "snapshot" not in queries[0]["sql"]
+
+
+def test_the_live_preview_refuses_a_table_beyond_the_row_limit(client, world):
+    client.force_login(world["evaluator_a"])
+    response = client.post(
+        url("evaluation-table-preview", world["a"], "dept_projects"), form_data("dept_projects", _rows(MAX_ROWS + 1), 1)
+    )
+    assert response.status_code == 400
+    assert f"每张表最多 {MAX_ROWS} 行" in response.json()["message"]

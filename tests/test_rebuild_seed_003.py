@@ -12,7 +12,7 @@ from evaluations.domain.creation import create_evaluation
 from evaluations.domain.datatables import save_uploaded_tables
 from evaluations.domain.scoring_inputs import save_scoring
 from evaluations.interfaces.excel import build_workbook, read_workbook
-from evaluations.models import User
+from evaluations.models import DataTable, User
 from evaluations.queries.datatables import evaluation_tables
 
 
@@ -58,8 +58,9 @@ def test_seed_003_rebuilt_by_an_evaluator_reaches_97_75():
     # The base tables arrive as one workbook, filled offline (here: the seed's tables written out as Excel).
     specs = tables_for_kind("project")
     workbook = read_workbook(build_workbook(specs, evaluation_tables(seed)), specs)
-    # downloaded from the new evaluation (its tables prefilled from the registered project): the file's versions
-    versions = dict(rebuilt.data_tables.values_list("key", "version"))
+    # The file names the versions it was downloaded at, as the hidden 系统信息 sheet of a downloaded template does.
+    stored = dict(DataTable.objects.filter(evaluation=rebuilt).values_list("key", "version"))
+    versions = {spec.key: stored.get(spec.key, 1) for spec in specs}
     save_uploaded_tables(evaluation=rebuilt, rows_by_key=dict(workbook), versions=versions, user=evaluator)
     # Every indicator scored as the scoring page posts it; the one award the rule does not give, with a reason.
     seed_leaves = {path(leaf): leaf for leaf in seed.indicators.filter(children__isnull=True)}

@@ -462,6 +462,9 @@ def table_preview(request, pk: int, key: str):
         raw_rows = rows_from_post(spec, request.POST)
     except FormDataError as error:
         return JsonResponse({"figures": [], "errors": [], "message": str(error)}, status=400)
+    if sum(1 for raw in raw_rows if any(str(value).strip() for value in raw.values())) > MAX_ROWS:
+        message = f"每张表最多 {MAX_ROWS} 行，请删减或合并后再保存。"
+        return JsonResponse({"figures": [], "errors": [], "message": message}, status=400)
     parsed, errors = [], []
     for number, raw in enumerate(raw_rows, 1):
         if all(not str(value).strip() for value in raw.values()):
