@@ -380,3 +380,12 @@ def test_every_problem_of_a_form_shows_at_once(client, sides):
     ).content.decode()
     assert "请选择要复制的指标体系模板。" in body and "不能早于评价期间起" in body
     assert Commission.objects.count() == 1 and Evaluation.objects.count() == 2
+
+
+def test_a_bureau_without_a_region_is_told_why_no_unit_is_offered(client, sides):
+    bureau = sides["bureau_a"].organisation
+    bureau.region = ""
+    bureau.save()
+    client.force_login(sides["bureau_a"])
+    body = client.get(reverse("commission-create")).content.decode()
+    assert "没有可选的被评价单位" in body and sides["a"].evaluated_unit.name not in body

@@ -228,6 +228,6 @@ def test_the_record_page_needs_the_same_queries_for_1_and_30_rows(client, world,
         )
         item.indicators.add(leaf)
     client.force_login(world["evaluator_a"])
-    with django_assert_max_num_queries(15):  # the navigation's to-do count includes commissions
+    with django_assert_max_num_queries(15):  # one counts the 评价任务 waiting in the navigation's 待办
         response = client.get(url(world["a"]))
     assert response.content.decode().count("材料") >= count

@@ -68,7 +68,8 @@ def commission_create(request):
         else:
             messages.success(request, f"已向「{commission.firm}」下达评价任务「{commission}」，待其接受。")
             return redirect("commission-detail", pk=commission.pk)
-    return render(request, "evaluations/setup/commission_form.html", {"form": form})
+    no_units = not form.fields["evaluated_unit"].queryset.exists()  # a bureau without 所属地区 has none
+    return render(request, "evaluations/setup/commission_form.html", {"form": form, "no_units": no_units})
 
 
 @login_required
