@@ -1,6 +1,7 @@
 """What every page's navigation bar shows: the user's roles and how much waits for them."""
 
 from evaluations.models import Role, roles_of
+from evaluations.queries.access import has_signoff_queue
 from evaluations.queries.inbox import inbox
 
 
@@ -8,10 +9,17 @@ def navigation(request):
     """Roles of the signed-in user and what waits for them, for the navigation bar."""
     roles = roles_of(request.user)
     if not roles:
-        return {"user_roles": [], "is_admin_user": False, "inbox_count": 0, "is_bureau_user": False}
+        return {
+            "user_roles": [],
+            "is_admin_user": False,
+            "inbox_count": 0,
+            "is_bureau_user": False,
+            "has_signoff_queue": False,
+        }
     return {
         "user_roles": sorted(role.value for role in roles),
         "is_admin_user": Role.ADMIN in roles or getattr(request.user, "is_staff", False),
         "is_bureau_user": bool(roles & {Role.BUREAU, Role.ADMIN}),
+        "has_signoff_queue": has_signoff_queue(request.user),
         "inbox_count": len(inbox(request.user)),
     }

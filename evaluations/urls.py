@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from evaluations.views import datatables, evaluations, evidence, explanations, narrative, review, scoring, workspace
+from evaluations.views import (
+    account,
+    datatables,
+    evaluations,
+    evidence,
+    explanations,
+    narrative,
+    review,
+    scoring,
+    signoff,
+    workspace,
+)
 
 E = "evaluations/<int:pk>/"
 
@@ -60,4 +71,10 @@ urlpatterns = [
     path(E + "rectification/", review.rectification, name="evaluation-rectification"),
     path(E + "rectification/<int:item_pk>/file/", review.rectification_file, name="rectification-file"),
     path(E + "new-version/", review.new_version, name="evaluation-new-version"),
+    # signoff.py: each reviewer's queue, an evaluation's sign-off record and form, the approval's confirmation
+    path("review/sign-off/", signoff.signoff_queue, name="signoff-queue"),
+    path(E + "sign-off/", signoff.signoff, name="evaluation-signoff"),
+    path(E + "approve/", signoff.approve, name="evaluation-approve"),
+    # account.py: the signed-in person's profile
+    path("account/profile/", account.profile, name="profile"),
 ]

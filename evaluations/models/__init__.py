@@ -10,11 +10,13 @@ from evaluations.models.content import (
 )
 from evaluations.models.datatables import DataTable, TableRow
 from evaluations.models.evaluation import (
+    BUREAU_DECISIONS,
     EDITABLE_STATES,
     FROZEN_STATES,
     LEVEL_LABELS,
     PREPARER_ROLES,
     REVIEW_ROLES,
+    REVIEW_TRANSITIONS,
     SCORE,
     SHARED_WITH_UNIT_STATES,
     UNIT_FILLING_STATES,
@@ -48,14 +50,18 @@ from evaluations.models.review import (
     Submission,
 )
 from evaluations.models.roles import ROLE_DESCRIPTIONS, Role, has_role, roles_of
+from evaluations.models.signoff import BUREAU_LEVEL, ReviewSignature, SignOffDecision
 
 __all__ = [
+    "BUREAU_DECISIONS",
+    "BUREAU_LEVEL",
     "EDITABLE_STATES",
     "FROZEN_STATES",
     "LEVEL_LABELS",
     "MONEY",
     "PREPARER_ROLES",
     "REVIEW_ROLES",
+    "REVIEW_TRANSITIONS",
     "ROLE_DESCRIPTIONS",
     "SCORE",
     "SHARED_WITH_UNIT_STATES",
@@ -83,7 +89,9 @@ __all__ = [
     "RectificationItem",
     "RectificationStatus",
     "ReviewComment",
+    "ReviewSignature",
     "Role",
+    "SignOffDecision",
     "StateChange",
     "SubItem",
     "Submission",

@@ -211,3 +211,26 @@ def can_update_rectification(user, item: RectificationItem) -> bool:
 def can_open_new_edition(user, evaluation: Evaluation) -> bool:
     """Someone who prepared an approved evaluation may open its next edition."""
     return evaluation.state in FROZEN_STATES and prepared_by(user, evaluation)
+
+
+# --- sign-off (签署) --------------------------------------------------------------------------------------
+
+
+def can_view_internal_signoffs(user, evaluation: Evaluation) -> bool:
+    """The internal levels' opinions (复核意见) are the firm's: its team on the evaluation and admins, never the
+    evaluated unit or the bureau (they see that the levels were signed, not what was written)."""
+    roles = roles_of(user)
+    if Role.ADMIN in roles:
+        return True
+    return bool(roles & {Role.EVALUATOR, Role.INTERNAL_REVIEWER}) and is_on_team(user, evaluation)
+
+
+def can_view_signoff_page(user, evaluation: Evaluation) -> bool:
+    """The sign-off page: the firm's team (all levels, with opinions) and the commissioning bureau (who signed
+    which level and when; its own decisions with their opinions)."""
+    return can_view_internal_signoffs(user, evaluation) or is_commissioning_bureau_user(user, evaluation)
+
+
+def has_signoff_queue(user) -> bool:
+    """Internal reviewers have a queue of what waits for them at their level (复核队列)."""
+    return Role.INTERNAL_REVIEWER in roles_of(user)

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 
-from evaluations.models import PREPARER_ROLES, REVIEW_ROLES, Evaluation, EvaluationState, RectificationStatus, TeamRole
+from evaluations.models import (
+    PREPARER_ROLES,
+    REVIEW_ROLES,
+    Evaluation,
+    EvaluationState,
+    RectificationStatus,
+    StateChange,
+    TeamRole,
+    Transition,
+)
 from evaluations.models.roles import Role, roles_of
 from evaluations.queries.access import evaluations_for_user
 
@@ -17,13 +26,37 @@ S = EvaluationState
 class InboxItem:
     evaluation: Evaluation
     text: str
+    comment: str = ""  # the words of whoever handed the work back, quoted under the text
+
+
+RETURNS = (Transition.REJECT_REVIEW, Transition.RETURN)
+
+
+def _returns(evaluations: list[Evaluation]) -> dict[int, StateChange]:
+    """The return each evaluation is waiting on: its latest step, when that step sent it back (one query)."""
+    latest = [e.latest_change_id for e in evaluations if e.state in {S.SCORING, S.RETURNED} and e.latest_change_id]
+    changes = (
+        StateChange.objects.filter(pk__in=latest, transition__in=RETURNS)
+        .select_related("actor")
+        .annotate(items=Count("review_comments"))
+    )
+    return {change.evaluation_id: change for change in changes}
+
+
+def _returned_item(evaluation: Evaluation, change: StateChange) -> InboxItem:
+    if change.transition == Transition.RETURN:
+        extra = f"另有 {change.items} 条具体意见标在相应章节和指标处；" if change.items else ""
+        return InboxItem(evaluation, f"{change.headline}，{extra}请修改后重新提交内部复核。", change.comment)
+    return InboxItem(evaluation, f"{change.headline}，请修改后重新提交内部复核。", change.comment)
 
 
 def inbox(user) -> list[InboxItem]:
     roles = roles_of(user)
     if not roles:
         return []
+    latest_change = StateChange.objects.filter(evaluation=OuterRef("pk")).order_by("-created_at", "-pk")
     visible = evaluations_for_user(user).annotate(
+        latest_change_id=Subquery(latest_change.values("pk")[:1]),
         open_comments=Count("consultation_comments", filter=Q(consultation_comments__decision=""), distinct=True),
         open_items=Count(
             "rectification_items", filter=~Q(rectification_items__status=RectificationStatus.DONE), distinct=True
@@ -33,11 +66,15 @@ def inbox(user) -> list[InboxItem]:
     for evaluation_id, role in user.team_memberships.values_list("evaluation_id", "role"):
         team[evaluation_id] = role
     items: list[InboxItem] = []
-    for evaluation in visible.order_by("-updated_at"):
+    evaluations = list(visible.order_by("-updated_at"))
+    returned = _returns(evaluations) if Role.EVALUATOR in roles else {}
+    for evaluation in evaluations:
         role = team.get(evaluation.pk)
         state = evaluation.state
         if Role.EVALUATOR in roles and role in PREPARER_ROLES:
-            if state == S.RETURNED:
+            if evaluation.pk in returned:  # sent back by a review level or the bureau: who, and what to change
+                items.append(_returned_item(evaluation, returned[evaluation.pk]))
+            elif state == S.RETURNED:
                 items.append(InboxItem(evaluation, "已被退回修改，请根据审核意见修改后重新提交。"))
             elif state == S.CONSULTATION and evaluation.open_comments:
                 items.append(InboxItem(evaluation, f"有 {evaluation.open_comments} 条征求意见待答复。"))
