@@ -1,6 +1,8 @@
 """Sign-off through the pages, per role: the sign-off record and form, the reviewers' queue, the approval's
 confirmation page, the team page's accounts and levels, the profile, and returns in the 待办."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -265,7 +267,11 @@ def test_a_member_is_added_from_an_account_alone(client, world):
     url = reverse("evaluation-team", args=[evaluation.pk])
     page = client.get(url).content.decode()
     assert 'data-name="孙琴"' in page and 'data-position="部门主任"' in page
-    assert world["evaluator_b"].full_name not in page  # another firm's accounts are not offered
+    accounts = page[page.index('id="id_user"') : page.index("</select>", page.index('id="id_user"'))]
+    assert world["evaluator_b"].full_name not in accounts  # another firm's accounts are not offered
+    assert world["evaluator_a"].full_name not in accounts  # nor those already on the team
+    order = re.search(r'<input[^>]*id="id_order"[^>]*>', page).group(0)
+    assert "value=" not in order, order  # a new member has no position yet ("排序 0" misled)
     response = client.post(url, {"action": "add", "user": person.pk, "role": "review_2"})
     assert response.status_code == 302
     member = TeamMember.objects.get(evaluation=evaluation, user=person)

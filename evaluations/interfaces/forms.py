@@ -235,9 +235,12 @@ class TeamMemberForm(forms.ModelForm):
 
     def __init__(self, *args, evaluation, **kwargs):
         super().__init__(*args, **kwargs)
+        # The firm's evaluators and reviewers not yet on the team (the member being edited keeps their own).
+        on_team = evaluation.team.exclude(pk=self.instance.pk).filter(user__isnull=False).values("user_id")
         self.fields["user"].queryset = (
             User.objects.filter(organisation_id=evaluation.evaluating_firm_id, is_active=True)
             .filter(groups__name__in=[Role.EVALUATOR.value, Role.INTERNAL_REVIEWER.value])
+            .exclude(pk__in=on_team)
             .prefetch_related("groups")
             .distinct()
             .order_by("full_name", "username")
@@ -248,8 +251,9 @@ class TeamMemberForm(forms.ModelForm):
         self.fields["duty"].help_text = "选择账号后按其职务和角色填写，如 部门主任、二级复核。"
         self.fields["order"].required = False
         self.fields["order"].help_text = "名单中的位置；不填则排在最后。"
-        if self.instance.pk is None:
+        if self.instance.pk is None:  # a new member: no position until given one (the service puts it last)
             self.initial.pop("order", None)
+            self.fields["order"].initial = None
             self.initial["role"] = TeamRole.MEMBER
 
     def _post_clean(self):
