@@ -113,7 +113,7 @@ def test_the_bureau_sees_who_signed_but_not_the_internal_opinions(client, in_rev
 def test_the_workflow_panel_signs_with_one_opinion_box(client, in_review):
     client.force_login(in_review["reviewer_a"])
     page = client.get(reverse("evaluation-detail", args=[in_review["a"].pk])).content.decode()
-    assert 'id="signoff-form"' in page and "一级审核复核意见（必填" in page
+    assert 'id="signoff-form"' in page and "一级审核意见（必填" in page
     url = reverse("evaluation-transition", args=[in_review["a"].pk, "pass_review"])
     client.post(url, {"comment": "同意。"})
     in_review["a"].refresh_from_db()
