@@ -19,6 +19,7 @@ from evaluations.models import (
     RectificationEvidence,
     RectificationItem,
     RectificationStep,
+    ReviewSignature,
     StateChange,
     SubItem,
     TeamMember,
@@ -112,6 +113,7 @@ class PerfUserAdmin(UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
         ("所属单位", {"fields": ("full_name", "organisation", "phone")}),
+        ("个人资料（评价小组名单按此填写）", {"fields": ("qualification", "position")}),
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,
@@ -196,6 +198,24 @@ class StateChangeInline(admin.TabularInline):
         return False
 
 
+class ReviewSignatureInline(admin.TabularInline):
+    """Signatures are written by the workflow with the step they sign; here they are read, never edited."""
+
+    model = ReviewSignature
+    extra = 0
+    can_delete = False
+    fields = ("signed_on", "level_label", "signer_name", "signer_qualification", "decision", "opinion")
+    readonly_fields = fields
+    verbose_name_plural = "复核签署"
+
+    @admin.display(description="级次")
+    def level_label(self, obj):
+        return obj.level_label
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Evaluation)
 class EvaluationAdmin(RescoringAdmin, FrozenAwareAdmin):
     list_display = (
@@ -213,7 +233,7 @@ class EvaluationAdmin(RescoringAdmin, FrozenAwareAdmin):
     # State changes only through evaluations.domain.workflow (with its checks and timeline), never by editing.
     readonly_fields = ("state", "review_level", "total_score", "grade", "outline", "created_at", "updated_at")
     autocomplete_fields = ("evaluated_unit", "project", "commissioning_bureau", "evaluating_firm")
-    inlines = [TeamMemberInline, LevelOneInline, StateChangeInline]
+    inlines = [TeamMemberInline, LevelOneInline, StateChangeInline, ReviewSignatureInline]
     list_select_related = ("evaluated_unit", "commissioning_bureau")
 
     @admin.display(description="指标体系结构")

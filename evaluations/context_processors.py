@@ -1,7 +1,7 @@
 """What every page's navigation bar shows: the user's roles and how much waits for them."""
 
 from evaluations.models import Role, roles_of
-from evaluations.queries.access import can_register_project
+from evaluations.queries.access import can_register_project, has_signoff_queue
 from evaluations.queries.commissions import commission_inbox
 from evaluations.queries.inbox import inbox
 
@@ -17,6 +17,7 @@ def navigation(request):
             "is_bureau_user": False,
             "sees_commissions": False,
             "registers_projects": False,
+            "has_signoff_queue": False,
         }
     return {
         "user_roles": sorted(role.value for role in roles),
@@ -26,4 +27,5 @@ def navigation(request):
         # 评价任务: the bureau that commissions and the firm's evaluators who accept; 项目登记: both register projects.
         "sees_commissions": bool(roles & {Role.BUREAU, Role.EVALUATOR, Role.ADMIN}),
         "registers_projects": can_register_project(request.user),
+        "has_signoff_queue": has_signoff_queue(request.user),
     }

@@ -57,13 +57,29 @@ class DemoAccount:
     organisation: str
     role: Role
     description: str
+    qualification: str = ""  # the profile a team list is filled from (seed 004's 评价小组 table)
+    position: str = ""
 
 
 ACCOUNTS = (
-    DemoAccount("evaluator", "王桂龙", FIRM, Role.EVALUATOR, "评价人员（项目经理，全部演示评价的评价小组成员）"),
-    DemoAccount("reviewer", "孙琴", FIRM, Role.INTERNAL_REVIEWER, "内部复核（二级复核）"),
-    DemoAccount("reviewer1", "李文静", FIRM, Role.INTERNAL_REVIEWER, "内部复核（一级审核）"),
-    DemoAccount("reviewer3", "姜兆峰", FIRM, Role.INTERNAL_REVIEWER, "内部复核（三级审核）"),
+    DemoAccount(
+        "evaluator",
+        "王桂龙",
+        FIRM,
+        Role.EVALUATOR,
+        "评价人员（项目经理，全部演示评价的评价小组成员）",
+        "注册造价师",
+        "项目经理",
+    ),
+    DemoAccount(
+        "reviewer", "孙琴", FIRM, Role.INTERNAL_REVIEWER, "内部复核（二级复核）", "注册会计师、资产评估师", "部门主任"
+    ),
+    DemoAccount(
+        "reviewer1", "李文静", FIRM, Role.INTERNAL_REVIEWER, "内部复核（一级审核）", "中级会计师、工程师", "项目组长"
+    ),
+    DemoAccount(
+        "reviewer3", "姜兆峰", FIRM, Role.INTERNAL_REVIEWER, "内部复核（三级审核）", "注册会计师、工程师", "总经理"
+    ),
     DemoAccount("unit", "罗庄区民政局联系人", LUOZHUANG_UNIT, Role.UNIT, "被评价单位：临沂市罗庄区民政局"),
     DemoAccount("bureau", "罗庄区财政局审核人", LUOZHUANG_BUREAU, Role.BUREAU, "财政审核：临沂市罗庄区财政局"),
     DemoAccount("unit_luohu", "罗湖区民政局联系人", LUOHU_UNIT, Role.UNIT, "被评价单位：深圳市罗湖区民政局"),
@@ -134,6 +150,7 @@ def _accounts(orgs: dict[str, Organisation]) -> None:
     for account in ACCOUNTS:
         user, created = User.objects.get_or_create(username=account.username)
         user.full_name = account.full_name
+        user.qualification, user.position = account.qualification, account.position
         user.organisation = orgs[account.organisation]
         if created:
             user.set_password(DEMO_PASSWORD)

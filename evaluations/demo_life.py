@@ -61,6 +61,13 @@ EVALUATOR = "evaluator"
 # The unit and the bureau of each seed's copies (the demo accounts of those organisations).
 SIDES = {"project": ("unit_luohu", "bureau_luohu"), "department": ("unit", "bureau")}
 ACCEPTED = "已核对财务支付凭证与发放名册，说明属实，予以认可。"
+# What each level's reviewer signs when passing (复核意见), and the bureau's approval (审批意见).
+PASSED = {
+    1: "已逐项核对基础数据表、计分输入与佐证材料，得分计算无误，报告数字与表格一致，同意提交二级复核。",
+    2: "评价指标体系、评分依据和问题清单表述恰当，证据充分，同意提交三级审核。",
+    3: "评价结论客观，问题与建议对应，报告符合出具要求，同意按程序征求意见。",
+}
+APPROVED = "同意该评价报告，评价结论和问题清单予以确认，请被评价单位按问题清单落实整改。"
 
 
 @dataclass(frozen=True)
@@ -307,13 +314,13 @@ class _Story:
         for _ in range(life.levels):
             if life.decide_explanations:
                 self._decide_explanations()
-            self.step("pass_review", self.reviewer())
+            self.step("pass_review", self.reviewer(), comment=PASSED[self.evaluation.review_level])
         if life.comments:
             self._consult()
         if life.state in (S.SUBMITTED, S.APPROVED, S.RECTIFICATION):
             self.step("submit", evaluator)
         if life.state in (S.APPROVED, S.RECTIFICATION):
-            self.step("approve", self.bureau)
+            self.step("approve", self.bureau, comment=APPROVED)
         if life.state == S.RECTIFICATION:
             self.step("start_rectification", self.bureau)  # one item per finding, the unit responsible
         for rectified in life.rectified:

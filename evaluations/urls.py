@@ -3,6 +3,7 @@
 from django.urls import path
 
 from evaluations.views import (
+    account,
     commissions,
     datatables,
     evaluations,
@@ -14,6 +15,7 @@ from evaluations.views import (
     rectification,
     review,
     scoring,
+    signoff,
     workspace,
 )
 
@@ -91,4 +93,10 @@ urlpatterns = [
     # overview.py: the bureau's overview and the tables behind its charts
     path("overview/", overview.overview, name="bureau-overview"),
     path("overview/<slug:table>.<str:fmt>", overview.overview_download, name="bureau-overview-download"),
+    # signoff.py: each reviewer's queue, an evaluation's sign-off record and form, the approval's confirmation
+    path("review/sign-off/", signoff.signoff_queue, name="signoff-queue"),
+    path(E + "sign-off/", signoff.signoff, name="evaluation-signoff"),
+    path(E + "approve/", signoff.approve, name="evaluation-approve"),
+    # account.py: the signed-in person's profile
+    path("account/profile/", account.profile, name="profile"),
 ]

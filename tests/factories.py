@@ -166,6 +166,8 @@ WORLD_PERSONAS = {
     "approve": "bureau_a",
 }
 TO_CONSULTATION = ("start_collecting", "start_scoring", "submit_review", "pass_review")
+# The opinions the signed steps require (复核意见, 审批意见).
+OPINIONS = {"pass_review": "已复核，数据与报告一致，同意通过。", "approve": "同意该评价报告。"}
 
 
 def walk(world: dict, *steps: str, evaluation: Evaluation | None = None, capture=None) -> Evaluation:
@@ -176,10 +178,11 @@ def walk(world: dict, *steps: str, evaluation: Evaluation | None = None, capture
     evaluation.evaluating_firm.review_levels = 1
     evaluation.evaluating_firm.save()
     for step in steps:
+        opinion = OPINIONS.get(step, "")
         if capture is None:
-            perform(evaluation, step, user=world[WORLD_PERSONAS[step]])
+            perform(evaluation, step, user=world[WORLD_PERSONAS[step]], comment=opinion)
         else:
             with capture(execute=True):
-                perform(evaluation, step, user=world[WORLD_PERSONAS[step]])
+                perform(evaluation, step, user=world[WORLD_PERSONAS[step]], comment=opinion)
     evaluation.refresh_from_db()
     return evaluation

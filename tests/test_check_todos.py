@@ -14,7 +14,7 @@ from evaluations.models import EvaluationState, NarrativeSection
 from evaluations.queries.consistency import ERROR, TODO, WARNING, check, check_evaluation
 from evaluations.sections import SECTIONS
 from rubrics.models import EvaluationKind, IndicatorTemplate
-from tests.factories import TO_CONSULTATION, EvaluationIndicatorFactory, ProjectFactory, complete_report, walk
+from tests.factories import OPINIONS, TO_CONSULTATION, EvaluationIndicatorFactory, ProjectFactory, complete_report, walk
 
 ENGINE_CODE = re.compile(r"[A-Za-z_]{3,}")  # met, actual, survey, complaint_rate …
 
@@ -139,9 +139,9 @@ def test_approval_is_refused_while_a_required_section_is_empty(world):
     # emptied behind the workflow's back (the database, an import): the bureau cannot approve an unfinished report
     NarrativeSection.objects.filter(evaluation=evaluation, key="methods").update(text="")
     with pytest.raises(TransitionError, match=r"不能批准：1\. 章节「绩效评价方法选择」：.*这一节尚未填写"):
-        perform(evaluation, "approve", user=world["bureau_a"])
+        perform(evaluation, "approve", user=world["bureau_a"], comment=OPINIONS["approve"])
     NarrativeSection.objects.filter(evaluation=evaluation, key="methods").update(text="比较法。")
-    perform(evaluation, "approve", user=world["bureau_a"])
+    perform(evaluation, "approve", user=world["bureau_a"], comment=OPINIONS["approve"])
     evaluation.refresh_from_db()
     assert evaluation.state == EvaluationState.APPROVED
 

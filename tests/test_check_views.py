@@ -108,5 +108,7 @@ def test_the_bureau_reviews_with_the_check_of_the_submitted_report(client, world
     shown = card(page)
     assert "错误 1" in shown and "章节「评价依据」" in shown  # with the bureau a missing section is an error
     assert "去修改" not in shown  # the bureau reads; it does not edit
-    response = client.post(reverse("evaluation-transition", args=[evaluation.pk, "approve"]), follow=True)
+    response = client.post(
+        reverse("evaluation-approve", args=[evaluation.pk]), {"opinion": "同意。", "confirm": "on"}, follow=True
+    )
     assert "不能批准：1. 章节「评价依据」" in response.content.decode()

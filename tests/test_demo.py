@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from evaluations.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
 from evaluations.models import Evaluation, User
+from tests.factories import OPINIONS
 
 DUMPED = ["evaluations", "rubrics", "auth.group"]
 
@@ -88,7 +89,7 @@ def test_the_demo_walks_through_every_state_with_the_demo_accounts():
         ("pass_review", "reviewer3"),
     ]
     for name, username in steps:
-        perform(evaluation, name, user=users[username])
+        perform(evaluation, name, user=users[username], comment=OPINIONS.get(name, ""))
     evaluation.refresh_from_db()
     assert evaluation.state == EvaluationState.CONSULTATION
     comment = add_consultation_comment(
@@ -131,7 +132,7 @@ def test_the_demo_walks_through_every_state_with_the_demo_accounts():
             section.save()
     assert not has_errors(check_evaluation(evaluation)), [p.message for p in check_evaluation(evaluation)]
     for name, username in [("submit", "evaluator"), ("approve", "bureau"), ("start_rectification", "bureau")]:
-        perform(evaluation, name, user=users[username])
+        perform(evaluation, name, user=users[username], comment=OPINIONS.get(name, ""))
     evaluation.refresh_from_db()
     assert evaluation.state == EvaluationState.RECTIFICATION
     assert evaluation.state_changes.count() == 9

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from evaluations.demo import ACCOUNTS, DEMO_PASSWORD
 from evaluations.demo_copies import shift_text
-from evaluations.demo_life import LIVES
+from evaluations.demo_life import LIVES, SIDES
 from evaluations.models import (
     ConsultationDecision,
     Evaluation,
@@ -114,6 +114,35 @@ def test_explanations_are_decided_by_the_reviewer_holding_the_evaluation(demo):
     for explanation in approved.explanations.all():
         assert explanation.status == ExplanationStatus.ACCEPTED
         assert explanation.decided_by == demo["reviewer1"] and explanation.decision_comment
+
+
+def test_every_level_passed_in_the_demo_is_signed_by_its_reviewer_with_an_opinion(demo):
+    reviewers = {1: demo["reviewer1"], 2: demo["reviewer"], 3: demo["reviewer3"]}
+    for life in LIVES:
+        evaluation = story(life.title)
+        passed = list(evaluation.signatures.filter(decision="passed").order_by("pk"))
+        assert [s.level for s in passed] == list(range(1, life.levels + 1)), life.title
+        for signature in passed:
+            assert signature.signer == reviewers[signature.level] and signature.opinion, life.title
+            assert signature.signer_name == signature.signer.full_name and signature.signer_qualification
+        approvals = evaluation.signatures.filter(decision="approved")
+        if life.state in (S.APPROVED, S.RECTIFICATION):
+            (approval,) = approvals
+            assert approval.signer.username == SIDES[life.seed][1] and approval.opinion
+        else:
+            assert not approvals.exists()
+    (sent_back,) = by_state(S.CONSULTATION)
+    (returned,) = sent_back.signatures.filter(decision="returned")
+    assert (returned.level, returned.signer) == (1, demo["reviewer1"]) and "31.87" in returned.opinion
+
+
+def test_the_demo_reviewers_have_a_queue_at_their_level(demo, client):
+    for username, level_label in (("reviewer1", "一级审核"), ("reviewer", "二级复核"), ("reviewer3", "三级审核")):
+        client.force_login(demo[username])
+        page = client.get(reverse("signoff-queue")).content.decode()
+        queue = page[page.index('id="queue"') : page.index('id="signed"')]  # not what they signed earlier
+        waiting = [e.title for e in by_state(S.INTERNAL_REVIEW) if e.title in queue]
+        assert len(waiting) == 1 and level_label in queue, username
 
 
 def test_the_approved_evaluation_has_a_final_report_and_its_archive_verifies(demo, client):

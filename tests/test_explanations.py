@@ -13,7 +13,7 @@ from evaluations.models import EvaluationState, Explanation, ExplanationStatus
 from evaluations.queries.consistency import ERROR, EXPLAINED, check, check_evaluation
 from reports.assembly import assemble_report
 from reports.selection import outline_for
-from tests.factories import complete_report, walk
+from tests.factories import OPINIONS, complete_report, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def test_an_unexplained_or_rejected_error_blocks_submission_and_approval(world, 
         service.decide(explanation=explanation, user=world["reviewer_a"], accept=True, comment="")
     walk(world, "submit", evaluation=evaluation)
     with pytest.raises(TransitionError, match="不能批准"):
-        perform(evaluation, "approve", user=world["bureau_a"])
+        perform(evaluation, "approve", user=world["bureau_a"], comment=OPINIONS["approve"])
     with pytest.raises(EditError, match="只有委托该评价的财政局审核人员"):
         service.decide(explanation=explanation, user=world["bureau_b"], accept=True, comment="")
     service.decide(explanation=explanation, user=world["bureau_a"], accept=False, comment="请提供上级通知文号。")

@@ -11,7 +11,7 @@ from django.urls import reverse
 from evaluations.domain.workflow import perform
 from reports.archive import verify_archive
 from reports.jobs import final_report
-from tests.factories import complete_report
+from tests.factories import OPINIONS, complete_report
 
 pytestmark = pytest.mark.slow
 
@@ -29,10 +29,10 @@ def approved(world, django_capture_on_commit_callbacks):
         ("pass_review", "reviewer_a"),
         ("submit", "evaluator_a"),
     ):
-        perform(evaluation, name, user=world[persona])
+        perform(evaluation, name, user=world[persona], comment=OPINIONS.get(name, ""))
     assert final_report(evaluation) is None
     with django_capture_on_commit_callbacks(execute=True):
-        perform(evaluation, "approve", user=world["bureau_a"])
+        perform(evaluation, "approve", user=world["bureau_a"], comment=OPINIONS["approve"])
     return world
 
 

@@ -33,7 +33,7 @@ from rubrics.document import DocumentError, parse_document
 from rubrics.engine import ENGINE_VERSION, compute_score
 from rubrics.models import EvaluationKind
 from rubrics.numbers import exact, round_score
-from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, complete_report
+from tests.factories import OPINIONS, EvaluationFactory, EvaluationIndicatorFactory, complete_report
 
 D = Decimal
 DATA = Path(__file__).parent / "data"
@@ -370,7 +370,7 @@ def submitted(world):
         ("pass_review", "reviewer_a"),
         ("submit", "evaluator_a"),
     ):
-        perform(evaluation, step, user=world[persona])
+        perform(evaluation, step, user=world[persona], comment=OPINIONS.get(step, ""))
     return world
 
 
@@ -384,7 +384,7 @@ def test_a_failing_final_render_never_undoes_the_approval_and_is_shown_with_a_re
 
     monkeypatch.setattr(report_requests, "assemble_report", broken)
     with django_capture_on_commit_callbacks(execute=True):
-        perform(world["a"], "approve", user=world["bureau_a"])
+        perform(world["a"], "approve", user=world["bureau_a"], comment=OPINIONS["approve"])
     world["a"].refresh_from_db()
     assert world["a"].state == "approved"  # the approval stands
     failed = ReportVersion.objects.get(evaluation=world["a"], is_final=True)
@@ -493,7 +493,7 @@ def test_retrying_a_final_report_that_cannot_be_assembled_answers_a_message_not_
     world = submitted
     monkeypatch.setattr(report_requests, "assemble_report", lambda *a, **k: 1 / 0)
     with django_capture_on_commit_callbacks(execute=True):
-        perform(world["a"], "approve", user=world["bureau_a"])
+        perform(world["a"], "approve", user=world["bureau_a"], comment=OPINIONS["approve"])
     failed = ReportVersion.objects.get(evaluation=world["a"], is_final=True)
     client.force_login(world["evaluator_a"])
     response = client.post(reverse("evaluation-report-retry", args=[world["a"].pk, failed.number]), follow=True)

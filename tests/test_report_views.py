@@ -20,7 +20,10 @@ from tests.factories import TO_CONSULTATION, EvaluationIndicatorFactory, complet
 
 
 def scored(evaluation):
-    """A small scored indicator system and a finished text, so a render takes a second, not ten."""
+    """A small scored indicator system and a finished text, so a render takes a second, not ten; one review level
+    (the world's reviewer_a signs it)."""
+    evaluation.evaluating_firm.review_levels = 1
+    evaluation.evaluating_firm.save()
     root = EvaluationIndicatorFactory(evaluation=evaluation, name="产出", weight=100, order=1)
     EvaluationIndicatorFactory(
         evaluation=evaluation, parent=root, name="完成率", weight=100, rule_kind="binary", inputs={"met": True}

@@ -30,7 +30,14 @@ from reports.models import ReportStatus, ReportVersion
 from reports.selection import default_outline, outline_for
 from reports.word import REPORT_STYLE, html_to_docx, render_word_document, word_style
 from reports.word import stylesheet as sheet
-from tests.factories import TO_CONSULTATION, EvaluationFactory, EvaluationIndicatorFactory, complete_report, walk
+from tests.factories import (
+    OPINIONS,
+    TO_CONSULTATION,
+    EvaluationFactory,
+    EvaluationIndicatorFactory,
+    complete_report,
+    walk,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -527,7 +534,7 @@ def test_the_final_report_offers_its_word_file_to_the_bureau(
         ("approve", "bureau_a"),
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            perform(evaluation, name, user=world[persona])
+            perform(evaluation, name, user=world[persona], comment=OPINIONS.get(name, ""))
     final = jobs.final_report(evaluation)
     assert final is not None and final.word_file
     client.force_login(world["bureau_a"])

@@ -11,7 +11,7 @@ from evaluations.domain.workflow import TransitionError, perform
 from evaluations.models import EvaluationState, NarrativeSection
 from evaluations.queries.inbox import inbox
 from evaluations.queries.review import changes_since_last_review, open_review_comments
-from tests.factories import EvaluationIndicatorFactory, complete_report
+from tests.factories import OPINIONS, EvaluationIndicatorFactory, complete_report
 
 S = EvaluationState
 
@@ -34,7 +34,7 @@ def consultation(world):
         ("submit_review", "evaluator_a"),
         ("pass_review", "reviewer_a"),
     ):
-        perform(evaluation, name, user=world[persona])
+        perform(evaluation, name, user=world[persona], comment=OPINIONS.get(name, ""))
     evaluation.refresh_from_db()
     assert evaluation.state == S.CONSULTATION
     return {**world, "e": evaluation, "leaf": leaf, "finding": evaluation.findings.get()}
@@ -81,7 +81,7 @@ def test_return_with_comments_then_resubmission_shows_what_changed(consultation)
     recompute_scores(c["e"])
     NarrativeSection.objects.filter(evaluation=c["e"], key="conclusion").update(text="满意度扣 5 分。")
     for name, persona in (("submit_review", "evaluator_a"), ("pass_review", "reviewer_a"), ("submit", "evaluator_a")):
-        perform(c["e"], name, user=c[persona])
+        perform(c["e"], name, user=c[persona], comment=OPINIONS.get(name, ""))
     changes = changes_since_last_review(c["e"])
     assert "指标「满意度」的计分输入已修改。" in changes
     assert "报告章节「评价结论」已修改。" in changes
@@ -94,7 +94,7 @@ def test_return_needs_a_comment_and_valid_targets(consultation):
         return_with_comments(
             evaluation=c["e"], user=c["bureau_a"], comment="x", items=[{"section_key": "nope", "text": "?"}]
         )
-    with pytest.raises(TransitionError, match="必须填写意见"):
+    with pytest.raises(TransitionError, match="必须填写审核意见，说明需要修改的内容"):
         return_with_comments(evaluation=c["e"], user=c["bureau_a"], comment="", items=[])
     c["e"].refresh_from_db()
     assert c["e"].state == S.SUBMITTED

@@ -9,7 +9,7 @@ from django.urls import reverse
 from evaluations.domain.workflow import perform
 from evaluations.models import EvaluationState
 from reports.archive import verify_archive
-from tests.factories import complete_report
+from tests.factories import OPINIONS, complete_report
 
 PAGES = [
     "evaluation-audit",
@@ -46,7 +46,7 @@ def in_consultation(world):
         ("submit_review", "evaluator_a"),
         ("pass_review", "reviewer_a"),
     ):
-        perform(evaluation, name, user=world[persona])
+        perform(evaluation, name, user=world[persona], comment=OPINIONS.get(name, ""))
     return world
 
 
@@ -132,7 +132,7 @@ def test_archive_of_an_approved_evaluation_verifies_against_its_manifest(
     world["a"].consultation_comments.all().delete()
     perform(world["a"], "submit", user=world["evaluator_a"])
     with django_capture_on_commit_callbacks(execute=True):  # the final report is requested after commit
-        perform(world["a"], "approve", user=world["bureau_a"])
+        perform(world["a"], "approve", user=world["bureau_a"], comment=OPINIONS["approve"])
     response = client.get(reverse("evaluation-archive", args=[world["a"].pk]))
     assert response.status_code == 200
     data = b"".join(response.streaming_content) if response.streaming else response.content

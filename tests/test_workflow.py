@@ -5,7 +5,7 @@ import pytest
 from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform
 from evaluations.models import EvaluationState, OrganisationKind, StateChange, TeamRole
 from evaluations.models.roles import Role
-from tests.factories import EvaluationIndicatorFactory, TeamMemberFactory, UserFactory, complete_report
+from tests.factories import OPINIONS, EvaluationIndicatorFactory, TeamMemberFactory, UserFactory, complete_report
 
 S = EvaluationState
 
@@ -24,7 +24,7 @@ def flow(world):
 
 def run(flow, *steps):
     for name, persona, *comment in steps:
-        perform(flow["e"], name, user=flow[persona], comment=comment[0] if comment else "")
+        perform(flow["e"], name, user=flow[persona], comment=comment[0] if comment else OPINIONS.get(name, ""))
     flow["e"].refresh_from_db()
     return flow["e"]
 
@@ -99,7 +99,7 @@ def test_the_reviewer_of_one_level_cannot_sign_the_next(flow):
 
 def test_sending_back_needs_a_comment(flow):
     run(flow, ("start_collecting", "evaluator_a"), ("start_scoring", "evaluator_a"), ("submit_review", "evaluator_a"))
-    with pytest.raises(TransitionError, match="必须填写意见"):
+    with pytest.raises(TransitionError, match="必须填写复核意见，说明需要修改的内容"):
         perform(flow["e"], "reject_review", user=flow["reviewer_a"], comment="  ")
     evaluation = run(flow, ("reject_review", "reviewer_a", "资金分配合理性的评定得分缺理由"))
     assert evaluation.state == S.SCORING
@@ -117,7 +117,7 @@ def test_only_the_commissioning_bureau_approves(flow):
     )
     for persona in ("bureau_b", "evaluator_a", "reviewer_a", "unit_a"):
         with pytest.raises(TransitionError, match="只有委托该评价的财政局审核人员"):
-            perform(flow["e"], "approve", user=flow[persona])
+            perform(flow["e"], "approve", user=flow[persona], comment=OPINIONS["approve"])
 
 
 def test_submission_is_refused_while_the_consistency_check_has_errors(flow):

@@ -11,6 +11,7 @@ from evaluations.domain.errors import EditError, FieldErrors, text_of
 from evaluations.domain.indicator_tree import copy_template
 from evaluations.domain.prefill import prefill_tables
 from evaluations.domain.scoring import recompute_scores
+from evaluations.domain.team import profile_duty
 from evaluations.domain.upsert import upsert
 from evaluations.models import Evaluation, Organisation, OrganisationKind, Project, TeamMember, TeamRole, User
 from evaluations.queries.access import can_create_evaluation
@@ -102,8 +103,9 @@ def create_evaluation(
         evaluation=evaluation,
         user=user,
         name=user.get_full_name(),
+        qualification=user.qualification,  # the team list is filled from the person's profile
         role=TeamRole.MANAGER,
-        duty=TeamRole.MANAGER.label,
+        duty=profile_duty(user, TeamRole.MANAGER),
         order=1,
     )
     prefill_tables(evaluation, user=user)

@@ -1,4 +1,8 @@
-"""The evaluation team (评价小组): members, their roles and accounts; only the 项目经理 (or an admin) changes it."""
+"""The evaluation team (评价小组): members, their roles and accounts; only the 项目经理 (or an admin) changes it.
+
+A member is chosen from the evaluating firm's accounts: what the form leaves empty (name, qualification, duty) is
+taken from the person's profile. While the evaluation is in internal review, no change may leave a level still to
+come without someone to sign it (the same rule 提交内部复核 checks)."""
 
 from __future__ import annotations
 
@@ -8,8 +12,18 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from evaluations.domain.errors import EditError, FieldErrors, lock, text_of
-from evaluations.models import REVIEW_ROLES, Evaluation, Role, TeamMember, TeamRole, User, roles_of
+from evaluations.models import (
+    REVIEW_ROLES,
+    Evaluation,
+    EvaluationState,
+    Role,
+    TeamMember,
+    TeamRole,
+    User,
+    roles_of,
+)
 from evaluations.queries import access
+from evaluations.queries.signoff import configured_levels, level_reviewers, missing_levels_text
 
 TEAM_FIELDS = ("name", "group", "qualification", "duty", "role", "user", "order")
 TEAM_LABELS = {
@@ -60,6 +74,44 @@ def _check_snapshot(member: TeamMember, snapshot: Mapping[str, str] | None) -> N
         raise EditError(f"成员「{member.name}」已被他人修改：{detail}。为避免覆盖，本次保存未生效，请核对后重新修改。")
 
 
+def profile_duty(user: User, role: str) -> str:
+    """本次评价分工 as the seeds write it from the person's post and the role: "部门主任、二级复核"."""
+    label = TeamRole(role).label if role in TeamRole.values else ""
+    parts = [part for part in (user.position.strip(), label) if part]
+    return "、".join(dict.fromkeys(parts))  # a 项目经理 who is the team's 项目经理 is named once
+
+
+def _can_sign(user: User | None) -> bool:
+    return user is not None and user.is_active and Role.INTERNAL_REVIEWER in roles_of(user)
+
+
+def _levels_left_unsigned(
+    evaluation: Evaluation, *, without: TeamMember | None, role: str = "", user: User | None = None
+) -> list[int]:
+    """The levels still to come in internal review that the change (``without`` leaves, ``role``/``user`` joins)
+    would leave without a reviewer, and which had one before."""
+    if evaluation.state != EvaluationState.INTERNAL_REVIEW:
+        return []
+    reviewers = level_reviewers(evaluation)
+    before = set(reviewers.values_list("role", flat=True))
+    after = set(reviewers.exclude(pk=getattr(without, "pk", None)).values_list("role", flat=True))
+    if role in REVIEW_ROLES.values() and _can_sign(user):
+        after.add(role)
+    return [
+        level
+        for level in configured_levels(evaluation)
+        if level >= evaluation.review_level and REVIEW_ROLES[level] in before - after
+    ]
+
+
+def _unsigned_message(name: str, levels: list[int], doing: str) -> str:
+    labels = missing_levels_text(levels)
+    return (
+        f"本评价正在内部复核，{doing}「{name}」后将没有人员签署{labels}；"
+        f"请先添加另一位担任{labels}的内部复核人员，再{doing}。"
+    )
+
+
 def _managers_left(evaluation: Evaluation, without: TeamMember) -> bool:
     return evaluation.team.filter(role=TeamRole.MANAGER).exclude(pk=without.pk).exists()
 
@@ -81,17 +133,24 @@ def save_member(
         member = TeamMember.objects.select_for_update().get(pk=member.pk, evaluation=evaluation)
         _check_snapshot(member, snapshot)
     errors = FieldErrors()
-    name = text_of(values.get("name"))
     role = values.get("role") or TeamRole.MEMBER
     user = values.get("user")
+    # Chosen from the firm's accounts: what was left empty comes from the person's profile.
+    name = text_of(values.get("name")) or (user.get_full_name() if user is not None else "")
+    qualification = text_of(values.get("qualification")) or (user.qualification if user is not None else "")
+    duty = text_of(values.get("duty")) or (profile_duty(user, role) if user is not None else "")
     if not name:
-        errors.add("name", "请填写姓名。")
+        errors.add("name", "请选择系统账号或填写姓名。")
     elif len(name) > 50:
         errors.add("name", f"姓名最多 50 个字，现为 {len(name)} 个字。")
     elif evaluation.team.filter(name=name).exclude(pk=getattr(member, "pk", None)).exists():
         errors.add("name", f"评价小组中已有名为「{name}」的成员；同名时请加以区分（如 张三（财务））。")
-    for field, limit in (("group", 50), ("qualification", 100), ("duty", 100)):
-        if len(text_of(values.get(field))) > limit:
+    for field, value, limit in (
+        ("group", text_of(values.get("group")), 50),
+        ("qualification", qualification, 100),
+        ("duty", duty, 100),
+    ):
+        if len(value) > limit:
             errors.add(field, f"{TEAM_LABELS[field]}最多 {limit} 个字。")
     if role not in TeamRole.values:
         errors.add("role", "请选择角色。")
@@ -116,6 +175,8 @@ def save_member(
         and not _managers_left(evaluation, member)
     ):
         errors.add("role", f"「{member.name}」是评价小组唯一的项目经理；请先指定另一位项目经理。")
+    if member is not None and (unsigned := _levels_left_unsigned(evaluation, without=member, role=role, user=user)):
+        errors.add("role" if role != member.role else "user", _unsigned_message(member.name, unsigned, "调整"))
     order = values.get("order")
     if order is None or order == "":
         last = max(evaluation.team.values_list("order", flat=True), default=0)
@@ -123,8 +184,8 @@ def save_member(
     errors.raise_if_any()
     target = member or TeamMember(evaluation=evaluation)
     target.name, target.role, target.user = name, role, user
-    target.group, target.qualification = text_of(values.get("group")), text_of(values.get("qualification"))
-    target.duty, target.order = text_of(values.get("duty")), int(order)
+    target.group, target.qualification = text_of(values.get("group")), qualification
+    target.duty, target.order = duty, int(order)
     try:
         with transaction.atomic():
             target.save()
@@ -146,4 +207,6 @@ def remove_member(
     _check_snapshot(member, snapshot)
     if member.role == TeamRole.MANAGER and not _managers_left(evaluation, member):
         raise EditError(f"「{member.name}」是评价小组唯一的项目经理，不能移出；请先指定另一位项目经理。")
+    if unsigned := _levels_left_unsigned(evaluation, without=member):
+        raise EditError(_unsigned_message(member.name, unsigned, "移出"))
     member.delete()

@@ -2,8 +2,9 @@
 
 草稿 → 数据采集 → 评分 → 内部复核（按评价机构配置的级数逐级）→ 征求意见 → 已提交 → 退回修改 / 已批准 → 整改跟踪.
 Each transition checks the current state, the actor's role and organisation and the
-separation of duties on the server, requires a comment where it sends work back, and
-leaves a StateChange row (the timeline). Views, admin actions and commands call perform().
+separation of duties on the server, requires a comment where it sends work back or signs a decision
+(复核意见, 审批意见), and leaves a StateChange row (the timeline); a decision also leaves its signature
+(evaluations.domain.signoff). Views, admin actions and commands call perform().
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import transaction
 
 from evaluations.domain.rectification import create_rectification_items
 from evaluations.domain.signals import evaluation_handed_off
+from evaluations.domain.signoff import record_signature
 from evaluations.domain.submissions import snapshot_submission
 from evaluations.models import (
     LEVEL_LABELS,
@@ -30,6 +32,7 @@ from evaluations.models import Transition as Step
 from evaluations.queries.access import is_preparer, prepared_by, team_roles
 from evaluations.queries.consistency import Problem, check
 from evaluations.queries.review import unanswered_comments
+from evaluations.queries.signoff import configured_levels, missing_levels_text, missing_review_levels
 
 logger = logging.getLogger(__name__)
 S = EvaluationState
@@ -37,11 +40,13 @@ S = EvaluationState
 
 class TransitionError(ValueError):
     """A transition refused; the message says why, in Chinese. ``items``: the findings of the check that
-    refused it (where and what, one line each), for a page to list."""
+    refused it (where and what, one line each), for a page to list. ``fix``: the page where it is put right
+    ("team": the evaluation's team page), for the page to link."""
 
-    def __init__(self, message: str, items: list[str] | None = None) -> None:
+    def __init__(self, message: str, items: list[str] | None = None, *, fix: str = "") -> None:
         super().__init__(message)
         self.items = items or []
+        self.fix = fix
 
 
 SHOWN_IN_REFUSAL = 10  # findings spelled out in the refusal itself; the evaluation page lists them all
@@ -93,6 +98,19 @@ def _bureau_reviewer(user, evaluation: Evaluation) -> str | None:
     return None
 
 
+def _reviewers_assigned(evaluation: Evaluation) -> TransitionError | None:
+    """Every configured review level has someone on the team who can sign it: review goes to somebody."""
+    missing = missing_review_levels(evaluation)
+    if not missing:
+        return None
+    levels = len(configured_levels(evaluation))
+    return TransitionError(
+        f"本评价须经 {levels} 级内部复核，评价小组中还没有担任{missing_levels_text(missing)}的人员"
+        "（须关联本机构具有“内部复核”角色的账号），不能提交内部复核。请项目经理在评价小组页面添加。",
+        fix="team",
+    )
+
+
 def _ready_to_submit(evaluation: Evaluation) -> str | TransitionError | None:
     """Every consultation comment answered, and nothing left in the check: no error, no to-do (an empty
     required section, an unfilled placeholder, a leaf without its inputs counts as an error here)."""
@@ -121,6 +139,8 @@ class Transition:
     comment_required: bool = False
     guard: Callable | None = None
     style: str = "primary"
+    opinion: str = "意见"  # what the comment is called on the page and in the refusal (复核意见, 审批意见)
+    returns: bool = False  # sends the work back: the comment says what to change
 
     def target(self, evaluation: Evaluation) -> tuple[str, int]:
         """The state and review level after the transition."""
@@ -147,8 +167,22 @@ TRANSITIONS = {
     for t in (
         Transition("start_collecting", "开始数据采集", frozenset({S.DRAFT}), preparer_refusal),
         Transition("start_scoring", "开始评分", frozenset({S.COLLECTING}), preparer_refusal),
-        Transition("submit_review", "提交内部复核", frozenset({S.SCORING, S.RETURNED}), preparer_refusal),
-        Transition("pass_review", "复核通过", frozenset({S.INTERNAL_REVIEW}), _internal_reviewer, style="success"),
+        Transition(
+            "submit_review",
+            "提交内部复核",
+            frozenset({S.SCORING, S.RETURNED}),
+            preparer_refusal,
+            guard=_reviewers_assigned,
+        ),
+        Transition(
+            "pass_review",
+            "复核通过",
+            frozenset({S.INTERNAL_REVIEW}),
+            _internal_reviewer,
+            comment_required=True,
+            style="success",
+            opinion="复核意见",
+        ),
         Transition(
             "reject_review",
             "退回修改",
@@ -156,10 +190,19 @@ TRANSITIONS = {
             _internal_reviewer,
             comment_required=True,
             style="outline-danger",
+            opinion="复核意见",
+            returns=True,
         ),
         Transition("submit", "提交财政局审核", frozenset({S.CONSULTATION}), preparer_refusal, guard=_ready_to_submit),
         Transition(
-            "approve", "批准", frozenset({S.SUBMITTED}), _bureau_reviewer, guard=_ready_to_approve, style="success"
+            "approve",
+            "批准",
+            frozenset({S.SUBMITTED}),
+            _bureau_reviewer,
+            comment_required=True,
+            guard=_ready_to_approve,
+            style="success",
+            opinion="审批意见",
         ),
         Transition(
             "return",
@@ -168,6 +211,8 @@ TRANSITIONS = {
             _bureau_reviewer,
             comment_required=True,
             style="outline-danger",
+            opinion="审核意见",
+            returns=True,
         ),
         Transition("start_rectification", "进入整改跟踪", frozenset({S.APPROVED}), _bureau_reviewer),
     )
@@ -198,7 +243,8 @@ def perform(evaluation: Evaluation, name: str, *, user, comment: str = "") -> St
         raise TransitionError(reason)
     comment = (comment or "").strip()
     if transition.comment_required and not comment:
-        raise TransitionError(f"“{transition.label}”必须填写意见，说明需要修改的内容。")
+        purpose = "，说明需要修改的内容" if transition.returns else ""
+        raise TransitionError(f"“{transition.label}”必须填写{transition.opinion}{purpose}。")
     if transition.guard is not None:
         reason = transition.guard(evaluation)
         if isinstance(reason, TransitionError):
@@ -236,6 +282,11 @@ def announce_hand_off(change: StateChange) -> None:
 AFTER_TRANSITION = {
     Step.SUBMIT: snapshot_submission,  # what the bureau reviews, to show later what changed
     Step.START_RECTIFICATION: lambda change: create_rectification_items(change.evaluation),
+    # Each decision is signed by who took it, at the level it was taken, with the opinion (签署).
+    Step.PASS_REVIEW: record_signature,
+    Step.REJECT_REVIEW: record_signature,
+    Step.APPROVE: record_signature,
+    Step.RETURN: record_signature,
 }
 
 

@@ -10,6 +10,7 @@ from django.forms.models import ModelChoiceIterator
 from django_prose_editor.fields import ProseEditorFormField
 
 from evaluations.models import (
+    REVIEW_ROLES,
     EvaluationState,
     Organisation,
     OrganisationKind,
@@ -249,37 +250,107 @@ class EvaluationBasicsForm(forms.Form):
     seen = forms.CharField(widget=forms.HiddenInput, required=False)  # the facts as the page showed them
 
 
+class AccountSelect(forms.Select):
+    """The firm's accounts, each option carrying the person's profile for the page to fill the member's fields."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        user = getattr(value, "instance", None)
+        if user is not None:
+            option["attrs"].update(
+                {
+                    "data-name": user.get_full_name(),
+                    "data-qualification": user.qualification,
+                    "data-position": user.position,
+                }
+            )
+        return option
+
+
+# The role select: who prepares the evaluation, then who signs each internal review level.
+ROLE_CHOICES = [
+    ("编制", [(role.value, role.label) for role in (TeamRole.MANAGER, TeamRole.LEAD, TeamRole.MEMBER)]),
+    ("内部复核（签署级次）", [(role.value, role.label) for role in REVIEW_ROLES.values()]),
+]
+
+
 class TeamMemberForm(forms.ModelForm):
     user = forms.ModelChoiceField(
         label="系统账号",
         required=False,
         queryset=User.objects.none(),
-        empty_label="不关联账号",
-        help_text="关联后该账号可进入本评价；只能选择本评价机构的账号。",
+        widget=AccountSelect,
+        empty_label="不关联账号（只列入名单）",
+        help_text="从本评价机构的账号中选择：姓名、专业资格和职务取自其个人资料，可在下方修改。"
+        "关联后该账号可进入本评价；复核人员须关联账号才能签署。",
     )
+    role = forms.ChoiceField(label="角色与复核级次", choices=ROLE_CHOICES)
 
     class Meta:
         model = TeamMember
-        fields = ("name", "group", "qualification", "duty", "role", "user", "order")
+        fields = ("user", "role", "name", "qualification", "duty", "group", "order")
         widgets = {"order": forms.NumberInput(attrs={"min": 0})}
 
     def __init__(self, *args, evaluation, **kwargs):
         super().__init__(*args, **kwargs)
+        # The firm's evaluators and reviewers not yet on the team (the member being edited keeps their own).
+        on_team = evaluation.team.exclude(pk=self.instance.pk).filter(user__isnull=False).values("user_id")
         self.fields["user"].queryset = (
             User.objects.filter(organisation_id=evaluation.evaluating_firm_id, is_active=True)
             .filter(groups__name__in=[Role.EVALUATOR.value, Role.INTERNAL_REVIEWER.value])
+            .exclude(pk__in=on_team)
+            .prefetch_related("groups")
             .distinct()
             .order_by("full_name", "username")
         )
-        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name()}（{u.username}）"
+        self.fields["user"].label_from_instance = _account_label
+        self.fields["name"].required = False
+        self.fields["name"].help_text = "选择账号后自动填写；不关联账号时必填。"
+        self.fields["duty"].help_text = "选择账号后按其职务和角色填写，如 部门主任、二级复核。"
         self.fields["order"].required = False
-        self.fields["order"].help_text = "不填则排在最后。"
-        if self.instance.pk is None:
+        self.fields["order"].help_text = "名单中的位置；不填则排在最后。"
+        if self.instance.pk is None:  # a new member: no position until given one (the service puts it last)
             self.initial.pop("order", None)
+            self.fields["order"].initial = None
             self.initial["role"] = TeamRole.MEMBER
 
     def _post_clean(self):
         """Model validation (uniqueness, account) is the service's job, with messages naming the account."""
+
+
+class ApprovalForm(forms.Form):
+    """The bureau's approval: the opinion it signs and an explicit confirmation (approval freezes the evaluation)."""
+
+    opinion = forms.CharField(
+        label="审批意见",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "请填写审批意见。"},
+        help_text="随批准签署并记入流程时间线，如“同意该评价报告，评价结论为良”。",
+    )
+    confirm = forms.BooleanField(
+        label="我已审阅评价报告、得分、一致性检查结果和内部复核签署情况，确认批准。批准后评价冻结，不能再修改。",
+        error_messages={"required": "请勾选确认后再批准。"},
+    )
+
+
+def _account_label(user: User) -> str:
+    """ "孙琴 · 内部复核 · 注册会计师、资产评估师" (the roles say who may prepare and who may sign)."""
+    roles = "、".join(sorted(group.name for group in user.groups.all())) or "未设置角色"
+    parts = [user.get_full_name(), roles, user.qualification]
+    return " · ".join(part for part in parts if part) + f"（{user.username}）"
+
+
+class ProfileForm(forms.ModelForm):
+    """What a person keeps up to date about themselves; team lists are filled from it."""
+
+    class Meta:
+        model = User
+        fields = ("full_name", "qualification", "position", "phone")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].required = True
 
 
 # --- indicator editor -----------------------------------------------------------------------------

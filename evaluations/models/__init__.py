@@ -11,11 +11,13 @@ from evaluations.models.content import (
 )
 from evaluations.models.datatables import DataTable, TableRow
 from evaluations.models.evaluation import (
+    BUREAU_DECISIONS,
     EDITABLE_STATES,
     FROZEN_STATES,
     LEVEL_LABELS,
     PREPARER_ROLES,
     REVIEW_ROLES,
+    REVIEW_TRANSITIONS,
     SCORE,
     SHARED_WITH_UNIT_STATES,
     UNIT_FILLING_STATES,
@@ -56,8 +58,11 @@ from evaluations.models.review import (
     Submission,
 )
 from evaluations.models.roles import ROLE_DESCRIPTIONS, Role, has_role, roles_of
+from evaluations.models.signoff import BUREAU_LEVEL, ReviewSignature, SignOffDecision
 
 __all__ = [
+    "BUREAU_DECISIONS",
+    "BUREAU_LEVEL",
     "EDITABLE_STATES",
     "FROZEN_STATES",
     "LEVEL_LABELS",
@@ -65,6 +70,7 @@ __all__ = [
     "OPEN_STATUSES",
     "PREPARER_ROLES",
     "REVIEW_ROLES",
+    "REVIEW_TRANSITIONS",
     "ROLE_DESCRIPTIONS",
     "SCORE",
     "SHARED_WITH_UNIT_STATES",
@@ -100,7 +106,9 @@ __all__ = [
     "RectificationStatus",
     "RectificationStep",
     "ReviewComment",
+    "ReviewSignature",
     "Role",
+    "SignOffDecision",
     "StateChange",
     "SubItem",
     "Submission",

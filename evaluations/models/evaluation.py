@@ -52,6 +52,11 @@ class Transition(models.TextChoices):
     START_RECTIFICATION = "start_rectification", "进入整改跟踪"
 
 
+# The decisions that are signed (evaluations.models.signoff.ReviewSignature): each internal level's, the bureau's.
+REVIEW_TRANSITIONS = frozenset({Transition.PASS_REVIEW, Transition.REJECT_REVIEW})
+BUREAU_DECISIONS = frozenset({Transition.APPROVE, Transition.RETURN})
+
+
 class Evaluation(models.Model):
     kind = models.CharField("评价类型", max_length=20, choices=EvaluationKind.choices)
     title = models.CharField("评价名称", max_length=200)
@@ -188,8 +193,30 @@ class StateChange(models.Model):
         return f"{self.evaluation}：{self.get_from_state_display()} → {self.get_to_state_display()}"
 
     @property
+    def stage_label(self) -> str:
+        """Who decided, for the steps that are decisions: "二级复核", "财政局审核"; empty for the others."""
+        if self.transition in REVIEW_TRANSITIONS:
+            return LEVEL_LABELS.get(self.review_level, f"第{self.review_level}级复核")
+        if self.transition in BUREAU_DECISIONS:
+            return "财政局审核"
+        return ""
+
+    @property
     def transition_label(self) -> str:
+        """The step as the timeline names it: "二级复核通过", "一级审核退回修改", "提交内部复核"."""
+        if self.transition == Transition.PASS_REVIEW:
+            return f"{self.stage_label}通过"
+        if self.transition == Transition.REJECT_REVIEW:
+            return f"{self.stage_label}退回修改"
         return self.get_transition_display()
+
+    @property
+    def headline(self) -> str:
+        """A timeline line without the comment: "二级复核 孙琴 通过", "财政局审核 张三 批准", "王桂龙 提交内部复核"."""
+        if self.stage_label:
+            verb = "通过" if self.transition == Transition.PASS_REVIEW else self.get_transition_display()
+            return f"{self.stage_label} {self.actor} {verb}"
+        return f"{self.actor} {self.get_transition_display()}"
 
 
 class TeamRole(models.TextChoices):

@@ -70,6 +70,11 @@ class User(AbstractUser):
         verbose_name="所属单位",
     )
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    # The profile a team member is filled from (the seeds' 评价小组 table: 专业资格或技术职称, and the post held).
+    qualification = models.CharField(
+        "专业资格或技术职称", max_length=100, blank=True, help_text="如 注册会计师、资产评估师"
+    )
+    position = models.CharField("职务", max_length=50, blank=True, help_text="如 部门主任、项目经理")
 
     class Meta(AbstractUser.Meta):
         verbose_name = "用户"

@@ -377,3 +377,26 @@ def can_withdraw_commission(user, commission: Commission) -> bool:
         and Role.BUREAU in roles_of(user)
         and user.organisation_id == commission.bureau_id
     )
+
+
+# --- sign-off (签署) --------------------------------------------------------------------------------------
+
+
+def can_view_internal_signoffs(user, evaluation: Evaluation) -> bool:
+    """The internal levels' opinions (复核意见) are the firm's: its team on the evaluation and admins, never the
+    evaluated unit or the bureau (they see that the levels were signed, not what was written)."""
+    roles = roles_of(user)
+    if Role.ADMIN in roles:
+        return True
+    return bool(roles & {Role.EVALUATOR, Role.INTERNAL_REVIEWER}) and is_on_team(user, evaluation)
+
+
+def can_view_signoff_page(user, evaluation: Evaluation) -> bool:
+    """The sign-off page: the firm's team (all levels, with opinions) and the commissioning bureau (who signed
+    which level and when; its own decisions with their opinions)."""
+    return can_view_internal_signoffs(user, evaluation) or is_commissioning_bureau_user(user, evaluation)
+
+
+def has_signoff_queue(user) -> bool:
+    """Internal reviewers have a queue of what waits for them at their level (复核队列)."""
+    return Role.INTERNAL_REVIEWER in roles_of(user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from evaluations.models import (
@@ -15,7 +15,9 @@ from evaluations.models import (
     Evaluation,
     EvaluationState,
     RectificationStatus,
+    StateChange,
     TeamRole,
+    Transition,
 )
 from evaluations.models.roles import Role, roles_of
 from evaluations.queries.access import evaluations_for_user
@@ -29,6 +31,7 @@ class InboxItem:
     evaluation: Evaluation
     text: str
     page: str = "evaluation-detail"  # the URL name (taking the evaluation's pk) the item links to
+    comment: str = ""  # the words of whoever handed the work back, quoted under the text
 
 
 def _items(condition: Q) -> Count:
@@ -88,11 +91,34 @@ def bureau_rectification_text(evaluation: Evaluation) -> str:
     return "整改跟踪：" + "；".join(parts) + "。"
 
 
+RETURNS = (Transition.REJECT_REVIEW, Transition.RETURN)
+
+
+def _returns(evaluations: list[Evaluation]) -> dict[int, StateChange]:
+    """The return each evaluation is waiting on: its latest step, when that step sent it back (one query)."""
+    latest = [e.latest_change_id for e in evaluations if e.state in {S.SCORING, S.RETURNED} and e.latest_change_id]
+    changes = (
+        StateChange.objects.filter(pk__in=latest, transition__in=RETURNS)
+        .select_related("actor")
+        .annotate(items=Count("review_comments"))
+    )
+    return {change.evaluation_id: change for change in changes}
+
+
+def _returned_item(evaluation: Evaluation, change: StateChange) -> InboxItem:
+    if change.transition == Transition.RETURN:
+        extra = f"另有 {change.items} 条具体意见标在相应章节和指标处；" if change.items else ""
+        return InboxItem(evaluation, f"{change.headline}，{extra}请修改后重新提交内部复核。", change.comment)
+    return InboxItem(evaluation, f"{change.headline}，请修改后重新提交内部复核。", change.comment)
+
+
 def inbox(user) -> list[InboxItem]:
     roles = roles_of(user)
     if not roles:
         return []
+    latest_change = StateChange.objects.filter(evaluation=OuterRef("pk")).order_by("-created_at", "-pk")
     visible = evaluations_for_user(user).annotate(
+        latest_change_id=Subquery(latest_change.values("pk")[:1]),
         open_comments=Count("consultation_comments", filter=Q(consultation_comments__decision=""), distinct=True),
         **_rectification_counts(),
     )
@@ -100,11 +126,15 @@ def inbox(user) -> list[InboxItem]:
     for evaluation_id, role in user.team_memberships.values_list("evaluation_id", "role"):
         team[evaluation_id] = role
     items: list[InboxItem] = []
-    for evaluation in visible.order_by("-updated_at"):
+    evaluations = list(visible.order_by("-updated_at"))
+    returned = _returns(evaluations) if Role.EVALUATOR in roles else {}
+    for evaluation in evaluations:
         role = team.get(evaluation.pk)
         state = evaluation.state
         if Role.EVALUATOR in roles and role in PREPARER_ROLES:
-            if state == S.RETURNED:
+            if evaluation.pk in returned:  # sent back by a review level or the bureau: who, and what to change
+                items.append(_returned_item(evaluation, returned[evaluation.pk]))
+            elif state == S.RETURNED:
                 items.append(InboxItem(evaluation, "已被退回修改，请根据审核意见修改后重新提交。"))
             elif state == S.CONSULTATION and evaluation.open_comments:
                 items.append(InboxItem(evaluation, f"有 {evaluation.open_comments} 条征求意见待答复。"))

@@ -30,6 +30,7 @@ from evaluations.interfaces.lists import EvaluationTable
 from evaluations.models import Commission, TeamMember
 from evaluations.models.roles import ROLE_DESCRIPTIONS, Role, roles_of
 from evaluations.queries import access
+from evaluations.queries.signoff import level_statuses, missing_levels_text, missing_review_levels
 from rubrics.text import load_json
 
 PER_PAGE = 20
@@ -128,8 +129,7 @@ def evaluation_team(request, pk: int):
         action = request.POST.get("action")
         member = None
         if request.POST.get("member"):
-            raw = request.POST.get("member", "")
-            member = TeamMember.objects.filter(evaluation=evaluation, pk=int(raw)).first() if raw.isdigit() else None
+            member = _posted_member(evaluation, request.POST.get("member", ""))
             if member is None:
                 messages.error(request, "该成员已被他人移出评价小组，请核对。")
                 return redirect("evaluation-team", pk=evaluation.pk)
@@ -180,8 +180,20 @@ def evaluation_team(request, pk: int):
             "snapshot": json.dumps(member_snapshot(editing), ensure_ascii=False) if editing else "",
             "cancel_url": reverse("evaluation-team", args=[evaluation.pk]),
             "ALL": ALL,
+            "levels": level_statuses(evaluation, []),
+            "missing_levels": missing_levels_text(missing_review_levels(evaluation)),
         },
     )
+
+
+def _posted_member(evaluation, raw: str) -> TeamMember | None:
+    """The member a form names: another evaluation's member (or garbage) is 404; None if removed meanwhile."""
+    if not raw.isdigit():
+        raise Http404("该成员不在本评价小组中。")
+    member = TeamMember.objects.filter(pk=int(raw)).first()
+    if member is not None and member.evaluation_id != evaluation.pk:
+        raise Http404("该成员不在本评价小组中。")
+    return member
 
 
 def _snapshot(raw: str | None) -> dict | None:

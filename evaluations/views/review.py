@@ -33,8 +33,10 @@ from evaluations.queries import review as review_queries
 from evaluations.queries.audit import evaluation_audit, indicator_audit
 from evaluations.queries.commissions import commission_inbox
 from evaluations.queries.inbox import inbox
+from evaluations.queries.signoff import level_statuses, missing_levels_text, missing_review_levels, signatures
 from evaluations.queries.tree import indicator_rows
 from evaluations.sections import sections_for
+from evaluations.views.signoff import SIGNING_STEPS, refusal_message
 
 
 def _workspace(request, pk):
@@ -51,10 +53,12 @@ def transition(request, pk: int, name: str):
     evaluation, _ = _workspace(request, pk)
     if name not in TRANSITIONS:
         raise Http404("未知的操作。")
+    if name == "approve":  # approval is confirmed, with its opinion, on a page of its own
+        return redirect("evaluation-approve", pk=evaluation.pk)
     try:
         perform(evaluation, name, user=request.user, comment=request.POST.get("comment", ""))
     except TransitionError as error:
-        messages.error(request, str(error))
+        messages.error(request, refusal_message(error, evaluation))
     else:
         evaluation.refresh_from_db()
         messages.success(request, f"已执行“{TRANSITIONS[name].label}”，评价现处于“{evaluation.get_state_display()}”。")
@@ -227,10 +231,13 @@ def review(request, pk: int):
     if request.method == "POST" and request.POST.get("action") == "return":
         return _return(request, evaluation)
     rows = indicator_rows(evaluation)
+    signed = signatures(evaluation)
     return render(
         request,
         "evaluations/review/review.html",
         {
+            "levels": level_statuses(evaluation, signed),
+            "bureau_signatures": [s for s in signed if not s.is_internal],
             "evaluation": evaluation,
             "show_scores": True,
             "rows": rows,
@@ -294,8 +301,16 @@ def workflow_context(request, evaluation, show_scores: bool) -> dict:
         EvaluationState.APPROVED,
         EvaluationState.RECTIFICATION,
     }
+    transitions = available_transitions(request.user, evaluation)
+    names = {t.name for t in transitions}
     return {
-        "transitions": available_transitions(request.user, evaluation),
+        "transitions": transitions,
+        # The reviewer's pass and return share one opinion box (复核意见); approval has its confirmation page.
+        "plain_transitions": [t for t in transitions if t.name not in {*SIGNING_STEPS, "approve"}],
+        "signing": [t for t in transitions if t.name in SIGNING_STEPS],
+        "can_approve": "approve" in names,
+        "missing_levels": missing_levels_text(missing_review_levels(evaluation)) if "submit_review" in names else "",
+        "signoff_page": access.can_view_signoff_page(request.user, evaluation),
         "timeline": timeline(evaluation)[-5:] if show_scores else [],
         "show_scores": show_scores,
         "level_label": LEVEL_LABELS.get(evaluation.review_level, ""),

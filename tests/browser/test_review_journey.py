@@ -1,5 +1,6 @@
-"""Issue 6 in the browser: demo evaluation 1 goes from 草稿 through internal review, 征求意见 and the
-bureau's review (returned once, then approved), and its archive package verifies against its manifest."""
+"""Issue 6 in the browser: demo evaluation 1 goes from 草稿 through internal review (returned once from the
+reviewer's queue, then signed with an opinion), 征求意见 and the bureau's review (returned once, then approved on
+its confirmation page with an opinion), and its archive package verifies against its manifest."""
 
 import zipfile
 from decimal import Decimal
@@ -16,6 +17,10 @@ from tests.browser.conftest import ARTIFACTS, login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TITLE = "2023 年度困难群体救助项目支出绩效评价"  # demo evaluation 1 (seed 003)
+HAND_OFF = 90_000  # ms
+RETURN_OPINION = "问题「预算编制精准性不足」的调整金额请与表3-2 核对后再提交。"
+PASS_OPINION = "已核对基础数据、计分与佐证材料，同意出具征求意见稿。"
+APPROVAL_OPINION = "同意该评价报告，评价结论为优。"
 SECTION_NOTE = "（补充）各批次慰问金的发放审批流程已按区财政局意见补充说明，相关审批表见佐证材料。"
 
 
@@ -39,6 +44,12 @@ def _step(page, label: str, state_label: str) -> None:
     expect(page.locator("#workflow .card-header")).to_contain_text(f"当前状态：{state_label}")
 
 
+def _sign(page, label: str, opinion: str, state_label: str) -> None:
+    """The reviewer signs the level on the evaluation page: one opinion box, then 复核通过 or 退回修改."""
+    page.fill("#signoff-opinion", opinion)
+    _step(page, label, state_label)
+
+
 def _refused(page, label: str, message: str) -> None:
     page.locator("#workflow").get_by_role("button", name=label, exact=True).click()
     expect(page.locator(".alert-danger")).to_have_text(message)
@@ -60,6 +71,8 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     errors = [p for p in check_evaluation(evaluation) if p.severity == "error"]
     assert len(errors) == 5
     page.on("dialog", lambda dialog: dialog.accept())
+    # A hand-off renders the report it hands on before the page answers: slower than the default on a busy machine.
+    page.set_default_timeout(HAND_OFF)
 
     # --- evaluator: 开始数据采集, fixes the disbursement table, 开始评分, 提交内部复核 -------------------------
     login(page, "evaluator")
@@ -82,10 +95,45 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     _step(page, "提交内部复核", "内部复核")
     expect(page.locator("#workflow .card-header")).to_contain_text("（一级审核）")
 
-    # --- reviewer: 复核通过 (the only level) → 征求意见 ------------------------------------------------------
+    # --- reviewer: from the queue to the sign-off page, returns it with an opinion --------------------------
+    _as(page, "reviewer")
+    page.get_by_role("link", name="复核队列").click()
+    page.wait_for_url("**/review/sign-off/")
+    queue = page.locator("#queue")
+    expect(queue).to_contain_text(TITLE)
+    expect(queue).to_contain_text("一级审核")
+    queue.get_by_role("link", name="签署").click()
+    page.wait_for_url(f"**/evaluations/{evaluation.pk}/sign-off/")
+    page.fill("#opinion", RETURN_OPINION)
+    page.get_by_role("button", name="退回修改").click()
+    page.wait_for_url("**/review/sign-off/")
+    expect(page.locator(".alert-success")).to_have_text("已签署一级审核（退回修改），评价现处于“评分”。")
+    expect(page.locator("#queue")).to_contain_text("目前没有等待您签署的评价")
+    expect(page.locator("#signed")).to_contain_text(RETURN_OPINION)
+
+    # --- evaluator: the return waits in 待办 with the opinion; resubmits ----------------------------------
+    _as(page, "evaluator")
+    page.get_by_role("link", name="待办").click()
+    page.wait_for_url("**/inbox/")
+    expect(page.locator("#inbox")).to_contain_text("一级审核 孙琴 退回修改，请修改后重新提交内部复核。")
+    expect(page.locator("#inbox")).to_contain_text(RETURN_OPINION)
+    page.get_by_role("link", name=TITLE).click()
+    expect(page.locator("#workflow .timeline")).to_contain_text(f"一级审核 孙琴 退回修改：{RETURN_OPINION}")
+    _step(page, "提交内部复核", "内部复核")
+
+    # --- reviewer: 复核通过 with an opinion (the only level) → 征求意见 ------------------------------------------
     _as(page, "reviewer")
     _open(page, evaluation)
-    _step(page, "复核通过", "征求意见")
+    _sign(page, "复核通过", PASS_OPINION, "征求意见")
+    expect(page.locator("#workflow .timeline")).to_contain_text(f"一级审核 孙琴 通过：{PASS_OPINION}")
+    page.locator("#workflow").get_by_role("link", name="复核签署记录").click()
+    page.wait_for_url(f"**/evaluations/{evaluation.pk}/sign-off/")
+    signatures = page.locator("#signatures tbody tr")
+    expect(signatures).to_have_count(2)
+    expect(signatures.nth(1)).to_contain_text("孙琴")
+    expect(signatures.nth(1)).to_contain_text(PASS_OPINION)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review_journey_signoff.png"), full_page=True)
 
     # --- the evaluated unit comments on a finding -------------------------------------------------------
     _as(page, "unit_luohu")
@@ -179,7 +227,7 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
 
     _as(page, "reviewer")
     _open(page, evaluation)
-    _step(page, "复核通过", "征求意见")
+    _sign(page, "复核通过", PASS_OPINION, "征求意见")
 
     # The unit finds its comment answered and has nothing more to say.
     _as(page, "unit_luohu")
@@ -202,9 +250,19 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     expect(page.locator("main")).to_contain_text("历次审核意见")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "review_journey_bureau_review.png"), full_page=True)
-    page.get_by_role("button", name="批准", exact=True).click()
+    page.get_by_role("link", name="批准", exact=True).click()
+    page.wait_for_url(f"**/evaluations/{evaluation.pk}/approve/")
+    expect(page.locator("#levels")).to_contain_text("一级审核：孙琴 于")
+    page.fill("#id_opinion", APPROVAL_OPINION)
+    page.get_by_role("button", name="确认批准").click()
+    expect(page.locator("#id_confirm:invalid")).to_have_count(1)  # not sent: the confirmation is asked for
+    assert page.url.endswith(f"/evaluations/{evaluation.pk}/approve/")
+    page.check("#id_confirm")
+    page.get_by_role("button", name="确认批准").click()
     page.wait_for_url(f"**/evaluations/{evaluation.pk}/")
-    expect(page.locator(".alert-success")).to_have_text("已执行“批准”，评价现处于“已批准”。")
+    expect(page.locator(".alert-success")).to_have_text("已批准，评价现处于“已批准”。最终报告正在生成。")
+    approval = f"财政局审核 罗湖区财政局审核人 批准：{APPROVAL_OPINION}"
+    expect(page.locator("#workflow .timeline")).to_contain_text(approval)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="下载归档包（ZIP）").click()
     path = tmp_path / "archive.zip"
@@ -225,6 +283,8 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
         ("start_collecting", "evaluator", "草稿", "数据采集"),
         ("start_scoring", "evaluator", "数据采集", "评分"),
         ("submit_review", "evaluator", "评分", "内部复核"),
+        ("reject_review", "reviewer", "内部复核", "评分"),
+        ("submit_review", "evaluator", "评分", "内部复核"),
         ("pass_review", "reviewer", "内部复核", "征求意见"),
         ("submit", "evaluator", "征求意见", "已提交"),
         ("return", "bureau_luohu", "已提交", "退回修改"),
@@ -244,5 +304,6 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
         actor = User.objects.get(username=username)
         expect(row).to_contain_text(str(actor))
         expect(row).to_contain_text(f"{before} → {after}")
-    expect(rows.nth(5)).to_contain_text("项目实施情况部分请补充资金发放的审批流程。")
+    expect(rows.nth(7)).to_contain_text("项目实施情况部分请补充资金发放的审批流程。")
+    expect(rows.nth(3)).to_contain_text("一级审核退回修改")
     page.screenshot(path=str(ARTIFACTS / "review_journey_audit.png"), full_page=True)
