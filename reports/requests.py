@@ -24,7 +24,7 @@ from reports.content import content_hash
 from reports.jobs import can_retry, describe_failure
 from reports.models import ReportOutline, ReportStatus, ReportVersion
 from reports.rendering import renderer_version
-from reports.selection import outline_for, report_title
+from reports.selection import SHARED_HAND_OFF_STATES, outline_for, report_title
 from reports.tasks import render_report_task
 from reports.typography import fonts_description
 from reports.word import renderer_version as word_renderer_version
@@ -57,10 +57,10 @@ class Assembled:
     fonts: str
 
 
-def assemble(evaluation: Evaluation) -> Assembled:
+def assemble(evaluation: Evaluation, *, list_problems: bool = True) -> Assembled:
     outline = outline_for(evaluation)
     title = report_title(evaluation)
-    content = assemble_report(evaluation, outline, title=title)
+    content = assemble_report(evaluation, outline, title=title, list_problems=list_problems)
     data = content.to_dict()
     digest = content_hash(data, outline.key, str(outline.version), renderer_version(), word_renderer_version())
     summary = f"{content.total} 分 {content.grade}" if content.total else "未计分"
@@ -73,9 +73,10 @@ def _enqueue(version: ReportVersion) -> None:
     transaction.on_commit(lambda: render_report_task.enqueue(version_id))
 
 
-def request_render(evaluation: Evaluation, user) -> tuple[ReportVersion, bool]:
-    """(version, created): a version with the same content is reused (a failed one is queued again)."""
-    assembled = assemble(evaluation)
+def request_render(evaluation: Evaluation, user, *, list_problems: bool = True) -> tuple[ReportVersion, bool]:
+    """(version, created): a version with the same content is reused (a failed one is queued again).
+    ``list_problems`` False: a version for the unit and the bureau (a draft without the check's list)."""
+    assembled = assemble(evaluation, list_problems=list_problems)
     with transaction.atomic():
         same = (
             ReportVersion.objects.select_for_update()
@@ -171,11 +172,13 @@ def on_hand_off(sender, change: StateChange, **kwargs) -> None:
         return
     evaluation = Evaluation.objects.get(pk=change.evaluation_id)
     final = change.transition == Transition.APPROVE
+    outside = change.to_state in SHARED_HAND_OFF_STATES  # read by the unit and the bureau
     try:
         with transaction.atomic():
-            version = (
-                request_final_render(evaluation, change.actor) if final else request_render(evaluation, change.actor)[0]
-            )
+            if final:
+                version = request_final_render(evaluation, change.actor)
+            else:
+                version = request_render(evaluation, change.actor, list_problems=not outside)[0]
             version.hand_offs.add(change)
     except Exception as error:  # shown on the report page with its reason; retried from there
         logger.exception("「%s」%s后生成报告失败", evaluation, change.get_transition_display())

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from rubrics.numbers import round_half_up
+from rubrics.numbers import round_half_up, written
 
 TEXT, MONEY, NUMBER, INTEGER, PERCENT, DATE = "text", "money", "number", "integer", "percent", "date"
 NUMERIC_KINDS = {MONEY, NUMBER, INTEGER, PERCENT}
@@ -153,6 +153,17 @@ class TableSpec:
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def cell_text(column: Column, value) -> str:
+    """A stored value as the table pages show it: money with thousands separators and 2 decimals at least."""
+    if value is None:
+        return ""
+    if column.kind == DATE:
+        return value.isoformat()
+    if column.kind in NUMERIC_KINDS:
+        return written(value, min_places=2 if column.kind == MONEY else 0, grouping=column.kind != INTEGER)
+    return str(value)
 
 
 def parse_decimal(raw) -> Decimal:

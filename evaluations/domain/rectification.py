@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evaluations.domain.locking import save_versioned
+from evaluations.domain.user_actions import records_user_action
 from evaluations.models import Evaluation, RectificationItem, RectificationStatus
 from evaluations.queries.access import can_update_rectification, is_commissioning_bureau_user
 
@@ -32,6 +33,7 @@ def create_rectification_items(evaluation: Evaluation, *, days: int = RECTIFICAT
     )
 
 
+@records_user_action
 @transaction.atomic
 def update_rectification(
     *,
