@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "evaluations.middleware.InputHygieneMiddleware",
+    "evaluations.middleware.UserActionMiddleware",
     "evaluations.middleware.FrozenEvaluationMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]

@@ -8,7 +8,8 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self):
         # Imported here, not at the top: Django loads models only after every app's module is imported.
-        from evaluations.domain import freezing, scoring
+        from evaluations.domain import freezing, scoring, user_actions
 
         freezing.connect()
+        user_actions.connect()
         post_migrate.connect(scoring.rescore_after_migrate, sender=self, dispatch_uid="evaluations-rescore")

@@ -16,6 +16,7 @@ from evaluations.datatables.figures import compute_figures
 from evaluations.domain.explanations import explain
 from evaluations.domain.narrative import save_analysis, save_item, save_section
 from evaluations.domain.scoring_inputs import save_scoring
+from evaluations.domain.user_actions import user_action
 from evaluations.interfaces.scoring_page import leaf_widgets
 from evaluations.models import Evaluation, EvaluationIndicator, Finding, User
 from evaluations.queries.access import can_edit_evaluation
@@ -94,14 +95,16 @@ def correct_section(evaluation: Evaluation, user: User, key: str, corrections: d
     _require_editor(evaluation, user)
     section = evaluation.narrative.get(key=key)
     text = _replaced(section.text, f"章节 {key} ", corrections)
-    save_section(evaluation=evaluation, key=key, text=text, expected_version=section.version)
+    with user_action(user):  # one entry of the change log, by the evaluator
+        save_section(evaluation=evaluation, key=key, text=text, expected_version=section.version)
 
 
 def correct_analysis(evaluation: Evaluation, user: User, name: str, corrections: dict[str, str]) -> None:
     _require_editor(evaluation, user)
     leaf = evaluation.indicators.get(name=name)
     text = _replaced(leaf.analysis, f"指标「{name}」的分析", corrections)
-    save_analysis(indicator=leaf, text=text, expected_version=leaf.version)
+    with user_action(user):
+        save_analysis(indicator=leaf, text=text, expected_version=leaf.version)
 
 
 def correct_finding(evaluation: Evaluation, user: User, title: str, corrections: dict[str, str]) -> Finding:
@@ -109,15 +112,16 @@ def correct_finding(evaluation: Evaluation, user: User, title: str, corrections:
     finding = evaluation.findings.filter(title=title).first()
     if finding is None:
         raise DemoEditError(f"演示评价「{evaluation}」中没有问题「{title}」。")
-    return save_item(
-        evaluation=evaluation,
-        kind="finding",
-        item_pk=finding.pk,
-        title=finding.title,
-        text=_replaced(finding.text, f"问题「{title}」", corrections),
-        expected_version=finding.version,
-        indicator_ids=list(finding.indicators.values_list("pk", flat=True)),
-    )
+    with user_action(user):
+        return save_item(
+            evaluation=evaluation,
+            kind="finding",
+            item_pk=finding.pk,
+            title=finding.title,
+            text=_replaced(finding.text, f"问题「{title}」", corrections),
+            expected_version=finding.version,
+            indicator_ids=list(finding.indicators.values_list("pk", flat=True)),
+        )
 
 
 def _require_editor(evaluation: Evaluation, user: User) -> None:

@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from evaluations.domain.errors import ALL
 from evaluations.domain.freezing import FrozenEvaluationError
+from evaluations.domain.user_actions import user_action
 from rubrics.text import clean_text, has_control
 
 # One typed field: twice a whole seed report (the longest, 004, is 51,000 characters). The packed rows of a
@@ -75,3 +76,16 @@ def _refuse(request, message: str):
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"errors": {ALL: [message]}, "message": message}, status=400)
     return render(request, "evaluations/bad_input.html", {"message": message}, status=400)
+
+
+class UserActionMiddleware:
+    """A request is one user action: what it changes is one entry in the change log (evaluations.queries.audit)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return self.get_response(request)
+        with user_action(getattr(request, "user", None)):
+            return self.get_response(request)

@@ -1,9 +1,15 @@
 """The archive package of an approved evaluation (财监〔2021〕4号 第二十条): one ZIP with a manifest.
 
-Contents: the final report PDF (and its Word file), the base data tables as Excel, every evidence file, the
-consultation ledger, the timeline, the whole evaluation as a perf-eval/1 document, and a
-manifest (manifest.json + SHA256SUMS) with the SHA-256 of every file, so the package can be
-verified file by file.
+The package is the commissioning bureau's record of what was handed to it, the same for everyone who may
+download it. Contents: the final report PDF (and its Word file), the base data tables as Excel, every evidence
+file, the consultation ledger (every comment of the unit and the bureau with the team's answer), the timeline of
+the hand-offs between organisations (in Chinese, local time; the bureau's return and approval opinions among
+them), the approved evaluation as a perf-eval/1 document, and a manifest (manifest.json + SHA256SUMS) with the
+SHA-256 of every file, so the package can be verified file by file.
+
+Not in it: the firm's internal work (internal review steps and opinions, the consistency check, explanations'
+internal decisions, the change log, draft report versions): evaluations.queries.access keeps them with the firm,
+and the timeline is worded by evaluations.queries.audit for readers outside it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from evaluations.datatables import tables_for_kind
 from evaluations.interchange.export import export_document
 from evaluations.interfaces.excel import build_workbook
 from evaluations.models import FROZEN_STATES, Evaluation
+from evaluations.queries.audit import TIMELINE_HEADER, timeline
 from evaluations.queries.datatables import evaluation_tables
 from reports.jobs import final_report
 from rubrics.text import csv_cell
@@ -95,20 +102,8 @@ def archive_files(evaluation: Evaluation) -> list[ArchiveFile]:
             ]
         )
     files.append(ArchiveFile("04_征求意见台账.csv", _csv(ledger)))
-    timeline = [["时间", "操作人", "操作", "原状态", "新状态", "复核级次", "意见"]]
-    for change in evaluation.state_changes.select_related("actor"):
-        timeline.append(
-            [
-                timezone.localtime(change.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                str(change.actor),
-                change.get_transition_display(),
-                change.get_from_state_display(),
-                change.get_to_state_display(),
-                change.review_level or "",
-                change.comment,
-            ]
-        )
-    files.append(ArchiveFile("05_流程时间线.csv", _csv(timeline)))
+    steps = [TIMELINE_HEADER, *(step.row() for step in timeline(evaluation, internal=False))]
+    files.append(ArchiveFile("05_流程时间线.csv", _csv(steps)))
     for evidence in evaluation.evidence.order_by("pk"):
         data = _stored(evidence.file, f"佐证材料「{evidence.original_name}」")
         files.append(ArchiveFile(f"06_佐证材料/{evidence.pk:04d}_{evidence.original_name}", data))

@@ -530,8 +530,11 @@ def cover_fields(evaluation: Evaluation) -> list[CoverField]:
     return fields
 
 
-def assemble_report(evaluation: Evaluation, outline, *, title: str = "") -> ReportContent:
-    """The report of an evaluation in the given outline (a ReportOutline or an OutlineSpec)."""
+def assemble_report(evaluation: Evaluation, outline, *, title: str = "", list_problems: bool = True) -> ReportContent:
+    """The report of an evaluation in the given outline (a ReportOutline or an OutlineSpec).
+
+    A draft lists the check's open problems on its last page for the team; ``list_problems`` False: a draft
+    handed to the unit or the bureau keeps its 草稿 mark but not the list (the check is the firm's own)."""
     spec: OutlineSpec = getattr(outline, "spec", outline)
     typography = getattr(outline, "typography", REPORT)  # an OutlineSpec alone is set in the compact style
     evaluation = Evaluation.objects.select_related(
@@ -597,7 +600,7 @@ def assemble_report(evaluation: Evaluation, outline, *, title: str = "") -> Repo
             Problem(p.label, p.where, p.message)
             for p in sorted(problems, key=lambda p: (p.severity != ERROR, p.severity != TODO))
         ]
-        if draft
+        if draft and list_problems
         else [],
         total=plain(total) if total is not None else "",
         grade=ctx.grade,

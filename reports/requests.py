@@ -25,7 +25,7 @@ from reports.content import content_hash
 from reports.jobs import LEASE, can_retry, describe_failure, final_report
 from reports.models import ReportOutline, ReportStatus, ReportVersion
 from reports.rendering import renderer_version
-from reports.selection import outline_for, report_title
+from reports.selection import SHARED_HAND_OFF_STATES, outline_for, report_title
 from reports.tasks import render_report_task
 from reports.typography import fonts_description
 from reports.word import renderer_version as word_renderer_version
@@ -58,10 +58,10 @@ class Assembled:
     fonts: str
 
 
-def assemble(evaluation: Evaluation) -> Assembled:
+def assemble(evaluation: Evaluation, *, list_problems: bool = True) -> Assembled:
     outline = outline_for(evaluation)
     title = report_title(evaluation)
-    content = assemble_report(evaluation, outline, title=title)
+    content = assemble_report(evaluation, outline, title=title, list_problems=list_problems)
     data = content.to_dict()
     digest = content_hash(data, outline.key, str(outline.version), renderer_version(), word_renderer_version())
     summary = f"{content.total} 分 {content.grade}" if content.total else "未计分"
@@ -97,13 +97,16 @@ def recover_stale_renders(evaluation_id: int | None = None) -> list[int]:
     return recovered
 
 
-def request_render(evaluation: Evaluation, user, *, final: bool = False) -> tuple[ReportVersion, bool]:
+def request_render(
+    evaluation: Evaluation, user, *, final: bool = False, list_problems: bool = True
+) -> tuple[ReportVersion, bool]:
     """(version, created): a version with the same content is reused (a failed one is queued again).
 
     An approved evaluation's report is its final report: only ``final`` requests (request_final_render) may add a
-    version to it; any other request reuses a version of the same content or is refused."""
+    version to it; any other request reuses a version of the same content or is refused. ``list_problems`` False:
+    a version for the unit and the bureau (a draft without the check's list)."""
     recover_stale_renders(evaluation.pk)
-    assembled = assemble(evaluation)
+    assembled = assemble(evaluation, list_problems=list_problems)
     with transaction.atomic():
         same = _same_content(evaluation, assembled.digest)
         if same is not None:
@@ -218,11 +221,13 @@ def on_hand_off(sender, change: StateChange, **kwargs) -> None:
         return
     evaluation = Evaluation.objects.get(pk=change.evaluation_id)
     final = change.transition == Transition.APPROVE
+    outside = change.to_state in SHARED_HAND_OFF_STATES  # read by the unit and the bureau
     try:
         with transaction.atomic():
-            version = (
-                request_final_render(evaluation, change.actor) if final else request_render(evaluation, change.actor)[0]
-            )
+            if final:
+                version = request_final_render(evaluation, change.actor)
+            else:
+                version = request_render(evaluation, change.actor, list_problems=not outside)[0]
             version.hand_offs.add(change)
     except Exception as error:  # shown on the report page with its reason; retried from there
         logger.exception("「%s」%s后生成报告失败", evaluation, change.get_transition_display())

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from evaluations.domain.locking import StaleObjectError, save_versioned
 from evaluations.models import FROZEN_STATES, Role, StateChange, roles_of
 from evaluations.queries import access
+from evaluations.queries.audit import step_words
 from evaluations.queries.consistency import check
 from reports import requests as report_requests
 from reports.archive import ArchiveNotReady, build_archive, verify_pdf
@@ -77,13 +78,20 @@ def _evaluation(request, pk: int):
 
 
 def _versions(request, evaluation):
-    """The versions this user may read (selection.visible_versions), each with the steps that handed it on."""
-    return (
+    """The versions this user may read (selection.visible_versions), each with the steps that handed it on that
+    this user reads (the unit and the bureau: the hand-offs between organisations, never the internal levels)."""
+    internal = access.reads_internal_work(request.user, evaluation)
+    steps = StateChange.objects.select_related("actor").filter(access.steps_condition(internal=internal))
+    versions = list(
         visible_versions(request.user, evaluation)
         .select_related("outline", "author")
-        .prefetch_related(Prefetch("hand_offs", queryset=StateChange.objects.select_related("actor")))
+        .prefetch_related(Prefetch("hand_offs", queryset=steps))
         .defer("content")
     )
+    for version in versions:
+        for step in version.hand_offs.all():
+            step.label = step_words(step, internal=internal)[0]
+    return versions
 
 
 def _is_admin(user) -> bool:
@@ -124,9 +132,10 @@ def _status_row(version: ReportVersion, evaluation) -> dict:
 def report_list(request, pk: int):
     evaluation = _evaluation(request, pk)
     report_requests.recover_stale_renders(evaluation.pk)
-    versions = list(_versions(request, evaluation))
+    versions = _versions(request, evaluation)
     chosen = settings_for(evaluation)
-    result = check(evaluation)
+    internal = access.reads_internal_work(request.user, evaluation)
+    result = check(evaluation) if access.can_view_check(request.user, evaluation) else None
     form = None
     if _is_admin(request.user):
         form = ReportSettingsForm(
@@ -154,9 +163,10 @@ def report_list(request, pk: int):
             "final": final_report(evaluation),
             "final_attempt": next((version for version in versions if version.is_final), None),
             "frozen": evaluation.state in FROZEN_STATES,
-            "error_count": len(result.errors),
-            "todo_count": len(result.todos),
-            "problem_count": len(result.problems),
+            "internal": internal,
+            "error_count": len(result.errors) if result else 0,
+            "todo_count": len(result.todos) if result else 0,
+            "problem_count": len(result.problems) if result else 0,
             "settings_form": form,
             "any_active": any(version.is_active for version in versions),
             "handed": {"step": latest[0], "version": latest[1]} if latest else None,

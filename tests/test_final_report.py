@@ -1,12 +1,15 @@
 """Approval renders the final PDF and stores its SHA-256; the archive carries it; anyone with access can verify it."""
 
+import csv
 import hashlib
 import io
+import re
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from evaluations.domain.workflow import perform
 from reports.archive import verify_archive
@@ -65,3 +68,22 @@ def test_a_downloaded_pdf_verifies_and_a_changed_one_does_not(client, approved):
     assert "与批准时保存的最终报告一致" in ok.content.decode()
     bad = client.post(url, {"file": SimpleUploadedFile("报告.pdf", data + b"\n%", content_type="application/pdf")})
     assert "不一致" in bad.content.decode()
+
+
+def test_the_archives_timeline_is_the_hand_offs_in_chinese_at_local_time(client, approved):
+    """The archive is the bureau's record: the hand-offs between organisations, never the internal review steps."""
+    client.force_login(approved["bureau_a"])
+    response = client.get(reverse("evaluation-archive", args=[approved["a"].pk]))
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        rows = list(csv.reader(io.StringIO(archive.read("05_流程时间线.csv").decode("utf-8-sig"))))
+    assert rows[0] == ["时间", "操作人", "操作", "原状态", "新状态", "意见"]
+    assert [row[2:5] for row in rows[1:]] == [
+        ["开始数据采集", "草稿", "数据采集"],
+        ["开始评分", "数据采集", "评分"],
+        ["发出征求意见稿", "内部复核", "征求意见"],
+        ["提交财政局审核", "征求意见", "已提交"],
+        ["批准", "已提交", "已批准"],
+    ]
+    approval = approved["a"].state_changes.get(transition="approve")
+    assert rows[-1][0] == timezone.localtime(approval.created_at).strftime("%Y-%m-%d %H:%M")
+    assert not re.search(r"[a-z]+_[a-z]+|\d{2}:\d{2}:\d{2}|复核通过|提交内部复核", "".join(map(str, rows)))

@@ -200,7 +200,7 @@ def test_bad_and_stale_item_edits_are_refused(world, tree):
 
 # --- pages, per role ------------------------------------------------------------------------------------------
 
-READERS = ["evaluator_a", "reviewer_a", "bureau_a", "admin"]
+READERS = ["evaluator_a", "reviewer_a", "admin"]
 OTHERS = ["evaluator_b", "unit_b", "bureau_b", "nobody"]
 
 
@@ -231,8 +231,9 @@ def test_the_other_side_gets_404(client, world, tree, persona):
         assert client.get(url).status_code == 404, url
 
 
-def test_the_unit_sees_no_draft_until_the_report_is_shared(client, world, tree):
-    client.force_login(world["unit_a"])
+@pytest.mark.parametrize("persona", ["unit_a", "bureau_a"])
+def test_the_unit_and_the_bureau_see_no_draft_until_the_report_is_shared(client, world, tree, persona):
+    client.force_login(world[persona])
     for url in pages(world["a"], tree[2]):
         assert client.get(url).status_code == 403, url
     world["a"].state = EvaluationState.CONSULTATION

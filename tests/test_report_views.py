@@ -172,8 +172,8 @@ def test_a_finished_version_cannot_be_retried(client, world, fake_pdf, django_ca
         ("evaluator_a", 200, 302),
         ("admin", 200, 302),
         ("reviewer_a", 200, 403),
-        ("bureau_a", 200, 403),
-        ("unit_a", 403, 403),  # not shared with the unit yet
+        ("bureau_a", 403, 403),  # a draft not handed on: neither the bureau's
+        ("unit_a", 403, 403),  # nor the unit's to read
         ("evaluator_b", 404, 404),
         ("bureau_b", 404, 404),
         ("unit_b", 404, 404),
@@ -216,7 +216,8 @@ def test_each_hand_off_renders_the_state_it_hands_on_and_the_unit_sees_only_that
     team_page = client.get(urls(evaluation)["list"])
     assert team_page.status_code == 200
     page = team_page.content.decode()
-    assert "当前流转的报告：<strong>第 2 版</strong>" in page and "随“复核通过”交出（征求意见" in page
+    assert "当前流转的报告：<strong>第 2 版</strong>" in page and "随“发出征求意见稿”交出（征求意见" in page
+    assert "提交内部复核" not in page and "复核通过" not in page  # the firm's internal steps stay with the firm
     assert 'data-number="1"' not in page  # the firm's earlier draft is not the unit's to read
     assert client.get(urls(evaluation)["download"]).status_code == 404
     assert client.get(urls(evaluation, 2)["download"]).status_code == 200

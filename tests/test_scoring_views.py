@@ -49,6 +49,9 @@ def test_evaluator_on_the_team_edits(client, world, tree, page):
 @pytest.mark.parametrize("persona", ["reviewer_a", "bureau_a", "admin"])
 @pytest.mark.parametrize("page", PAGES)
 def test_reviewers_and_bureau_view_read_only(client, world, tree, persona, page):
+    if persona == "bureau_a":  # the bureau reads scores once they are shared (issue 13), not the firm's draft
+        world["a"].state = EvaluationState.CONSULTATION
+        world["a"].save(update_fields=["state"])
     client.force_login(world[persona])
     response = client.get(url(page, world["a"]))
     assert response.status_code == 200
@@ -61,9 +64,10 @@ def test_reviewers_and_bureau_view_read_only(client, world, tree, persona, page)
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize("persona", ["unit_a", "bureau_a"])
 @pytest.mark.parametrize("page", PAGES)
-def test_unit_user_cannot_open_scores_of_a_draft(client, world, tree, page):
-    client.force_login(world["unit_a"])
+def test_unit_and_bureau_cannot_open_scores_of_a_draft(client, world, tree, page, persona):
+    client.force_login(world[persona])
     assert client.get(url(page, world["a"])).status_code == 403
     assert client.get(url("evaluation-detail", world["a"])).status_code == 200
     response = post_score(client, world, tree["ratio"], {"in-actual": "1", "in-target": "1"})

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from rubrics.numbers import ascii_digits, bounded_decimal, date_problem, round_half_up
+from rubrics.numbers import ascii_digits, bounded_decimal, date_problem, round_half_up, written
 from rubrics.text import clean_text
 
 TEXT, MONEY, NUMBER, INTEGER, PERCENT, DATE = "text", "money", "number", "integer", "percent", "date"
@@ -160,6 +160,17 @@ class TableSpec:
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 MAX_CELL_CHARS = 2000  # a text cell: the longest in the seeds (a policy title, a 支出明细) is under 100
+
+
+def cell_text(column: Column, value) -> str:
+    """A stored value as the table pages show it: money with thousands separators and 2 decimals at least."""
+    if value is None:
+        return ""
+    if column.kind == DATE:
+        return value.isoformat()
+    if column.kind in NUMERIC_KINDS:
+        return written(value, min_places=2 if column.kind == MONEY else 0, grouping=column.kind != INTEGER)
+    return str(value)
 
 
 def parse_decimal(raw, *, percent_sign: bool = False) -> Decimal:

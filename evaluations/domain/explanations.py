@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evaluations.domain.errors import EditError, FieldErrors, text_of
+from evaluations.domain.user_actions import records_user_action
 from evaluations.domain.workflow import TRANSITIONS, refusal
 from evaluations.models import Evaluation, EvaluationState, Explanation, ExplanationStatus, User
 from evaluations.queries.access import can_edit_evaluation
@@ -39,6 +40,7 @@ def decision_refusal(user: User, evaluation: Evaluation) -> str | None:
     return refusal(TRANSITIONS[step], user, evaluation)
 
 
+@records_user_action
 @transaction.atomic
 def explain(*, evaluation: Evaluation, user: User, key: str, text: str, seen: str | None = None) -> Explanation:
     """Write (or rewrite) the team's explanation of the current check error ``key``; it waits for review again.
@@ -74,6 +76,7 @@ def explain(*, evaluation: Evaluation, user: User, key: str, text: str, seen: st
     return explanation
 
 
+@records_user_action
 @transaction.atomic
 def withdraw(*, explanation: Explanation, user: User) -> None:
     """The team takes an explanation back (the fact was corrected after all, or it was written by mistake)."""
@@ -82,6 +85,7 @@ def withdraw(*, explanation: Explanation, user: User) -> None:
     explanation.delete()
 
 
+@records_user_action
 @transaction.atomic
 def decide(*, explanation: Explanation, user: User, accept: bool, comment: str, seen: str | None = None) -> Explanation:
     """Accept or reject an explanation; a rejection must say why. The decision is recorded with who and when.

@@ -22,6 +22,7 @@ from evaluations.domain.datatables import save_table
 from evaluations.domain.scoring import recompute_scores
 from evaluations.domain.tree_sync import indicator_values, sync_tree
 from evaluations.domain.upsert import upsert
+from evaluations.domain.user_actions import records_user_action
 from evaluations.interchange.reader import ORGANISATIONS, ParsedDocument, read_document_partly
 from evaluations.models import (
     EDITABLE_STATES,
@@ -259,6 +260,7 @@ def plan_import(doc: Any, *, user: Any = None, defaults: ImportDefaults | None =
     return plan
 
 
+@records_user_action
 @transaction.atomic
 def import_document(doc: Any, *, user: Any = None, defaults: ImportDefaults | None = None) -> Evaluation:
     """Create or replace (same unit, year and title) the evaluation a document describes; all or nothing.

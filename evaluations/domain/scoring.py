@@ -15,6 +15,7 @@ from simple_history.utils import bulk_update_with_history
 from evaluations.datatables.figures import Figure, compute_figures
 from evaluations.domain.errors import EditError, lock
 from evaluations.domain.freezing import assert_editable
+from evaluations.domain.user_actions import history_defaults
 from evaluations.models import FROZEN_STATES, Evaluation, EvaluationIndicator, LevelOneScore
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.tree import indicator_tree
@@ -96,7 +97,9 @@ def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
         if (leaf.inputs, leaf.computed_score, leaf.score_explanation) != before:
             changed.append(leaf)
     if changed:  # only what moved, each change recorded in the indicators' history
-        bulk_update_with_history(changed, EvaluationIndicator, ["inputs", "computed_score", "score_explanation"])
+        bulk_update_with_history(
+            changed, EvaluationIndicator, ["inputs", "computed_score", "score_explanation"], **history_defaults()
+        )
     tree = indicator_tree(evaluation, indicators)
     total = tree.total  # the sum of the rounded leaf scores that count
     store_level_one(evaluation, tree.roots)

@@ -18,6 +18,7 @@ from evaluations.domain.errors import ALL, EditError, FieldErrors, text_of
 from evaluations.domain.indicator_tree import LockedTree, expected_version_of
 from evaluations.domain.locking import save_versioned
 from evaluations.domain.scoring import apply_bindings, recompute_scores
+from evaluations.domain.user_actions import records_user_action
 from evaluations.models import Evaluation, EvaluationIndicator
 from evaluations.queries.datatables import evaluation_tables
 from rubrics.document import plain_json
@@ -25,7 +26,6 @@ from rubrics.engine import NOT_APPLICABLE, RULE_KINDS, InputError, RuleError, co
 from rubrics.numbers import exact, exact_text, round_score, written
 
 # Kinds whose actual value is a percent unless the indicator says otherwise.
-PERCENT_KINDS = {"threshold_deduct", "bands", "rate_penalty", "change_rate", "threshold_else_rate"}
 
 
 def input_label(kind: str, name: str) -> str:
@@ -39,21 +39,6 @@ def input_type(kind: str, name: str) -> str:
     if kind in RULE_KINDS and name in RULE_KINDS[kind].inputs:
         return RULE_KINDS[kind].input_field(name).type
     return "text"
-
-
-def input_unit(indicator: EvaluationIndicator, name: str) -> str:
-    """The unit shown next to an input box: % for rates, the indicator's own unit for counts and amounts."""
-    kind, params = indicator.rule_kind, indicator.rule_params or {}
-    field = RULE_KINDS[kind].input_field(name) if kind in RULE_KINDS and name in RULE_KINDS[kind].inputs else None
-    if field is not None and field.unit:
-        return field.unit
-    if kind == "change_rate" and name in ("current", "previous"):
-        return text_of(params.get("unit")) if params.get("unit") not in (None, "%") else ""
-    if name == "count":
-        return text_of(params.get("unit")) or "次"
-    if name in ("actual", "target"):
-        return text_of(params.get("unit")) or indicator.unit or ("%" if kind in PERCENT_KINDS else "")
-    return ""
 
 
 def humanize(message: str) -> str:
@@ -299,6 +284,7 @@ def _override(indicator: EvaluationIndicator, data: Mapping[str, Any], errors: F
     return round_score(raw), reason
 
 
+@records_user_action
 @transaction.atomic
 def save_scoring(
     *, evaluation: Evaluation, indicator_id: Any, expected_version: Any, data: Mapping[str, Any], user: Any = None

@@ -19,6 +19,7 @@ from evaluations.domain.rectification import create_rectification_items
 from evaluations.domain.signals import evaluation_handed_off
 from evaluations.domain.signoff import record_signature
 from evaluations.domain.submissions import snapshot_submission
+from evaluations.domain.user_actions import records_user_action
 from evaluations.models import (
     LEVEL_LABELS,
     REVIEW_ROLES,
@@ -231,6 +232,7 @@ def available_transitions(user, evaluation: Evaluation) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if refusal(t, user, evaluation) is None]
 
 
+@records_user_action
 @transaction.atomic
 def perform(evaluation: Evaluation, name: str, *, user, comment: str = "") -> StateChange:
     """Perform a transition, or raise TransitionError saying why not. Nothing changes on refusal."""

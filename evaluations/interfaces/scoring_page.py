@@ -17,10 +17,11 @@ from django.urls import reverse
 
 from evaluations.datatables.figures import Figure
 from evaluations.domain.locking import StaleObjectError
-from evaluations.domain.scoring_inputs import bindable_inputs, humanize, input_label, input_type, input_unit
+from evaluations.domain.scoring_inputs import bindable_inputs, humanize, input_label, input_type
 from evaluations.interfaces.charts import Section, score_rate_chart
 from evaluations.models import Evaluation, EvaluationIndicator
 from evaluations.queries.consistency import Problem
+from evaluations.queries.targets import input_unit
 from evaluations.queries.tree import indicator_tree, not_applicable_note
 from rubrics.engine import RULE_KINDS
 from rubrics.numbers import circled, exact, fixed, plain, with_unit, written

@@ -3,6 +3,10 @@
 Every view, service and admin path asks here. An object the user may not see answers 404, so the
 existence of another organisation's evaluation is not revealed. The workflow's refusals
 (evaluations.domain.workflow) are built from these predicates and add the state and separation-of-duty rules.
+
+Confidentiality by audience: the firm's own people on an evaluation (its team) and admins read its internal work;
+the evaluated unit and the commissioning bureau read only what was handed to them (reads_internal_work and the
+predicates and selectors after it). Pages, downloads, exports and the archive all ask these.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from evaluations.models import (
     RectificationItem,
     RectificationStatus,
     Role,
+    StateChange,
     TeamRole,
     Transition,
     roles_of,
@@ -114,6 +119,103 @@ def is_commissioning_bureau_user(user, evaluation: Evaluation) -> bool:
     return Role.BUREAU in roles_of(user) and user.organisation_id == evaluation.commissioning_bureau_id
 
 
+# --- the firm's internal work and what the other side reads -----------------------------------------------
+
+
+def reads_internal_work(user, evaluation: Evaluation) -> bool:
+    """The firm's people on the evaluation's team (evaluators and internal reviewers) and admins read its internal
+    work: internal review comments, the consistency check, the change log, drafts not handed on, the internal
+    reviewers' decisions. The evaluated unit and the bureau never do."""
+    roles = roles_of(user)
+    if Role.ADMIN in roles:
+        return True
+    return bool(roles & {Role.EVALUATOR, Role.INTERNAL_REVIEWER}) and is_on_team(user, evaluation)
+
+
+def can_view_check(user, evaluation: Evaluation) -> bool:
+    """The consistency check (待填, 错误, 提示 and their 去修改 links) is the firm's quality control."""
+    return reads_internal_work(user, evaluation)
+
+
+def can_view_table_checks(user, evaluation: Evaluation) -> bool:
+    """The checks of the base tables (合计与明细不符 …): the firm, and the unit while it fills the tables, as
+    feedback on the data it enters (like a form's errors); never the bureau."""
+    return can_view_check(user, evaluation) or can_edit_tables(user, evaluation)
+
+
+def can_view_change_log(user, evaluation: Evaluation) -> bool:
+    """Who changed which score input, table cell or sentence, and when: the firm's working record."""
+    return reads_internal_work(user, evaluation)
+
+
+def can_read_review_comments(user, evaluation: Evaluation) -> bool:
+    """The bureau's comments when returning an evaluation: the team that acts on them and the bureau itself."""
+    return reads_internal_work(user, evaluation) or is_commissioning_bureau_user(user, evaluation)
+
+
+# Steps between organisations: the unit asked for data and relieved of it, the draft sent out for comments,
+# the submission to the bureau and the bureau's answers. Internal review steps stay with the firm.
+HAND_OFF_TRANSITIONS = frozenset(
+    {
+        Transition.START_COLLECTING,
+        Transition.START_SCORING,
+        Transition.SUBMIT,
+        Transition.APPROVE,
+        Transition.RETURN,
+        Transition.START_RECTIFICATION,
+    }
+)
+SENT_FOR_COMMENTS = Q(transition=Transition.PASS_REVIEW, to_state=EvaluationState.CONSULTATION)
+
+
+def is_hand_off(change: StateChange) -> bool:
+    """Whether a step passes the evaluation between organisations (the last internal level sending the draft out
+    for comments counts; the levels before it do not)."""
+    return change.transition in HAND_OFF_TRANSITIONS or (
+        change.transition == Transition.PASS_REVIEW and change.to_state == EvaluationState.CONSULTATION
+    )
+
+
+def steps_read_by(evaluation: Evaluation, *, internal: bool) -> QuerySet[StateChange]:
+    """The timeline a reader reads: every step for the firm (internal); the hand-offs between organisations for
+    the unit, the bureau and the archive (what an internal reviewer wrote when sending the draft out stays with
+    the firm: see shows_step_comment)."""
+    return evaluation.state_changes.select_related("actor").filter(steps_condition(internal=internal))
+
+
+def steps_condition(*, internal: bool) -> Q:
+    """The condition on StateChange rows of steps_read_by (for querysets built elsewhere, as a prefetch)."""
+    return Q() if internal else Q(transition__in=HAND_OFF_TRANSITIONS) | SENT_FOR_COMMENTS
+
+
+def steps_for_user(user, evaluation: Evaluation) -> QuerySet[StateChange]:
+    return steps_read_by(evaluation, internal=reads_internal_work(user, evaluation))
+
+
+def shows_step_comment(change: StateChange, *, internal: bool) -> bool:
+    """A step's comment for its reader: the firm reads all; others read the comments of hand-offs, never an
+    internal reviewer's opinion."""
+    return internal or change.transition in HAND_OFF_TRANSITIONS
+
+
+def shows_decision_comment(explanation, evaluation: Evaluation, *, internal: bool) -> bool:
+    """An explanation's decision comment for its reader: the firm reads all; the bureau reads its own decisions,
+    not what the firm's internal reviewer wrote when accepting one."""
+    decider = explanation.decided_by
+    return internal or (decider is not None and decider.organisation_id != evaluation.evaluating_firm_id)
+
+
+def consultation_comments_for_user(user, evaluation: Evaluation):
+    """The 征求意见 comments this user reads: the team, admins and the bureau (whose record the ledger is) all of
+    them; the evaluated unit its own comments and their answers."""
+    comments = evaluation.consultation_comments.select_related("finding", "indicator", "author", "answered_by")
+    if reads_internal_work(user, evaluation) or is_commissioning_bureau_user(user, evaluation):
+        return comments
+    if is_evaluated_unit_user(user, evaluation):
+        return comments.filter(author__organisation_id=user.organisation_id)
+    return comments.none()
+
+
 # --- what someone may do ----------------------------------------------------------------------------------
 
 
@@ -124,11 +226,9 @@ def can_create_evaluation(user) -> bool:
 
 
 def can_view_scores(user, evaluation: Evaluation) -> bool:
-    """Unit users see data tables and evidence requests, not scores or drafts, until the draft is shared."""
-    roles = roles_of(user)
-    if roles & {Role.ADMIN, Role.BUREAU}:
-        return True
-    if roles & {Role.EVALUATOR, Role.INTERNAL_REVIEWER} and is_on_team(user, evaluation):
+    """The unit and the bureau see data tables and evidence requests, not scores or drafts, until the draft is
+    shared for 征求意见; the draft the team revises after a return is not shared either."""
+    if reads_internal_work(user, evaluation):
         return True
     return evaluation.state in SHARED_WITH_UNIT_STATES
 

@@ -1,143 +1,785 @@
-"""The audit trail of an evaluation, read from django-simple-history: who changed what, when, old → new.
+"""The readable trail of an evaluation: its workflow timeline and its change log, in words.
 
-Viewable per evaluation and per indicator. Table saves are compared cell by cell from the
-snapshots kept on the table's history.
+One module for the audit page and the archive. States and steps by their Chinese names (the review level named),
+fields by their labels, score inputs as the scoring page shows them (checklist points ①②③, 是/否, 97.03%), table
+cells as the tables show them, long texts as the passages that changed, the rule as one line, no stored codes,
+dicts or lists; times local (settings.TIME_ZONE) to the minute.
+
+The change log is read from django-simple-history and grouped per user action: the records one request (or one
+demo step) wrote share a mark (evaluations.domain.user_actions); older records without one are grouped by person
+and time. Each action is one entry, filterable by part (评分, 基础数据, 正文, 流程 …) and person. Values are put
+into words only for the entries shown (a page of them), so a long history costs the comparison, not the wording.
+
+Who reads what is evaluations.queries.access's decision: the firm reads every step and the change log; the unit
+and the bureau read the hand-offs between organisations (access.steps_read_by).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import datetime as dt
+import difflib
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
 
 from evaluations.datatables import TABLES
+from evaluations.datatables.figures import compute_figures
+from evaluations.datatables.spec import TEXT as TEXT_CELL
+from evaluations.datatables.spec import cell_text
 from evaluations.models import (
+    LEVEL_LABELS,
     DataTable,
     Evaluation,
     EvaluationIndicator,
+    EvaluationState,
     Evidence,
     Experience,
+    Explanation,
     Finding,
     NarrativeSection,
     Recommendation,
+    RectificationItem,
+    StateChange,
     TeamMember,
+    Transition,
 )
 from evaluations.narrative_html import plain_text
+from evaluations.queries import access
+from evaluations.queries.datatables import evaluation_tables
+from evaluations.queries.targets import input_unit
 from evaluations.sections import SECTIONS
+from rubrics.engine import NOT_APPLICABLE, RULE_KINDS, InputField
+from rubrics.numbers import circled, exact, fixed, with_unit, written
+from rubrics.rule_editor.layout import summary as rule_summary
 
-IGNORED_FIELDS = {"version", "updated_at", "snapshot", "score_explanation", "analysis_drafted"}
+# The parts of an evaluation a change belongs to, in the order the filter lists them.
+SCORING, INDICATORS, TABLES_PART, TEXT, EVIDENCE, TEAM, BASICS, WORKFLOW, EXPLANATIONS, RECTIFICATION = (
+    "评分",
+    "指标体系",
+    "基础数据",
+    "正文",
+    "佐证材料",
+    "评价小组",
+    "基本信息",
+    "流程",
+    "检查说明",
+    "整改",
+)
+PARTS = (SCORING, INDICATORS, TABLES_PART, TEXT, EVIDENCE, TEAM, BASICS, WORKFLOW, EXPLANATIONS, RECTIFICATION)
 ACTIONS = {"+": "新增", "~": "修改", "-": "删除"}
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+# Records without an action mark, by one person, this close in time, are one action.
+UNMARKED_GAP = dt.timedelta(seconds=5)
+# Bookkeeping, derived wording, and the state (the timeline says it better): never a change of their own.
+IGNORED_FIELDS = {
+    "version",
+    "updated_at",
+    "snapshot",
+    "score_explanation",
+    "analysis_drafted",
+    "scored_with",
+    "state",
+    "review_level",
+    "updated_by",
+    "content_type",
+    "size",
+    "sha256",
+    "file",
+    "completion_sha256",
+}
+# Written by the scoring service as a consequence of another change.
+DERIVED_FIELDS = {"computed_score", "total_score", "grade"}
+SCORE_FIELDS = {"computed_score", "awarded_score", "total_score"}
+INDICATOR_PARTS = {
+    "inputs": SCORING,
+    "actual_display": SCORING,
+    "computed_score": SCORING,
+    "awarded_score": SCORING,
+    "override_reason": SCORING,
+    "analysis": TEXT,
+    "evidence_obtained": TEXT,
+    "research_content": TEXT,
+    "research_order": TEXT,
+    "research_start": TEXT,
+    "research_end": TEXT,
+}
+EVALUATION_PARTS = {"total_score": SCORING, "grade": SCORING, "na_policy": SCORING}
+MODEL_PARTS = {
+    DataTable: TABLES_PART,
+    NarrativeSection: TEXT,
+    Finding: TEXT,
+    Recommendation: TEXT,
+    Experience: TEXT,
+    Evidence: EVIDENCE,
+    TeamMember: TEAM,
+    Explanation: EXPLANATIONS,
+    RectificationItem: RECTIFICATION,
+}
+SHORT_TEXT = 60  # longer texts are shown as the passages that changed
+CONTEXT = 24  # characters kept on each side of a changed passage
+PASSAGES_SHOWN = 3
+
+
+# --- the timeline ----------------------------------------------------------------------------------------
+
+
+def _state_label(state: str, level: int) -> str:
+    label = EvaluationState(state).label if state in EvaluationState.values else state
+    if state == EvaluationState.INTERNAL_REVIEW and level in LEVEL_LABELS:
+        return f"{label}（{LEVEL_LABELS[level]}）"
+    return label
+
+
+def step_words(change: StateChange, *, internal: bool) -> tuple[str, str, str]:
+    """(action, from, to) of a step in words: 二级复核通过, 内部复核（二级复核）→ 内部复核（三级审核）. Outside the
+    firm the last level's pass is the draft sent out for comments, and review levels are not named."""
+    level = change.review_level
+    if not internal:
+        action = "发出征求意见稿" if change.transition == Transition.PASS_REVIEW else change.get_transition_display()
+        return action, _state_label(change.from_state, 0), _state_label(change.to_state, 0)
+    level_name = LEVEL_LABELS.get(level, "")
+    if change.transition == Transition.PASS_REVIEW:
+        action = f"{level_name}通过" if level_name else "复核通过"
+        after = level + 1 if change.to_state == EvaluationState.INTERNAL_REVIEW else 0
+        return action, _state_label(change.from_state, level), _state_label(change.to_state, after)
+    if change.transition == Transition.REJECT_REVIEW:
+        action = f"{level_name}退回修改" if level_name else "内部复核退回修改"
+        return action, _state_label(change.from_state, level), _state_label(change.to_state, 0)
+    return change.get_transition_display(), _state_label(change.from_state, 0), _state_label(change.to_state, level)
 
 
 @dataclass(frozen=True)
-class AuditEntry:
-    when: datetime
+class Step:
+    """One step of the timeline as its reader reads it."""
+
+    when: dt.datetime  # local time
     who: str
-    action: str  # 新增 / 修改 / 删除
-    subject: str  # 指标「预算执行率」, 表1-1 项目资金使用情况表 …
-    field: str
-    old: str
-    new: str
+    action: str
+    from_state: str
+    to_state: str
+    comment: str
+
+    @property
+    def time(self) -> str:
+        return self.when.strftime(TIME_FORMAT)
+
+    def row(self) -> list[str]:
+        return [self.time, self.who, self.action, self.from_state, self.to_state, self.comment]
 
 
-def _text(value) -> str:
-    if value is None or value == "":
+TIMELINE_HEADER = ["时间", "操作人", "操作", "原状态", "新状态", "意见"]
+
+
+def timeline(evaluation: Evaluation, *, internal: bool) -> list[Step]:
+    """The steps the reader reads (internal: the firm; otherwise the hand-offs between organisations)."""
+    steps = []
+    for change in access.steps_read_by(evaluation, internal=internal):
+        action, before, after = step_words(change, internal=internal)
+        comment = change.comment if access.shows_step_comment(change, internal=internal) else ""
+        steps.append(Step(timezone.localtime(change.created_at), str(change.actor), action, before, after, comment))
+    return steps
+
+
+def timeline_for_user(user, evaluation: Evaluation) -> list[Step]:
+    return timeline(evaluation, internal=access.reads_internal_work(user, evaluation))
+
+
+# --- changes in words ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A changed passage of a long text: the changed words with a little of what surrounds them."""
+
+    before: str
+    changed: str
+    after: str
+
+    def __str__(self) -> str:
+        return f"{self.before}{self.changed}{self.after}"
+
+
+TOKEN = re.compile(r"[0-9０-９.,%]+|[A-Za-z]+|\s+|.", re.DOTALL)
+
+
+def _passages(old: str, new: str) -> tuple[list[Passage], list[Passage], int]:
+    """The changed passages of two texts (old side, new side) and how many there are in all. Compared by words
+    (a number, a Latin word, one Chinese character), so 1.09% → 117.65% is one change, not a changed digit."""
+    old_tokens, new_tokens = TOKEN.findall(old), TOKEN.findall(new)
+    old_at = [0, *itertools.accumulate(len(token) for token in old_tokens)]
+    new_at = [0, *itertools.accumulate(len(token) for token in new_tokens)]
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    blocks: list[list[int]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        span = [old_at[i1], old_at[i2], new_at[j1], new_at[j2]]
+        if blocks and span[0] - blocks[-1][1] <= 2 * CONTEXT and span[2] - blocks[-1][3] <= 2 * CONTEXT:
+            blocks[-1][1], blocks[-1][3] = span[1], span[3]  # close to the previous change: one passage
+        else:
+            blocks.append(span)
+
+    def side(text: str, start: int, end: int) -> Passage:
+        lead = max(0, start - CONTEXT)
+        tail = min(len(text), end + CONTEXT)
+        before = ("…" if lead > 0 else "") + text[lead:start]
+        after = text[end:tail] + ("…" if tail < len(text) else "")
+        return Passage(before, text[start:end], after)
+
+    shown = blocks[:PASSAGES_SHOWN]
+    return [side(old, b[0], b[1]) for b in shown], [side(new, b[2], b[3]) for b in shown], len(blocks)
+
+
+def _words(value: Any) -> str:
+    """Any stored value in words, never a Python or JSON literal."""
+    if value is None or value == "" or value == [] or value == {}:
         return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal | int | float):
+        return written(value)
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime(TIME_FORMAT) if timezone.is_aware(value) else str(value)
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, dict):
+        return "；".join(f"{_words(key)}：{_words(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return "、".join(_words(item) for item in value)
     return str(value)
 
 
-def _display(field, value) -> str:
-    """A stored value as users read it: choice labels (已提交, not submitted)."""
-    choices = dict(field.flatchoices) if getattr(field, "flatchoices", None) else {}
-    return _text(choices.get(value, value))
+def _index(value: Any) -> int | None:
+    text = str(value).strip()
+    return int(text) if text.isdigit() else None
 
 
-def _who(record) -> str:
-    user = record.history_user
-    return str(user) if user is not None else "系统"
+def _points(values: Any) -> str:
+    """Checklist points as the scoring page numbers them: [0, 2] → ①③."""
+    if not isinstance(values, list | tuple) or not values:
+        return "无"
+    indices = sorted(i for i in (_index(v) for v in values) if i is not None)
+    return "".join(circled(i) for i in indices) or "无"
 
 
-def _subject(record, model) -> str:
+def _per_point(values: Any, unit: str) -> str:
+    """{"1": 50} → ② 50%; {"0": 2} → ① 2 项."""
+    if not isinstance(values, dict) or not values:
+        return "无"
+    parts = []
+    for key, amount in sorted(values.items(), key=lambda item: (_index(item[0]) is None, _index(item[0]) or 0)):
+        index = _index(key)
+        point = circled(index) if index is not None else str(key)
+        parts.append(f"{point} {with_unit(written(amount), unit)}" if unit else f"{point} {written(amount)}")
+    return "、".join(parts)
+
+
+def _options(params: Any) -> list[dict]:
+    options = (params or {}).get("options") if isinstance(params, dict) else None
+    return [option for option in options if isinstance(option, dict)] if isinstance(options, list) else []
+
+
+def _input_value(input_field: InputField, value: Any, params: Any, inputs: dict, unit: str = "") -> str:
+    """One score input as the scoring page shows it (``unit``: the one beside its box)."""
+    kind = input_field.type
+    if value is None or value == "":
+        return "（空）"
+    if kind == "flag":
+        return "是" if value is True else ("否" if value is False else _words(value))
+    if kind == "indices":
+        return _points(value)
+    if kind == "shares":
+        return _per_point(value, "%")
+    if kind == "faults":
+        return _per_point(value, "项")
+    if kind == "option":
+        index, options = _index(value), _options(params)
+        if index is not None and index < len(options):
+            return str(options[index].get("label") or f"第 {index + 1} 项")
+        return _words(value)
+    if kind == "option_inputs":
+        index, options = _index(inputs.get("option")), _options(params)
+        rule = options[index].get("rule") if index is not None and index < len(options) else None
+        if isinstance(rule, dict) and isinstance(value, dict):
+            nested = {key: item for key, item in rule.items() if key != "kind"}
+            return "；".join(
+                f"{label}：{text}" for label, text in _inputs_in_words(str(rule.get("kind", "")), nested, value)
+            )
+        return _words(value)
+    if kind == "number":
+        number = exact(value)
+        return with_unit(written(number), unit or input_field.unit) if number is not None else _words(value)
+    return _words(value)
+
+
+def _input_field(kind: str, name: str) -> InputField | None:
+    if name == NOT_APPLICABLE.name:
+        return NOT_APPLICABLE
+    spec = RULE_KINDS.get(kind)
+    if spec is None:
+        return None
+    try:
+        return spec.input_field(name)
+    except KeyError:
+        return None
+
+
+def _inputs_in_words(kind: str, params: Any, inputs: dict) -> list[tuple[str, str]]:
+    result = []
+    for name, value in inputs.items():
+        input_field = _input_field(kind, name)
+        if input_field is None:
+            result.append((str(name), _words(value)))
+        else:
+            result.append((input_field.label, _input_value(input_field, value, params, inputs)))
+    return result
+
+
+@dataclass
+class Change:
+    """One changed field (or cell, or input) of one object, put into words when first read."""
+
+    part: str
+    subject: str
+    action: str  # 新增 / 修改 / 删除
+    field: str = ""
+    old_value: Any = None
+    new_value: Any = None
+    to_words: Callable[[Any], str] = _words
+    derived: bool = False  # recomputed by the system as a consequence (计算得分, 总分, 等级)
+    long_text: bool = False
+
+    @cached_property
+    def _texts(self) -> tuple[str, str, list[Passage] | None, list[Passage] | None, int]:
+        old, new = self.to_words(self.old_value), self.to_words(self.new_value)
+        if self.long_text and max(len(old), len(new)) > SHORT_TEXT and self.old_value and self.new_value:
+            old_passages, new_passages, count = _passages(old, new)
+            return (
+                " ".join(map(str, old_passages)),
+                " ".join(map(str, new_passages)),
+                old_passages,
+                new_passages,
+                count,
+            )
+        return old, new, None, None, 0
+
+    @property
+    def old(self) -> str:
+        return self._texts[0]
+
+    @property
+    def new(self) -> str:
+        return self._texts[1]
+
+    @property
+    def old_passages(self) -> list[Passage] | None:
+        return self._texts[2]
+
+    @property
+    def new_passages(self) -> list[Passage] | None:
+        return self._texts[3]
+
+    @property
+    def more_passages(self) -> int:
+        """Changed passages not shown."""
+        return max(0, self._texts[4] - PASSAGES_SHOWN)
+
+    @property
+    def has_values(self) -> bool:
+        return bool(self.field)
+
+
+@dataclass
+class Entry:
+    """One user action: who, when, and every change it made (or one workflow step)."""
+
+    when: dt.datetime  # local time
+    who: str
+    user_id: int | None
+    changes: list[Change] = field(default_factory=list)
+    step: Step | None = None
+
+    @property
+    def time(self) -> str:
+        return self.when.strftime(TIME_FORMAT)
+
+    @property
+    def parts(self) -> list[str]:
+        if self.step is not None:
+            return [WORKFLOW]
+        found = {change.part for change in self.changes if not change.derived} or {c.part for c in self.changes}
+        return [part for part in PARTS if part in found]
+
+    @property
+    def title(self) -> str:
+        """What the action did, in a few words: 修改 指标「预算执行率」 / 新增 问题「…」等 3 项."""
+        if self.step is not None:
+            return self.step.action
+        own = [change for change in self.changes if not change.derived] or self.changes
+        subjects: list[tuple[str, str]] = []
+        for change in own:
+            if (change.action, change.subject) not in subjects:
+                subjects.append((change.action, change.subject))
+        first_action, first_subject = subjects[0]
+        if len(subjects) == 1:
+            return f"{first_action} {first_subject}"
+        return f"{first_action} {first_subject} 等 {len(subjects)} 项"
+
+    @property
+    def main_changes(self) -> list[Change]:
+        return [change for change in self.changes if not change.derived]
+
+    @property
+    def derived_changes(self) -> list[Change]:
+        return [change for change in self.changes if change.derived]
+
+
+# --- reading the history --------------------------------------------------------------------------------
+
+
+class _Names:
+    """Names of the objects a change refers to (indicators, findings, users, figures), each read once."""
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        self.evaluation = evaluation
+        self._cache: dict[tuple, str] = {}
+
+    def of(self, model, pk) -> str:
+        if pk is None:
+            return "（空）"
+        key = (model, pk)
+        if key not in self._cache:
+            found = model._default_manager.filter(pk=pk).first()
+            self._cache[key] = str(found) if found is not None else f"（已删除的{model._meta.verbose_name}）"
+        return self._cache[key]
+
+    @cached_property
+    def sections(self) -> dict[str, str]:
+        return {section.key: section.title for sections in SECTIONS.values() for section in sections}
+
+    @cached_property
+    def findings(self) -> dict[int, str]:
+        return dict(self.evaluation.findings.values_list("pk", "title"))
+
+    @cached_property
+    def figures(self) -> dict[str, str]:
+        figures = compute_figures(self.evaluation.kind, evaluation_tables(self.evaluation))
+        return {key: figure.label for key, figure in figures.items()}
+
+
+def _subject(record, model, names: _Names) -> str:
     if model is DataTable:
         spec = TABLES.get(record.key)
-        return f"{spec.code} {spec.title}" if spec else record.key
+        return f"{spec.code} {spec.title}" if spec else "基础数据表"
     if model is EvaluationIndicator:
         return f"指标「{record.name}」"
     if model is NarrativeSection:
-        titles = {section.key: section.title for sections in SECTIONS.values() for section in sections}
-        return f"报告章节「{titles.get(record.key, record.key)}」"
+        return f"报告章节「{names.sections.get(record.key, record.key)}」"
     if model is Evaluation:
         return "评价基本信息"
-    return f"{model._meta.verbose_name}「{record}」"
+    if model is Evidence:
+        return f"佐证材料「{record.original_name}」"
+    if model is TeamMember:
+        return f"评价小组成员「{record.name}」"
+    if model is Explanation:
+        return f"检查说明「{record.where}」"
+    if model is RectificationItem:
+        return f"整改事项「{names.findings.get(record.finding_id, '（已删除的问题）')}」"
+    return f"{model._meta.verbose_name}「{record.title}」"
 
 
-def _table_changes(old: list, new: list, key: str) -> list[tuple[str, str, str]]:
-    spec = TABLES.get(key)
+def _part(model, name: str) -> str:
+    if model is EvaluationIndicator:
+        return INDICATOR_PARTS.get(name, INDICATORS)
+    if model is Evaluation:
+        return EVALUATION_PARTS.get(name, BASICS)
+    return MODEL_PARTS[model]
+
+
+def _field_words(model, name: str, names: _Names) -> Callable[[Any], str]:
+    """How a value of this field reads."""
+    model_field = model._meta.get_field(name)
+    choices = dict(model_field.flatchoices) if getattr(model_field, "flatchoices", None) else {}
+    if choices:
+        return lambda value: str(choices.get(value, _words(value)))
+    if name in SCORE_FIELDS:
+        return lambda value: fixed(value) if value is not None else "（空）"
+    if name == "weight":
+        return lambda value: with_unit(written(value), "分") if value is not None else "（空）"
+    if isinstance(model_field, models.ForeignKey):
+        related = model_field.related_model
+        return lambda value: names.of(related, value)
+    if name == "grades":
+        return _grades_in_words
+    if name in ("text", "analysis") and model in (NarrativeSection, EvaluationIndicator):
+        return lambda value: plain_text(value or "") or "（空）"
+    return _words
+
+
+def _grades_in_words(value: Any) -> str:
+    """[[90, "优"], [80, "良"] …] → 优 ≥ 90 分；良 ≥ 80 分 …"""
+    if not isinstance(value, list):
+        return _words(value)
+    parts = []
+    for item in value:
+        if isinstance(item, list | tuple) and len(item) == 2:
+            parts.append(f"{item[1]} ≥ {written(item[0])} 分")
+    return "；".join(parts) or _words(value)
+
+
+def _table_changes(before, record, subject: str, action: str) -> list[Change]:
+    """A table save compared cell by cell, each cell as the table page shows it."""
+    spec = TABLES.get(record.key)
+    old, new = before.snapshot or [], record.snapshot or []
     if spec is None:
-        return [("数据", f"{len(old)} 行", f"{len(new)} 行")]
+        return [Change(TABLES_PART, subject, action, "行数", f"{len(old)} 行", f"{len(new)} 行", str)]
     changes = []
     for index in range(max(len(old), len(new))):
-        before = old[index] if index < len(old) else {}
-        after = new[index] if index < len(new) else {}
+        row_before = old[index] if index < len(old) else {}
+        row_after = new[index] if index < len(new) else {}
         for column in spec.columns:
-            if before.get(column.key) != after.get(column.key):
-                changes.append(
-                    (f"第{index + 1}行 {column.header}", _text(before.get(column.key)), _text(after.get(column.key)))
+            if row_before.get(column.key) == row_after.get(column.key):
+                continue
+
+            def shown(value, column=column) -> str:
+                text = cell_text(column, column.from_json(value) if value not in (None, "") else None)
+                if not text:
+                    return "（空）"
+                return with_unit(text, column.unit) if column.unit and column.kind != TEXT_CELL else text
+
+            where = f"第{index + 1}行 {column.label}"
+            changes.append(
+                Change(
+                    TABLES_PART,
+                    subject,
+                    action,
+                    where,
+                    row_before.get(column.key),
+                    row_after.get(column.key),
+                    shown,
                 )
+            )
     return changes
 
 
-def _entries(records: list, model) -> list[AuditEntry]:
-    """Diff each history record against the previous one of the same object."""
-    entries: list[AuditEntry] = []
+def _indicator_changes(before, record, subject: str, action: str, names: _Names, changed: set[str]) -> list[Change]:
+    """Inputs one by one (as the scoring page names and shows them), the rule as one line, bindings in words."""
+    changes = []
+    if "inputs" in changed:
+        old_inputs = before.inputs if isinstance(before.inputs, dict) else {}
+        new_inputs = record.inputs if isinstance(record.inputs, dict) else {}
+        for name in list(old_inputs) + [key for key in new_inputs if key not in old_inputs]:
+            if old_inputs.get(name) == new_inputs.get(name):
+                continue
+            input_field = _input_field(record.rule_kind, name)
+            unit = input_unit(record, name)
+
+            def shown(side, input_field=input_field, unit=unit) -> str:
+                value, inputs, params = side
+                if input_field is None:
+                    return _words(value)
+                return _input_value(input_field, value, params, inputs, unit)
+
+            changes.append(
+                Change(
+                    SCORING,
+                    subject,
+                    action,
+                    input_field.label if input_field else "计分输入",
+                    (old_inputs.get(name), old_inputs, before.rule_params),
+                    (new_inputs.get(name), new_inputs, record.rule_params),
+                    shown,
+                    # an input bound to the tables follows them: recomputed, not typed
+                    derived=name in (record.bindings or {}) and name in (before.bindings or {}),
+                )
+            )
+    if changed & {"rule_kind", "rule_params"}:
+        changes.append(
+            Change(
+                INDICATORS,
+                subject,
+                action,
+                "计分规则",
+                (before.rule_kind, before.rule_params),
+                (record.rule_kind, record.rule_params),
+                lambda value: rule_summary(value[0], value[1] or {}) if value[0] else "未设置",
+            )
+        )
+    if "bindings" in changed:
+
+        def bound(value) -> str:
+            if not isinstance(value, dict) or not value:
+                return "无"
+            parts = []
+            for name, key in value.items():
+                input_field = _input_field(record.rule_kind, name)
+                label = input_field.label if input_field else "计分输入"
+                parts.append(f"{label} ← {names.figures.get(key, '已删除的数据')}")
+            return "；".join(parts)
+
+        changes.append(Change(INDICATORS, subject, action, "数据绑定", before.bindings, record.bindings, bound))
+    return changes
+
+
+def _changes(records: list, model, names: _Names) -> list[tuple[Any, list[Change]]]:
+    """Each history record with its changes against the previous record of the same object."""
+    result = []
     previous: dict = {}
     for record in records:
         before = previous.get(record.id)
         previous[record.id] = record
         action = ACTIONS.get(record.history_type, "修改")
-        subject = _subject(record, model)
+        subject = _subject(record, model, names)
         if before is None or record.history_type != "~":
-            entries.append(AuditEntry(record.history_date, _who(record), action, subject, "", "", ""))
+            result.append((record, [Change(_part(model, ""), subject, action)]))
             continue
         if model is DataTable:
-            for field, old, new in _table_changes(before.snapshot or [], record.snapshot or [], record.key):
-                entries.append(AuditEntry(record.history_date, _who(record), action, subject, field, old, new))
+            found = _table_changes(before, record, subject, action)
+            if found:
+                result.append((record, found))
             continue
         delta = record.diff_against(before, excluded_fields=IGNORED_FIELDS)
+        names_changed = {change.field for change in delta.changes}
+        found: list[Change] = []
+        if model is EvaluationIndicator:
+            found += _indicator_changes(before, record, subject, action, names, names_changed)
         for change in delta.changes:
-            label = str(model._meta.get_field(change.field).verbose_name)
-            old, new = change.old, change.new
-            rich = (model is NarrativeSection and change.field == "text") or (
-                model is EvaluationIndicator and change.field == "analysis"
+            name = change.field
+            if model is EvaluationIndicator and name in {"inputs", "rule_kind", "rule_params", "bindings"}:
+                continue
+            model_field = model._meta.get_field(name)
+            if model_field.many_to_many:
+                related = model_field.related_model
+                key = related._meta.model_name
+
+                def listed(value, related=related, key=key) -> str:
+                    ids = [item.get(key) for item in value or [] if isinstance(item, dict)]
+                    return "、".join(names.of(related, pk) for pk in ids) or "无"
+
+                label = str(model_field.verbose_name)
+                found.append(Change(_part(model, name), subject, action, label, change.old, change.new, listed))
+                continue
+            found.append(
+                Change(
+                    _part(model, name),
+                    subject,
+                    action,
+                    str(model_field.verbose_name),
+                    change.old,
+                    change.new,
+                    _field_words(model, name, names),
+                    derived=name in DERIVED_FIELDS,
+                    long_text=isinstance(model_field, models.TextField),
+                )
             )
-            if rich:  # the words, not the section's or the analysis' HTML
-                old, new = plain_text(old), plain_text(new)
-            entries.append(
-                AuditEntry(record.history_date, _who(record), action, subject, label, _text(old), _text(new))
-            )
-    return entries
+        if found:
+            result.append((record, found))
+    return result
+
+
+HISTORY_MODELS = (
+    Evaluation,
+    EvaluationIndicator,
+    DataTable,
+    NarrativeSection,
+    Evidence,
+    Finding,
+    Recommendation,
+    Experience,
+    TeamMember,
+    Explanation,
+    RectificationItem,
+)
 
 
 def _records(model, **lookup) -> list:
     return list(model.history.filter(**lookup).select_related("history_user").order_by("history_date", "history_id"))
 
 
-def evaluation_audit(evaluation: Evaluation) -> list[AuditEntry]:
-    """Every recorded change of the evaluation and its parts, newest first."""
-    entries = _entries(_records(Evaluation, id=evaluation.pk), Evaluation)
-    for model in (
-        EvaluationIndicator,
-        DataTable,
-        NarrativeSection,
-        Evidence,
-        Finding,
-        Recommendation,
-        Experience,
-        TeamMember,
-    ):
-        entries += _entries(_records(model, evaluation_id=evaluation.pk), model)
-    return sorted(entries, key=lambda entry: entry.when, reverse=True)
+def _who(user) -> str:
+    return str(user) if user is not None else "系统"
 
 
-def indicator_audit(indicator: EvaluationIndicator) -> list[AuditEntry]:
-    entries = _entries(_records(EvaluationIndicator, id=indicator.pk), EvaluationIndicator)
-    return sorted(entries, key=lambda entry: entry.when, reverse=True)
+def _group(changed: list[tuple[Any, list[Change]]]) -> list[Entry]:
+    """One entry per user action: the records of one mark; unmarked ones by person and time."""
+    changed.sort(key=lambda pair: (pair[0].history_date, pair[0].history_id))
+    entries: list[Entry] = []
+    by_mark: dict[str, Entry] = {}
+    open_unmarked: dict[int | None, tuple[Entry, dt.datetime]] = {}
+    for record, changes in changed:
+        mark = record.history_change_reason or ""
+        if mark.startswith("action:"):
+            entry = by_mark.get(mark)
+            if entry is None:
+                entry = by_mark[mark] = Entry(
+                    timezone.localtime(record.history_date), _who(record.history_user), record.history_user_id
+                )
+                entries.append(entry)
+        else:
+            last = open_unmarked.get(record.history_user_id)
+            if last is not None and record.history_date - last[1] <= UNMARKED_GAP:
+                entry = last[0]
+            else:
+                entry = Entry(
+                    timezone.localtime(record.history_date), _who(record.history_user), record.history_user_id
+                )
+                entries.append(entry)
+            open_unmarked[record.history_user_id] = (entry, record.history_date)
+        entry.changes += changes
+    return entries
+
+
+@dataclass(frozen=True)
+class Person:
+    pk: int | None
+    name: str
+
+
+@dataclass
+class ChangeLog:
+    """The change log of an evaluation, newest first, with who appears in it (for the person filter)."""
+
+    entries: list[Entry]
+
+    @property
+    def people(self) -> list[Person]:
+        seen: dict[int | None, str] = {}
+        for entry in self.entries:
+            seen.setdefault(entry.user_id, entry.who)
+        return sorted((Person(pk, name) for pk, name in seen.items()), key=lambda person: person.name)
+
+    def filtered(self, *, part: str = "", person: int | None = None) -> list[Entry]:
+        """The entries of one part and one person (``person`` 0: the system's own changes)."""
+        return [
+            entry
+            for entry in self.entries
+            if (not part or part in entry.parts) and (person is None or (entry.user_id or 0) == person)
+        ]
+
+
+def change_log(evaluation: Evaluation, *, indicator: EvaluationIndicator | None = None) -> ChangeLog:
+    """Every recorded change of the evaluation and its parts (of one indicator), one entry per user action, and
+    every workflow step (not for one indicator); newest first. For the firm only (access.can_view_change_log)."""
+    names = _Names(evaluation)
+    changed: list[tuple[Any, list[Change]]] = []
+    if indicator is not None:
+        changed += _changes(_records(EvaluationIndicator, id=indicator.pk), EvaluationIndicator, names)
+    else:
+        changed += _changes(_records(Evaluation, id=evaluation.pk), Evaluation, names)
+        for model in HISTORY_MODELS[1:]:
+            changed += _changes(_records(model, evaluation_id=evaluation.pk), model, names)
+    entries = _group(changed)
+    if indicator is None:
+        for change in access.steps_read_by(evaluation, internal=True):
+            action, before, after = step_words(change, internal=True)
+            step = Step(timezone.localtime(change.created_at), str(change.actor), action, before, after, change.comment)
+            entries.append(Entry(step.when, step.who, change.actor_id, step=step))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return ChangeLog(entries)

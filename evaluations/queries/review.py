@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from evaluations.models import Evaluation, EvaluationState, ReviewComment
+from evaluations.models import (
+    Evaluation,
+    EvaluationState,
+    ExplanationStatus,
+    ReviewComment,
+)
 from evaluations.queries.submissions import document_changes
 
 
@@ -21,6 +26,11 @@ def open_review_comments(evaluation: Evaluation):
     }:
         return ReviewComment.objects.none()
     return latest.review_comments.select_related("finding", "indicator", "author")
+
+
+def explanations_to_decide(evaluation: Evaluation) -> int:
+    """The team's explanations of check errors still waiting for a decision (the bureau's after submission)."""
+    return evaluation.explanations.filter(status=ExplanationStatus.PENDING).count()
 
 
 def changes_since_last_review(evaluation: Evaluation) -> list[str] | None:

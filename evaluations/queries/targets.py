@@ -13,6 +13,7 @@ from typing import Any
 
 from evaluations.datatables.figures import Figure
 from evaluations.models import EvaluationIndicator
+from rubrics.engine import RULE_KINDS
 from rubrics.numbers import exact, measured, percent, plain, with_unit
 from rubrics.rules.grading import DEFAULT_LEVELS
 
@@ -36,6 +37,24 @@ NUMERIC_TARGET_KINDS = frozenset(
 
 # Rule kinds whose actual value is a percent unless the indicator says otherwise (as on the scoring page).
 PERCENT_KINDS = {"threshold_deduct", "bands", "rate_penalty", "change_rate", "threshold_else_rate"}
+
+
+def input_unit(indicator: EvaluationIndicator, name: str) -> str:
+    """The unit shown next to an input box (the scoring page, the change log): % for rates, the indicator's own
+    unit for counts and amounts. ``indicator``: an indicator or one of its history records."""
+    kind, params = indicator.rule_kind, indicator.rule_params or {}
+    field = RULE_KINDS[kind].input_field(name) if kind in RULE_KINDS and name in RULE_KINDS[kind].inputs else None
+    if field is not None and field.unit:
+        return field.unit
+    unit = params.get("unit")
+    given = "" if unit is None else str(unit).strip()
+    if kind == "change_rate" and name in ("current", "previous"):
+        return given if unit not in (None, "%") else ""
+    if name == "count":
+        return given or "次"
+    if name in ("actual", "target"):
+        return given or indicator.unit or ("%" if kind in PERCENT_KINDS else "")
+    return ""
 
 
 def _unit(indicator: EvaluationIndicator) -> str:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from evaluations.datatables import spec_for, tables_for_kind
 from evaluations.datatables.figures import Figure, compute_figures
 from evaluations.datatables.rows import MAX_ROWS, TableInputError
-from evaluations.datatables.spec import DATE, INTEGER, MONEY, NUMERIC_KINDS, Column, TableSpec
+from evaluations.datatables.spec import DATE, MONEY, NUMERIC_KINDS, Column, TableSpec, cell_text
 from evaluations.domain.datatables import (
     StaleTableError,
     UnversionedUploadError,
@@ -59,14 +59,8 @@ def input_text(column: Column, value: object) -> str:
 
 
 def display_text(column: Column, value: object) -> str:
-    """A stored value as shown when reading: money with thousands separators and 2 decimals at least."""
-    if value is None:
-        return ""
-    if column.kind == DATE:
-        return value.isoformat()
-    if column.kind in NUMERIC_KINDS:
-        return written(value, min_places=2 if column.kind == MONEY else 0, grouping=column.kind != INTEGER)
-    return str(value)
+    """A stored value as shown when reading (the change log shows cells the same way)."""
+    return cell_text(column, value)
 
 
 def share_text(part: Decimal | None, whole: Decimal | None) -> str:
@@ -337,7 +331,7 @@ def _render_list(request, evaluation: Evaluation, upload_problems: list[str] | N
     }
     tables = evaluation_tables(evaluation)
     problems_by_table: dict[str, int] = defaultdict(int)
-    for problem in table_problems(evaluation, tables):
+    for problem in _table_problems(request, evaluation, tables):
         problems_by_table[problem.anchor.removeprefix("table-")] += 1
     entries = [
         {
@@ -350,6 +344,12 @@ def _render_list(request, evaluation: Evaluation, upload_problems: list[str] | N
     ]
     context = _common(request, evaluation) | {"entries": entries, "upload_problems": upload_problems or []}
     return render(request, "evaluations/tables/list.html", context)
+
+
+def _table_problems(request, evaluation: Evaluation, tables) -> list:
+    if not access.can_view_table_checks(request.user, evaluation):
+        return []
+    return table_problems(evaluation, tables)
 
 
 @login_required
@@ -443,7 +443,7 @@ def _render_table(
         "blank_row": [EditCell(column, "", hint=True) for column in spec.columns],
         "group_values": {key: sorted({str(row[key]) for row in rows if row.get(key)}) for key in spec.group_columns},
         "figures": [(figure, figure.display, bound.get(figure.key, [])) for figure in figures],
-        "problems": [problem for problem in table_problems(evaluation, tables) if problem.anchor == anchor],
+        "problems": [problem for problem in _table_problems(request, evaluation, tables) if problem.anchor == anchor],
         "upload_problems": upload_problems or [],
         "column_count": len(spec.columns) + 1 + (1 if spec.share_of else 0),
     }

@@ -68,9 +68,13 @@ def explanations(request, pk: int):
             messages.error(request, str(error))
         return redirect("evaluation-explanations", pk=evaluation.pk)
     board = explanation_board(evaluation)
+    internal = access.reads_internal_work(request.user, evaluation)
     for problem in board.rows:
         if problem.explanation is not None:  # what this page shows: a save or decision on older words is refused
             problem.explanation.seen = explanation_service.fingerprint(problem.explanation)
+            problem.explanation.comment_shown = access.shows_decision_comment(
+                problem.explanation, evaluation, internal=internal
+            )
     return render(
         request,
         "evaluations/review/explanations.html",
@@ -78,6 +82,7 @@ def explanations(request, pk: int):
             "evaluation": evaluation,
             "show_scores": True,  # the workspace tabs: whoever reads explanations reads the scores
             "board": board,
+            "internal": internal,
             "links": [problem_link(evaluation, problem) for problem in board.rows],
             "can_explain": access.can_edit_evaluation(request.user, evaluation),
             "decision_refusal": explanation_service.decision_refusal(request.user, evaluation),

@@ -59,8 +59,11 @@ def context(request, evaluation: Evaluation, **extra) -> dict:
 SHOWN_AS_EMPTY = ("empty-section:", "empty-list:")
 
 
-def problems_by_anchor(evaluation: Evaluation, prefixes=None) -> dict[str, list]:
+def problems_by_anchor(request, evaluation: Evaluation, prefixes=None) -> dict[str, list]:
+    """The check's problems by the item they are on: for the firm only (the check is its quality control)."""
     problems: dict[str, list] = {}
+    if not access.can_view_check(request.user, evaluation):
+        return problems
     for problem in check_evaluation(evaluation):
         if problem.key.startswith(SHOWN_AS_EMPTY):
             continue

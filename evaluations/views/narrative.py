@@ -42,7 +42,7 @@ def narrative(request, pk: int):
     helpers.require_scores(request, evaluation)
     tree = indicator_tree(evaluation)
     rows = tree.nodes
-    problems = helpers.problems_by_anchor(evaluation, NARRATIVE_ANCHOR_PREFIXES)
+    problems = helpers.problems_by_anchor(request, evaluation, NARRATIVE_ANCHOR_PREFIXES)
     return render(
         request,
         "evaluations/content/narrative.html",
@@ -92,7 +92,7 @@ def narrative_section(request, pk: int, key: str):
             if request.POST.get("next") and following:
                 return redirect("evaluation-narrative-section", pk=evaluation.pk, key=following.key)
             return redirect("evaluation-narrative-section", pk=evaluation.pk, key=key)
-    problems = helpers.problems_by_anchor(evaluation, ("section-",)).get(f"section-{key}", [])
+    problems = helpers.problems_by_anchor(request, evaluation, ("section-",)).get(f"section-{key}", [])
     figures = figure_catalogue(evaluation)
     return render(
         request,
@@ -130,7 +130,7 @@ STANDING_STYLES = {
 def analysis(request, pk: int):
     evaluation = helpers.evaluation(request, pk)
     helpers.require_scores(request, evaluation)
-    problems = helpers.problems_by_anchor(evaluation, ("indicator-",))
+    problems = helpers.problems_by_anchor(request, evaluation, ("indicator-",))
     tree = indicator_tree(evaluation)
     rows = tree.nodes
     plan = analysis_drafts.analysis_plan(evaluation, tree=tree)
@@ -249,7 +249,7 @@ def analysis_indicator(request, pk: int, indicator_pk: int):
                 return redirect("evaluation-analysis-indicator", pk=evaluation.pk, indicator_pk=target)
     problems = [
         p
-        for p in helpers.problems_by_anchor(evaluation, ("indicator-",)).get(f"indicator-{indicator.pk}", [])
+        for p in helpers.problems_by_anchor(request, evaluation, ("indicator-",)).get(f"indicator-{indicator.pk}", [])
         if "分析" in p.where
     ]
     bound = [
@@ -292,7 +292,7 @@ def findings(request, pk: int):
     evaluation = helpers.evaluation(request, pk)
     helpers.require_scores(request, evaluation)
     lost, others = narrative_reads.leaves_by_lost_points(evaluation)
-    problems = helpers.problems_by_anchor(evaluation, ("问题-", "建议-", "经验做法-"))
+    problems = helpers.problems_by_anchor(request, evaluation, ("问题-", "建议-", "经验做法-"))
     groups = narrative_reads.item_groups(evaluation, problems)
     return render(
         request,

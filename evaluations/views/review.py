@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,8 @@ from django_tables2 import RequestConfig
 from evaluations.domain import review as review_service
 from evaluations.domain.editions import EditionError, open_new_edition
 from evaluations.domain.freezing import is_frozen
-from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform, timeline
+from evaluations.domain.workflow import TRANSITIONS, TransitionError, available_transitions, perform
+from evaluations.interfaces.audit_filter import AuditFilterForm
 from evaluations.interfaces.check_display import check_display
 from evaluations.interfaces.lists import QueueTable
 from evaluations.models import (
@@ -30,7 +32,7 @@ from evaluations.models import (
 from evaluations.models.roles import Role, roles_of
 from evaluations.queries import access
 from evaluations.queries import review as review_queries
-from evaluations.queries.audit import evaluation_audit, indicator_audit
+from evaluations.queries.audit import PARTS, change_log, timeline_for_user
 from evaluations.queries.commissions import commission_inbox
 from evaluations.queries.inbox import inbox
 from evaluations.queries.signoff import level_statuses, missing_levels_text, missing_review_levels, signatures
@@ -65,42 +67,50 @@ def transition(request, pk: int, name: str):
     return redirect("evaluation-detail", pk=evaluation.pk)
 
 
-@login_required
-def audit(request, pk: int):
-    evaluation, show_scores = _workspace(request, pk)
-    if not show_scores:
-        raise PermissionDenied("评价报告共享前，被评价单位不能查看修改记录。")
-    entries = evaluation_audit(evaluation)
+AUDIT_PAGE_SIZE = 25
+
+
+def _audit_page(request, evaluation, log, **extra):
+    """The change log, filtered by part and person and paginated (Django's Paginator)."""
+    form = AuditFilterForm(request.GET or None, parts=PARTS, people=log.people)
+    part, person = form.selection()
+    page = Paginator(log.filtered(part=part, person=person), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "evaluations/review/audit.html",
         {
             "evaluation": evaluation,
-            "show_scores": show_scores,
-            "timeline": timeline(evaluation),
-            "entries": entries[:500],
-            "truncated": len(entries) > 500,
+            "show_scores": True,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": bool(part or person is not None),
+            **extra,
         },
     )
+
+
+@login_required
+def audit(request, pk: int):
+    """The firm reads its change log (every step and every save, in words); the unit and the bureau read the
+    hand-offs between organisations (queries.access decides, queries.audit words it)."""
+    evaluation, show_scores = _workspace(request, pk)
+    if not access.can_view_change_log(request.user, evaluation):
+        steps = timeline_for_user(request.user, evaluation)
+        context = {"evaluation": evaluation, "show_scores": show_scores, "steps": steps}
+        return render(request, "evaluations/review/timeline.html", context)
+    return _audit_page(request, evaluation, change_log(evaluation))
 
 
 @login_required
 def indicator_history(request, pk: int, indicator_pk: int):
-    evaluation, show_scores = _workspace(request, pk)
-    if not show_scores:
-        raise PermissionDenied("评价报告共享前，被评价单位不能查看修改记录。")
+    evaluation, _ = _workspace(request, pk)
+    if not access.can_view_change_log(request.user, evaluation):
+        raise PermissionDenied("修改记录是评价机构的工作记录，只对评价小组开放。")
     indicator = get_object_or_404(evaluation.indicators, pk=indicator_pk)
-    return render(
-        request,
-        "evaluations/review/audit.html",
-        {
-            "evaluation": evaluation,
-            "show_scores": show_scores,
-            "indicator": indicator,
-            "entries": indicator_audit(indicator),
-            "timeline": [],
-        },
-    )
+    return _audit_page(request, evaluation, change_log(evaluation, indicator=indicator), indicator=indicator)
 
 
 # --- consultation (征求意见) ----------------------------------------------------------------------------
@@ -113,7 +123,7 @@ def consultation(request, pk: int):
         raise PermissionDenied("征求意见开始后，被评价单位才能查看评价报告初稿和问题清单。")
     if request.method == "POST":
         return _consultation_post(request, evaluation)
-    comments = evaluation.consultation_comments.select_related("finding", "indicator", "author", "answered_by")
+    comments = access.consultation_comments_for_user(request.user, evaluation)
     return render(
         request,
         "evaluations/review/consultation.html",
@@ -186,7 +196,7 @@ def consultation_ledger(request, pk: int):
     evaluation, show_scores = _workspace(request, pk)
     if not show_scores:
         raise PermissionDenied("征求意见开始后才能查看意见台账。")
-    comments = evaluation.consultation_comments.select_related("finding", "indicator", "author", "answered_by")
+    comments = access.consultation_comments_for_user(request.user, evaluation)
     return render(request, "evaluations/review/ledger.html", {"evaluation": evaluation, "comments": comments})
 
 
@@ -230,7 +240,8 @@ def review(request, pk: int):
         raise PermissionDenied("只有委托单位的财政局审核人员可以审核本评价。")
     if request.method == "POST" and request.POST.get("action") == "return":
         return _return(request, evaluation)
-    rows = indicator_rows(evaluation)
+    show_scores = access.can_view_scores(request.user, evaluation)
+    rows = indicator_rows(evaluation) if show_scores else []
     signed = signatures(evaluation)
     return render(
         request,
@@ -239,15 +250,17 @@ def review(request, pk: int):
             "levels": level_statuses(evaluation, signed),
             "bureau_signatures": [s for s in signed if not s.is_internal],
             "evaluation": evaluation,
-            "show_scores": True,
+            "show_scores": show_scores,
             "rows": rows,
-            "check": check_display(evaluation),
+            # the consistency check is the firm's own quality control; the bureau decides the explanations
+            "check": check_display(evaluation) if access.can_view_check(request.user, evaluation) else None,
+            "explanations": review_queries.explanations_to_decide(evaluation),
             "changes": review_queries.changes_since_last_review(evaluation),
             "transitions": available_transitions(request.user, evaluation),
             "sections": sections_for(evaluation.kind),
             "leaves": [row.indicator for row in rows if row.is_leaf],
             "previous_comments": evaluation.review_comments.select_related("finding", "indicator", "author"),
-            "timeline": timeline(evaluation),
+            "timeline": timeline_for_user(request.user, evaluation),
         },
     )
 
@@ -311,7 +324,8 @@ def workflow_context(request, evaluation, show_scores: bool) -> dict:
         "can_approve": "approve" in names,
         "missing_levels": missing_levels_text(missing_review_levels(evaluation)) if "submit_review" in names else "",
         "signoff_page": access.can_view_signoff_page(request.user, evaluation),
-        "timeline": timeline(evaluation)[-5:] if show_scores else [],
+        "timeline": timeline_for_user(request.user, evaluation)[-5:],
+        "internal": access.reads_internal_work(request.user, evaluation),
         "show_scores": show_scores,
         "level_label": LEVEL_LABELS.get(evaluation.review_level, ""),
         "consultation": show_scores and (evaluation.state in states_with_consultation),
@@ -320,5 +334,7 @@ def workflow_context(request, evaluation, show_scores: bool) -> dict:
         "rectification": evaluation.state == EvaluationState.RECTIFICATION,
         "frozen": show_scores and is_frozen(evaluation),
         "can_new_version": access.can_open_new_edition(request.user, evaluation),
-        "review_comments": review_queries.open_review_comments(evaluation) if show_scores else [],
+        "review_comments": review_queries.open_review_comments(evaluation)
+        if access.can_read_review_comments(request.user, evaluation)
+        else [],
     }

@@ -43,7 +43,7 @@ from evaluations.interfaces.scoring_page import (
 )
 from evaluations.models import EDITABLE_STATES, PREPARER_ROLES, Evaluation, EvaluationIndicator
 from evaluations.queries import access
-from evaluations.queries.consistency import check, check_evaluation
+from evaluations.queries.consistency import CheckResult, Progress, check, check_evaluation
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.tree import indicator_tree
 from evaluations.views.helpers import xlsx_response
@@ -65,6 +65,8 @@ def scoring_page(request, pk: int):
     can_edit = access.can_score(request.user, evaluation)
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
     result = check(evaluation)
+    if not access.can_view_check(request.user, evaluation):  # the firm's quality control: not shown to others
+        result = CheckResult([], Progress(0, 0))
     mine, other = problems_by_indicator(result.problems)
     # To-dos of the report's text belong to other pages: the workspace lists them with their progress.
     other = [p for p in other if not p.is_todo or p.anchor == "indicators" or p.anchor.startswith("table-")]

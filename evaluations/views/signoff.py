@@ -125,6 +125,6 @@ def approve(request, pk: int):
             "show_scores": True,
             "form": form,
             "levels": level_statuses(evaluation, signed),
-            "check": check_display(evaluation),
+            "check": check_display(evaluation) if access.can_view_check(request.user, evaluation) else None,
         },
     )

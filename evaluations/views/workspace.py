@@ -29,7 +29,7 @@ def evaluation_detail(request, pk: int):
         .get(pk=evaluation.pk)
     )
     show_scores = access.can_view_scores(request.user, evaluation)
-    shown_check = check_display(evaluation) if show_scores else None
+    shown_check = check_display(evaluation) if access.can_view_check(request.user, evaluation) else None
     scored = indicator_tree(evaluation, texts=True) if show_scores else None
     rows = scored.nodes if scored else []
     for row in rows:  # the stored sentence may name an input by its code (缺少输入 met): shown in words

@@ -90,7 +90,7 @@ class _Report:
         stylesheet.install(self.document, style)
         self.ids = stylesheet.ids(self.document)
         self.toc = [*toc_entries(data)]
-        if data["draft"]:
+        if data.get("problems"):  # a draft for the team (a draft handed to others has no list)
             self.toc.append((1, PROBLEMS_TITLE, "problems"))
         self.toc_anchors = {anchor for _, _, anchor in self.toc}
         self.bookmarks = 0
@@ -386,7 +386,7 @@ class _Report:
             wide = bool(annex.get("wide"))
             self._new_section(style.landscape if wide else style.portrait, landscape=wide)
             self.section(annex, wide=wide, annex=True)
-        if data["draft"]:
+        if data.get("problems"):
             self._new_section(style.portrait)
             self.problems()
         self._properties()
