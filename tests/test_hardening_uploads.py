@@ -11,6 +11,7 @@ from evaluations.domain import evidence as service
 from evaluations.domain.rectification import RectificationError, report
 from evaluations.domain.workflow import perform
 from evaluations.models import Evidence
+from tests.factories import OPINIONS
 from tests.test_evidence import ole_bytes, pdf_bytes
 from tests.test_review_services import consultation  # noqa: F401  (the fixture)
 
@@ -19,7 +20,7 @@ from tests.test_review_services import consultation  # noqa: F401  (the fixture)
 def rectifying(consultation):  # noqa: F811
     c = consultation
     perform(c["e"], "submit", user=c["evaluator_a"])
-    perform(c["e"], "approve", user=c["bureau_a"])
+    perform(c["e"], "approve", user=c["bureau_a"], comment=OPINIONS["approve"])
     perform(c["e"], "start_rectification", user=c["bureau_a"])
     return {**c, "item": c["e"].rectification_items.get()}
 

@@ -209,6 +209,7 @@ def test_a_member_chosen_from_the_accounts_is_filled_from_the_profile(scoring):
         actor=scoring["evaluator_a"],
         member=member,
         values={"user": person, "role": TeamRole.REVIEW_2, "name": "孙琴（财务）", "duty": "二级复核"},
+        snapshot=team.member_snapshot(member),
     )
     assert (member.name, member.duty) == ("孙琴（财务）", "二级复核")
 
@@ -222,17 +223,22 @@ def test_in_review_a_level_still_to_come_keeps_its_reviewer(signing):
     e, manager = signing["e"], signing["evaluator_a"]
     second = TeamMember.objects.get(evaluation=e, user=signing["second"])
     with pytest.raises(EditError, match="本评价正在内部复核，移出「孙琴」后将没有人员签署二级复核"):
-        team.remove_member(evaluation=e, actor=manager, member=second)
+        team.remove_member(evaluation=e, actor=manager, member=second, snapshot=team.member_snapshot(second))
     with pytest.raises(EditError, match="调整「孙琴」后将没有人员签署二级复核"):
         team.save_member(
-            evaluation=e, actor=manager, member=second, values={"user": signing["second"], "role": TeamRole.REVIEW_3}
+            evaluation=e,
+            actor=manager,
+            member=second,
+            values={"user": signing["second"], "role": TeamRole.REVIEW_3},
+            snapshot=team.member_snapshot(second),
         )
     second.refresh_from_db()
     assert second.role == TeamRole.REVIEW_2
     # Another 二级复核 first: then 孙琴 may leave.
     other = UserFactory(organisation=e.evaluating_firm, role=Role.INTERNAL_REVIEWER, full_name="翟强")
     team.save_member(evaluation=e, actor=manager, values={"user": other, "role": TeamRole.REVIEW_2})
-    team.remove_member(evaluation=e, actor=manager, member=second)
+    second.refresh_from_db()
+    team.remove_member(evaluation=e, actor=manager, member=second, snapshot=team.member_snapshot(second))
     assert missing_review_levels(e) == []
 
 
@@ -240,7 +246,7 @@ def test_a_level_already_passed_may_lose_its_reviewer(signing):
     e = signing["e"]
     perform(e, "pass_review", user=signing["reviewer_a"], comment="同意。")
     first = TeamMember.objects.get(evaluation=e, user=signing["reviewer_a"])
-    team.remove_member(evaluation=e, actor=signing["evaluator_a"], member=first)
+    team.remove_member(evaluation=e, actor=signing["evaluator_a"], member=first, snapshot=team.member_snapshot(first))
     assert not TeamMember.objects.filter(pk=first.pk).exists()
 
 

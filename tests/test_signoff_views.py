@@ -1,6 +1,7 @@
 """Sign-off through the pages, per role: the sign-off record and form, the reviewers' queue, the approval's
 confirmation page, the team page's accounts and levels, the profile, and returns in the 待办."""
 
+import json
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from evaluations.domain.team import member_snapshot
 from evaluations.domain.workflow import perform
 from evaluations.models import (
     EvaluationState,
@@ -120,7 +122,8 @@ def test_the_workflow_panel_signs_with_one_opinion_box(client, in_review):
     assert in_review["a"].review_level == 2
     client.force_login(in_review["evaluator_a"])
     page = client.get(reverse("evaluation-detail", args=[in_review["a"].pk])).content.decode()
-    assert f"一级审核 {in_review['reviewer_a']} 通过：同意。" in page  # the timeline names the level
+    # the timeline names the person and the level, then the opinion
+    assert f"{in_review['reviewer_a']} 一级审核通过：" in page and "“同意。”" in page
 
 
 # --- the queue ------------------------------------------------------------------------------------------------
@@ -303,7 +306,9 @@ def test_removing_the_reviewer_of_a_level_to_come_is_refused_on_the_page(client,
     member = TeamMember.objects.get(evaluation=in_review["a"], user=in_review["reviewer2"])
     client.force_login(in_review["evaluator_a"])
     url = reverse("evaluation-team", args=[in_review["a"].pk])
-    page = client.post(url, {"action": "remove", "member": member.pk}, follow=True).content.decode()
+    snapshot = json.dumps(member_snapshot(member), ensure_ascii=False)  # what the page holds for the member
+    posted = {"action": "remove", "member": member.pk, "snapshot": snapshot}
+    page = client.post(url, posted, follow=True).content.decode()
     assert "本评价正在内部复核，移出「孙琴」后将没有人员签署二级复核" in page
     assert TeamMember.objects.filter(pk=member.pk).exists()
 

@@ -108,8 +108,8 @@ def _returns(evaluations: list[Evaluation]) -> dict[int, StateChange]:
 def _returned_item(evaluation: Evaluation, change: StateChange) -> InboxItem:
     if change.transition == Transition.RETURN:
         extra = f"另有 {change.items} 条具体意见标在相应章节和指标处；" if change.items else ""
-        return InboxItem(evaluation, f"{change.headline}，{extra}请修改后重新提交内部复核。", change.comment)
-    return InboxItem(evaluation, f"{change.headline}，请修改后重新提交内部复核。", change.comment)
+        return InboxItem(evaluation, f"{change.headline}，{extra}请修改后重新提交内部复核。", comment=change.comment)
+    return InboxItem(evaluation, f"{change.headline}，请修改后重新提交内部复核。", comment=change.comment)
 
 
 def inbox(user) -> list[InboxItem]:
@@ -152,12 +152,16 @@ def inbox(user) -> list[InboxItem]:
             elif state == S.CONSULTATION:
                 items.append(InboxItem(evaluation, "征求意见：请审阅评价报告初稿和问题清单并提出意见。"))
             elif state == S.RECTIFICATION and evaluation.to_report:
-                items.append(InboxItem(evaluation, unit_rectification_text(evaluation), "evaluation-rectification"))
+                items.append(
+                    InboxItem(evaluation, unit_rectification_text(evaluation), page="evaluation-rectification")
+                )
         if Role.BUREAU in roles and user.organisation_id == evaluation.commissioning_bureau_id:
             if state == S.SUBMITTED:
                 items.append(InboxItem(evaluation, "已提交，待您审核。"))
             elif state == S.CONSULTATION:
                 items.append(InboxItem(evaluation, "征求意见：可对评价报告初稿提出意见。"))
             elif state == S.RECTIFICATION and (evaluation.to_accept or evaluation.overdue):
-                items.append(InboxItem(evaluation, bureau_rectification_text(evaluation), "evaluation-rectification"))
+                items.append(
+                    InboxItem(evaluation, bureau_rectification_text(evaluation), page="evaluation-rectification")
+                )
     return items
