@@ -256,3 +256,16 @@ def test_the_unit_and_the_bureau_read_the_hand_offs_only(client, scored):
     outside = [step.action for step in timeline(evaluation, internal=False)]
     assert inside == ["开始数据采集", "开始评分", "提交内部复核", "一级审核退回修改", "提交内部复核", "一级审核通过"]
     assert outside == ["开始数据采集", "开始评分", "发出征求意见稿"]
+
+
+def test_changes_close_together_are_one_passage_with_each_change_marked(scored):
+    leaf = scored["leaf"]
+    before = "将预算调整为 31.87 万元，调剂金额 144.64 万元，调剂率 81.95%。" + "主要原因是政策调整。" * 6
+    for text in (before, before.replace("31.87", "31.89").replace("81.95%", "81.94%")):
+        leaf.override_reason = text
+        with user_action(scored["evaluator_a"]):
+            save_versioned(leaf, expected_version=leaf.version, fields=["override_reason"])
+    change = changes(change_log(scored["a"], indicator=leaf), field="调整理由")[0]
+    (passage,) = change.new_passages
+    assert [text for text, changed in passage.parts if changed] == ["31.89", "81.94%"]
+    assert (" 万元，调剂金额 144.64 万元，调剂率 ", False) in passage.parts  # unchanged between them, not marked

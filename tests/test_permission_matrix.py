@@ -1,8 +1,9 @@
 """The permission matrix: every role × every page of an evaluation × own/other organisation × every state.
 
 Whatever the combination, no page answers 500; another organisation's evaluation is always 404; the
-evaluated unit never sees scores or drafts before consultation; and no write succeeds for people who may
-not write (checked on the pages' POST endpoints).
+evaluated unit and the bureau never see scores or drafts before consultation; and no write succeeds for people
+who may not write (checked on the pages' POST endpoints). Then content: what each side reads in every page,
+download and export of the demo (the firm's internal texts never reach the unit or the bureau).
 """
 
 import io
@@ -55,9 +56,8 @@ SCORE_PAGES = {
     "evaluation-analysis-draft-all",
     "evaluation-findings",
     "evaluation-research",
-    "evaluation-audit",
     "evaluation-reports",
-}
+}  # the audit page opens for all: the firm reads its change log, the others the hand-offs (content tests below)
 BEFORE_SHARING = {
     EvaluationState.DRAFT,
     EvaluationState.COLLECTING,
@@ -101,7 +101,7 @@ def test_every_role_every_page_every_state(client, scored, state):
             assert status in {200, 302, 403, 404}, where
             if persona in SIDE_B:
                 assert status == 404, where
-            if persona == "unit_a" and state in BEFORE_SHARING and name in SCORE_PAGES:
+            if persona in {"unit_a", "bureau_a"} and state in BEFORE_SHARING and name in SCORE_PAGES:
                 assert status in {403, 404}, where
 
 
@@ -151,7 +151,7 @@ CHANGE_LOG = [
     "2013 年 2 月 17 日",
 ]
 # The consistency check's links and the draft's problem list; the internal review steps of the timeline.
-INTERNAL_CHECK = ["去修改 →", "去填写 →", "尚未解决的问题清单"]
+INTERNAL_CHECK = ["一致性检查", "去修改 →", "去填写 →", "尚未解决的问题清单"]
 INTERNAL_STEPS = ["提交内部复核", "复核通过", "一级审核退回", "二级复核退回", "三级审核退回"]
 FORBIDDEN = [INTERNAL_RETURN, INTERNAL_DECISION, *CHANGE_LOG, *INTERNAL_CHECK, *INTERNAL_STEPS]
 EVALUATION_PATH = re.compile(r"^/evaluations/(\d+)/")
@@ -203,6 +203,8 @@ def test_the_unit_and_the_bureau_never_read_the_firms_internal_texts(client, dem
         return match is None or int(match.group(1)) in {evaluation.pk for evaluation in visible}
 
     reached = crawl.crawl(client, starts, allowed)
+    refused = [url for url, status in reached.statuses.items() if status == 403 and url not in starts]
+    assert refused == []  # every link shown to them opens: nothing of the firm's is even offered
     states = {evaluation.state for evaluation in visible}
     assert {EvaluationState.DRAFT, EvaluationState.INTERNAL_REVIEW} <= states  # work in progress …
     assert states & {EvaluationState.SUBMITTED, EvaluationState.APPROVED}  # … and work handed on

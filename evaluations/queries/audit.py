@@ -3,7 +3,7 @@
 One module for the audit page and the archive. States and steps by their Chinese names (the review level named),
 fields by their labels, score inputs as the scoring page shows them (checklist points ①②③, 是/否, 97.03%), table
 cells as the tables show them, long texts as the passages that changed, the rule as one line, no stored codes,
-dicts or lists; times local (settings.TIME_ZONE) to the minute.
+dicts or lists (the values' words: evaluations.queries.audit_words); times local (settings.TIME_ZONE) to the minute.
 
 The change log is read from django-simple-history and grouped per user action: the records one request (or one
 demo step) wrote share a mark (evaluations.domain.user_actions); older records without one are grouped by person
@@ -17,12 +17,8 @@ and the bureau read the hand-offs between organisations (access.steps_read_by).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import itertools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -52,11 +48,20 @@ from evaluations.models import (
 )
 from evaluations.narrative_html import plain_text
 from evaluations.queries import access
+from evaluations.queries.audit_words import (
+    PASSAGES_SHOWN,
+    TIME_FORMAT,
+    Passage,
+    grades_in_words,
+    in_words,
+    input_field_of,
+    input_value,
+    passages,
+)
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.targets import input_unit
 from evaluations.sections import SECTIONS
-from rubrics.engine import NOT_APPLICABLE, RULE_KINDS, InputField
-from rubrics.numbers import circled, exact, fixed, with_unit, written
+from rubrics.numbers import fixed, with_unit, written
 from rubrics.rule_editor.layout import summary as rule_summary
 
 # The parts of an evaluation a change belongs to, in the order the filter lists them.
@@ -74,7 +79,6 @@ SCORING, INDICATORS, TABLES_PART, TEXT, EVIDENCE, TEAM, BASICS, WORKFLOW, EXPLAN
 )
 PARTS = (SCORING, INDICATORS, TABLES_PART, TEXT, EVIDENCE, TEAM, BASICS, WORKFLOW, EXPLANATIONS, RECTIFICATION)
 ACTIONS = {"+": "新增", "~": "修改", "-": "删除"}
-TIME_FORMAT = "%Y-%m-%d %H:%M"
 # Records without an action mark, by one person, this close in time, are one action.
 UNMARKED_GAP = dt.timedelta(seconds=5)
 # Bookkeeping, derived wording, and the state (the timeline says it better): never a change of their own.
@@ -93,6 +97,9 @@ IGNORED_FIELDS = {
     "sha256",
     "file",
     "completion_sha256",
+    "created_at",
+    "uploaded_at",
+    "decided_at",  # the entry's own time says when
 }
 # Written by the scoring service as a consequence of another change.
 DERIVED_FIELDS = {"computed_score", "total_score", "grade"}
@@ -123,8 +130,6 @@ MODEL_PARTS = {
     RectificationItem: RECTIFICATION,
 }
 SHORT_TEXT = 60  # longer texts are shown as the passages that changed
-CONTEXT = 24  # characters kept on each side of a changed passage
-PASSAGES_SHOWN = 3
 
 
 # --- the timeline ----------------------------------------------------------------------------------------
@@ -194,154 +199,6 @@ def timeline_for_user(user, evaluation: Evaluation) -> list[Step]:
 # --- changes in words ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A changed passage of a long text: the changed words with a little of what surrounds them."""
-
-    before: str
-    changed: str
-    after: str
-
-    def __str__(self) -> str:
-        return f"{self.before}{self.changed}{self.after}"
-
-
-TOKEN = re.compile(r"[0-9０-９.,%]+|[A-Za-z]+|\s+|.", re.DOTALL)
-
-
-def _passages(old: str, new: str) -> tuple[list[Passage], list[Passage], int]:
-    """The changed passages of two texts (old side, new side) and how many there are in all. Compared by words
-    (a number, a Latin word, one Chinese character), so 1.09% → 117.65% is one change, not a changed digit."""
-    old_tokens, new_tokens = TOKEN.findall(old), TOKEN.findall(new)
-    old_at = [0, *itertools.accumulate(len(token) for token in old_tokens)]
-    new_at = [0, *itertools.accumulate(len(token) for token in new_tokens)]
-    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
-    blocks: list[list[int]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        span = [old_at[i1], old_at[i2], new_at[j1], new_at[j2]]
-        if blocks and span[0] - blocks[-1][1] <= 2 * CONTEXT and span[2] - blocks[-1][3] <= 2 * CONTEXT:
-            blocks[-1][1], blocks[-1][3] = span[1], span[3]  # close to the previous change: one passage
-        else:
-            blocks.append(span)
-
-    def side(text: str, start: int, end: int) -> Passage:
-        lead = max(0, start - CONTEXT)
-        tail = min(len(text), end + CONTEXT)
-        before = ("…" if lead > 0 else "") + text[lead:start]
-        after = text[end:tail] + ("…" if tail < len(text) else "")
-        return Passage(before, text[start:end], after)
-
-    shown = blocks[:PASSAGES_SHOWN]
-    return [side(old, b[0], b[1]) for b in shown], [side(new, b[2], b[3]) for b in shown], len(blocks)
-
-
-def _words(value: Any) -> str:
-    """Any stored value in words, never a Python or JSON literal."""
-    if value is None or value == "" or value == [] or value == {}:
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, Decimal | int | float):
-        return written(value)
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime(TIME_FORMAT) if timezone.is_aware(value) else str(value)
-    if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    if isinstance(value, dict):
-        return "；".join(f"{_words(key)}：{_words(item)}" for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return "、".join(_words(item) for item in value)
-    return str(value)
-
-
-def _index(value: Any) -> int | None:
-    text = str(value).strip()
-    return int(text) if text.isdigit() else None
-
-
-def _points(values: Any) -> str:
-    """Checklist points as the scoring page numbers them: [0, 2] → ①③."""
-    if not isinstance(values, list | tuple) or not values:
-        return "无"
-    indices = sorted(i for i in (_index(v) for v in values) if i is not None)
-    return "".join(circled(i) for i in indices) or "无"
-
-
-def _per_point(values: Any, unit: str) -> str:
-    """{"1": 50} → ② 50%; {"0": 2} → ① 2 项."""
-    if not isinstance(values, dict) or not values:
-        return "无"
-    parts = []
-    for key, amount in sorted(values.items(), key=lambda item: (_index(item[0]) is None, _index(item[0]) or 0)):
-        index = _index(key)
-        point = circled(index) if index is not None else str(key)
-        parts.append(f"{point} {with_unit(written(amount), unit)}" if unit else f"{point} {written(amount)}")
-    return "、".join(parts)
-
-
-def _options(params: Any) -> list[dict]:
-    options = (params or {}).get("options") if isinstance(params, dict) else None
-    return [option for option in options if isinstance(option, dict)] if isinstance(options, list) else []
-
-
-def _input_value(input_field: InputField, value: Any, params: Any, inputs: dict, unit: str = "") -> str:
-    """One score input as the scoring page shows it (``unit``: the one beside its box)."""
-    kind = input_field.type
-    if value is None or value == "":
-        return "（空）"
-    if kind == "flag":
-        return "是" if value is True else ("否" if value is False else _words(value))
-    if kind == "indices":
-        return _points(value)
-    if kind == "shares":
-        return _per_point(value, "%")
-    if kind == "faults":
-        return _per_point(value, "项")
-    if kind == "option":
-        index, options = _index(value), _options(params)
-        if index is not None and index < len(options):
-            return str(options[index].get("label") or f"第 {index + 1} 项")
-        return _words(value)
-    if kind == "option_inputs":
-        index, options = _index(inputs.get("option")), _options(params)
-        rule = options[index].get("rule") if index is not None and index < len(options) else None
-        if isinstance(rule, dict) and isinstance(value, dict):
-            nested = {key: item for key, item in rule.items() if key != "kind"}
-            return "；".join(
-                f"{label}：{text}" for label, text in _inputs_in_words(str(rule.get("kind", "")), nested, value)
-            )
-        return _words(value)
-    if kind == "number":
-        number = exact(value)
-        return with_unit(written(number), unit or input_field.unit) if number is not None else _words(value)
-    return _words(value)
-
-
-def _input_field(kind: str, name: str) -> InputField | None:
-    if name == NOT_APPLICABLE.name:
-        return NOT_APPLICABLE
-    spec = RULE_KINDS.get(kind)
-    if spec is None:
-        return None
-    try:
-        return spec.input_field(name)
-    except KeyError:
-        return None
-
-
-def _inputs_in_words(kind: str, params: Any, inputs: dict) -> list[tuple[str, str]]:
-    result = []
-    for name, value in inputs.items():
-        input_field = _input_field(kind, name)
-        if input_field is None:
-            result.append((str(name), _words(value)))
-        else:
-            result.append((input_field.label, _input_value(input_field, value, params, inputs)))
-    return result
-
-
 @dataclass
 class Change:
     """One changed field (or cell, or input) of one object, put into words when first read."""
@@ -352,7 +209,7 @@ class Change:
     field: str = ""
     old_value: Any = None
     new_value: Any = None
-    to_words: Callable[[Any], str] = _words
+    to_words: Callable[[Any], str] = in_words
     derived: bool = False  # recomputed by the system as a consequence (计算得分, 总分, 等级)
     long_text: bool = False
 
@@ -360,7 +217,7 @@ class Change:
     def _texts(self) -> tuple[str, str, list[Passage] | None, list[Passage] | None, int]:
         old, new = self.to_words(self.old_value), self.to_words(self.new_value)
         if self.long_text and max(len(old), len(new)) > SHORT_TEXT and self.old_value and self.new_value:
-            old_passages, new_passages, count = _passages(old, new)
+            old_passages, new_passages, count = passages(old, new)
             return (
                 " ".join(map(str, old_passages)),
                 " ".join(map(str, new_passages)),
@@ -433,6 +290,11 @@ class Entry:
         return f"{first_action} {first_subject} 等 {len(subjects)} 项"
 
     @property
+    def many_subjects(self) -> bool:
+        """Whether the changes are of more than one object (each line then names its object)."""
+        return len({change.subject for change in self.main_changes}) > 1
+
+    @property
     def main_changes(self) -> list[Change]:
         return [change for change in self.changes if not change.derived]
 
@@ -503,12 +365,12 @@ def _part(model, name: str) -> str:
     return MODEL_PARTS[model]
 
 
-def _field_words(model, name: str, names: _Names) -> Callable[[Any], str]:
+def _fieldin_words(model, name: str, names: _Names) -> Callable[[Any], str]:
     """How a value of this field reads."""
     model_field = model._meta.get_field(name)
     choices = dict(model_field.flatchoices) if getattr(model_field, "flatchoices", None) else {}
     if choices:
-        return lambda value: str(choices.get(value, _words(value)))
+        return lambda value: str(choices.get(value, in_words(value)))
     if name in SCORE_FIELDS:
         return lambda value: fixed(value) if value is not None else "（空）"
     if name == "weight":
@@ -517,21 +379,10 @@ def _field_words(model, name: str, names: _Names) -> Callable[[Any], str]:
         related = model_field.related_model
         return lambda value: names.of(related, value)
     if name == "grades":
-        return _grades_in_words
+        return grades_in_words
     if name in ("text", "analysis") and model in (NarrativeSection, EvaluationIndicator):
         return lambda value: plain_text(value or "") or "（空）"
-    return _words
-
-
-def _grades_in_words(value: Any) -> str:
-    """[[90, "优"], [80, "良"] …] → 优 ≥ 90 分；良 ≥ 80 分 …"""
-    if not isinstance(value, list):
-        return _words(value)
-    parts = []
-    for item in value:
-        if isinstance(item, list | tuple) and len(item) == 2:
-            parts.append(f"{item[1]} ≥ {written(item[0])} 分")
-    return "；".join(parts) or _words(value)
+    return in_words
 
 
 def _table_changes(before, record, subject: str, action: str) -> list[Change]:
@@ -578,14 +429,14 @@ def _indicator_changes(before, record, subject: str, action: str, names: _Names,
         for name in list(old_inputs) + [key for key in new_inputs if key not in old_inputs]:
             if old_inputs.get(name) == new_inputs.get(name):
                 continue
-            input_field = _input_field(record.rule_kind, name)
+            input_field = input_field_of(record.rule_kind, name)
             unit = input_unit(record, name)
 
             def shown(side, input_field=input_field, unit=unit) -> str:
                 value, inputs, params = side
                 if input_field is None:
-                    return _words(value)
-                return _input_value(input_field, value, params, inputs, unit)
+                    return in_words(value)
+                return input_value(input_field, value, params, inputs, unit)
 
             changes.append(
                 Change(
@@ -619,7 +470,7 @@ def _indicator_changes(before, record, subject: str, action: str, names: _Names,
                 return "无"
             parts = []
             for name, key in value.items():
-                input_field = _input_field(record.rule_kind, name)
+                input_field = input_field_of(record.rule_kind, name)
                 label = input_field.label if input_field else "计分输入"
                 parts.append(f"{label} ← {names.figures.get(key, '已删除的数据')}")
             return "；".join(parts)
@@ -674,7 +525,7 @@ def _changes(records: list, model, names: _Names) -> list[tuple[Any, list[Change
                     str(model_field.verbose_name),
                     change.old,
                     change.new,
-                    _field_words(model, name, names),
+                    _fieldin_words(model, name, names),
                     derived=name in DERIVED_FIELDS,
                     long_text=isinstance(model_field, models.TextField),
                 )

@@ -254,7 +254,9 @@ def review(request, pk: int):
             "rows": rows,
             # the consistency check is the firm's own quality control; the bureau decides the explanations
             "check": check_display(evaluation) if access.can_view_check(request.user, evaluation) else None,
-            "explanations": review_queries.explanations_to_decide(evaluation),
+            "explanations": review_queries.explanations_to_decide(evaluation)
+            if evaluation.state == EvaluationState.SUBMITTED and access.can_view_explanations(request.user, evaluation)
+            else 0,
             "changes": review_queries.changes_since_last_review(evaluation),
             "transitions": available_transitions(request.user, evaluation),
             "sections": sections_for(evaluation.kind),

@@ -99,6 +99,7 @@ def scoring_page(request, pk: int):
             "check_progress": result.progress,
             "indicators_url": reverse("evaluation-indicators", args=[evaluation.pk]),
             "readonly_reason": _readonly_reason(request.user, evaluation) if not can_edit else "",
+            "can_view_log": access.can_view_change_log(request.user, evaluation),
             "na_policy_label": na_policy_label(evaluation.na_policy),
             "na_policies": NA_POLICIES,
         },
