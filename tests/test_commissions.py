@@ -389,3 +389,11 @@ def test_a_bureau_without_a_region_is_told_why_no_unit_is_offered(client, sides)
     client.force_login(sides["bureau_a"])
     body = client.get(reverse("commission-create")).content.decode()
     assert "没有可选的被评价单位" in body and sides["a"].evaluated_unit.name not in body
+
+
+def test_a_subject_whose_evaluation_was_deleted_can_be_commissioned_again(sides):
+    evaluation = _accept(sides, _commission(sides))
+    with pytest.raises(EditError, match="请勿重复下达"):
+        _commission(sides)
+    evaluation.delete()  # a draft removed by an admin: the accepted commission no longer stands for anything
+    assert _commission(sides).state == CommissionState.OPEN

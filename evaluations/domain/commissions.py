@@ -92,9 +92,17 @@ def create_commission(
     if len(outline) > MAX_OUTLINE:
         errors.add("outline", f"评价要求与报告提纲最多 {MAX_OUTLINE} 个字，现为 {len(outline)} 个字。")
     if not errors:
-        standing = Commission.objects.filter(
-            evaluated_unit=evaluated_unit, kind=kind, project=project, year=year, state__in=STANDING_COMMISSION_STATES
-        ).first()
+        standing = (
+            Commission.objects.filter(
+                evaluated_unit=evaluated_unit,
+                kind=kind,
+                project=project,
+                year=year,
+                state__in=STANDING_COMMISSION_STATES,
+            )
+            .exclude(state=CommissionState.ACCEPTED, evaluation__isnull=True)  # its evaluation was deleted
+            .first()
+        )
         if standing is not None:
             errors.add(
                 "__all__",

@@ -51,9 +51,6 @@ def commission_inbox(user) -> list[CommissionItem]:
             subject_project=Coalesce("project_id", Value(0))
         )
         for commission in declined.filter(~Exists(replaced)).order_by("-answered_at"):
-            items.append(
-                CommissionItem(
-                    commission, f"{commission.firm}谢绝了该任务（{commission.decline_reason}）：请另行安排评价机构。"
-                )
-            )
+            reason = commission.decline_reason.rstrip("。；; ")
+            items.append(CommissionItem(commission, f"{commission.firm}谢绝了该任务（{reason}）：请另行安排评价机构。"))
     return items
