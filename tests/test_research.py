@@ -153,7 +153,12 @@ def url(evaluation):
     return reverse("evaluation-research", args=[evaluation.pk])
 
 
-@pytest.mark.parametrize("persona", ["evaluator_a", "reviewer_a", "bureau_a", "admin"])
+def test_the_bureau_reads_the_record_only_once_the_report_is_shared(client, world, leaves):
+    client.force_login(world["bureau_a"])  # a draft's text is the firm's until 征求意见
+    assert client.get(url(world["a"])).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["evaluator_a", "reviewer_a", "admin"])
 def test_the_record_is_shown_to_the_team_reviewers_and_bureau(client, world, leaves, persona):
     client.force_login(world[persona])
     response = client.get(url(world["a"]))

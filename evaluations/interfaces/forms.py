@@ -329,7 +329,7 @@ class ApprovalForm(forms.Form):
         help_text="随批准签署并记入流程时间线，如“同意该评价报告，评价结论为良”。",
     )
     confirm = forms.BooleanField(
-        label="我已审阅评价报告、得分、一致性检查结果和内部复核签署情况，确认批准。批准后评价冻结，不能再修改。",
+        label="我已审阅评价报告、得分和内部复核签署情况，确认批准。批准后评价冻结，不能再修改。",
         error_messages={"required": "请勾选确认后再批准。"},
     )
 
