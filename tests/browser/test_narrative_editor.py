@@ -46,9 +46,13 @@ EDITOR = ".prose-editor .ProseMirror[contenteditable=true]"
 def focus_at_end(page) -> None:
     """Put the caret at the end of the section editor (through the editor: a click's own selection sync may
     land after the keys that follow), and wait until it has the focus."""
-    page.wait_for_function(f"document.querySelector('{EDITOR}') && document.querySelector('{EDITOR}').editor")
+    # polled from here: the page's CSP forbids the eval that Playwright's wait_for_function uses
+    for _ in range(300):
+        if page.evaluate(f"!!(document.querySelector('{EDITOR}') && document.querySelector('{EDITOR}').editor)"):
+            break
+        page.wait_for_timeout(50)
     page.evaluate(f"document.querySelector('{EDITOR}').editor.commands.focus('end')")
-    page.wait_for_function(f"document.activeElement === document.querySelector('{EDITOR}')")
+    expect(page.locator(EDITOR)).to_be_focused()
 
 
 def test_evaluator_writes_and_pastes_rich_text_into_a_section(page):
