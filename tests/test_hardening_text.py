@@ -31,7 +31,7 @@ def test_a_stored_control_character_does_not_break_the_tables_excel(client, worl
     evaluation = world["a"]
     save_table(evaluation=evaluation, key="dept_projects", rows=[ROW])
     TableRow.objects.filter(table__evaluation=evaluation).update(
-        values={**spec_for("dept_projects").dump_row({}), "source": "区级\x00资金\x1b", "name": "救助", "budget": "1"}
+        values={**spec_for("dept_projects").dump_row({}), "source": "区级\x07资金\x1b", "name": "救助", "budget": "1"}
     )
     client.force_login(world["evaluator_a"])
     response = client.get(url("evaluation-table-excel", evaluation, "dept_projects"))
