@@ -2,6 +2,7 @@ import pytest
 
 from evaluations.models import OrganisationKind, TeamRole
 from evaluations.models.roles import Role
+from reports import rendering
 from tests.factories import EvaluationFactory, OrganisationFactory, TeamMemberFactory, UserFactory
 
 
@@ -42,3 +43,19 @@ def world(db):
     TeamMemberFactory(evaluation=eval_a, user=people["reviewer_a"], role=TeamRole.REVIEW_1)
     TeamMemberFactory(evaluation=eval_b, user=people["evaluator_b"], role=TeamRole.MANAGER)
     return {"a": eval_a, "b": eval_b, **people}
+
+
+@pytest.fixture
+def fake_pdf(monkeypatch):
+    """Rendering replaced by a fixed PDF (the real renderer is exercised in test_report_pdf); the Word file stays
+    real. Returns the contents handed to the renderer."""
+    calls = []
+
+    def render(content, progress=None):
+        calls.append(content)
+        if progress:
+            progress(20, "排版")
+        return rendering.RenderedPDF(b"%PDF-1.7 fake", 3, 0.1, 0.05)
+
+    monkeypatch.setattr(rendering, "render_pdf_document", render)
+    return calls

@@ -131,6 +131,19 @@ def three_level_template(**kwargs) -> IndicatorTemplate:
     return template
 
 
+def small_scored_report(evaluation: Evaluation, *, review_levels: int | None = None) -> Evaluation:
+    """A small scored indicator system (产出 → 完成率, met) and a finished text, so a render takes a second, not ten;
+    ``review_levels`` sets the firm's number of internal review levels first."""
+    if review_levels is not None:
+        evaluation.evaluating_firm.review_levels = review_levels
+        evaluation.evaluating_firm.save()
+    root = EvaluationIndicatorFactory(evaluation=evaluation, name="产出", weight=100, order=1)
+    EvaluationIndicatorFactory(
+        evaluation=evaluation, parent=root, name="完成率", weight=100, rule_kind="binary", inputs={"met": True}
+    )
+    return complete_report(evaluation)
+
+
 def complete_report(evaluation: Evaluation) -> Evaluation:
     """Everything the check asks for before submission: one scored indicator (weight 100), every required section
     written, one experience, finding and recommendation. Returns the evaluation with its score recomputed."""

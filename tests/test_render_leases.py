@@ -11,29 +11,11 @@ from django.utils import timezone
 from reports import jobs, rendering
 from reports import requests as report_requests
 from reports.models import ReportStatus, ReportVersion
-from tests.factories import TO_CONSULTATION, EvaluationIndicatorFactory, complete_report, walk
+from tests.factories import TO_CONSULTATION, small_scored_report, walk
 
 
 def scored(evaluation):
-    root = EvaluationIndicatorFactory(evaluation=evaluation, name="产出", weight=100, order=1)
-    EvaluationIndicatorFactory(
-        evaluation=evaluation, parent=root, name="完成率", weight=100, rule_kind="binary", inputs={"met": True}
-    )
-    return complete_report(evaluation)
-
-
-@pytest.fixture
-def fake_pdf(monkeypatch):
-    calls = []
-
-    def render(content, progress=None):
-        calls.append(content)
-        if progress:
-            progress(20, "排版")
-        return rendering.RenderedPDF(b"%PDF-1.7 fake", 3, 0.1, 0.05)
-
-    monkeypatch.setattr(rendering, "render_pdf_document", render)
-    return calls
+    return small_scored_report(evaluation)
 
 
 def _broken(content, progress=None):

@@ -16,34 +16,12 @@ from reports import rendering, selection
 from reports import requests as report_requests
 from reports.models import ReportOutline, ReportSettings, ReportStatus, ReportVersion
 from reports.selection import default_outline
-from tests.factories import TO_CONSULTATION, EvaluationIndicatorFactory, complete_report, walk
+from tests.factories import TO_CONSULTATION, small_scored_report, walk
 
 
 def scored(evaluation):
-    """A small scored indicator system and a finished text, so a render takes a second, not ten; one review level
-    (the world's reviewer_a signs it)."""
-    evaluation.evaluating_firm.review_levels = 1
-    evaluation.evaluating_firm.save()
-    root = EvaluationIndicatorFactory(evaluation=evaluation, name="产出", weight=100, order=1)
-    EvaluationIndicatorFactory(
-        evaluation=evaluation, parent=root, name="完成率", weight=100, rule_kind="binary", inputs={"met": True}
-    )
-    return complete_report(evaluation)
-
-
-@pytest.fixture
-def fake_pdf(monkeypatch):
-    """Rendering replaced by a fixed PDF (the real renderer is exercised in test_report_pdf)."""
-    calls = []
-
-    def render(content, progress=None):
-        calls.append(content)
-        if progress:
-            progress(20, "排版")
-        return rendering.RenderedPDF(b"%PDF-1.7 fake", 3, 0.1, 0.05)
-
-    monkeypatch.setattr(rendering, "render_pdf_document", render)
-    return calls
+    """One review level: the world's reviewer_a signs it."""
+    return small_scored_report(evaluation, review_levels=1)
 
 
 def urls(evaluation, number=1):

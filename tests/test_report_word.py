@@ -19,7 +19,6 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from evaluations.demo import load_demo
-from evaluations.domain.scoring import recompute_scores
 from evaluations.domain.workflow import perform
 from evaluations.models import NarrativeSection
 from reports import jobs, rendering, word
@@ -34,8 +33,7 @@ from tests.factories import (
     OPINIONS,
     TO_CONSULTATION,
     EvaluationFactory,
-    EvaluationIndicatorFactory,
-    complete_report,
+    small_scored_report,
     walk,
 )
 
@@ -451,23 +449,7 @@ def test_a_table_without_rows_prints_its_header(demo_word):
 
 
 def scored(evaluation):
-    """A small scored indicator system and every required section written: a report, not a draft."""
-    root = EvaluationIndicatorFactory(evaluation=evaluation, name="产出", weight=100, order=1)
-    EvaluationIndicatorFactory(
-        evaluation=evaluation, parent=root, name="完成率", weight=100, rule_kind="binary", inputs={"met": True}
-    )
-    recompute_scores(evaluation)
-    return complete_report(evaluation)
-
-
-@pytest.fixture
-def fake_pdf(monkeypatch):
-    """The PDF replaced by a fixed one (tested in test_report_pdf); the Word file is the real one."""
-
-    def render(content, progress=None):
-        return rendering.RenderedPDF(b"%PDF-1.7 fake", 3, 0.1, 0.05)
-
-    monkeypatch.setattr(rendering, "render_pdf_document", render)
+    return small_scored_report(evaluation)
 
 
 def word_url(evaluation, number=1):

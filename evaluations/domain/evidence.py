@@ -329,18 +329,8 @@ def store_evidence(
             links = resolve_links(evaluation, indicator_ids, table_keys)
             created = []
             for upload, info in zip(uploads, checked, strict=True):
-                evidence = Evidence(
-                    evaluation=evaluation,
-                    original_name=info.original_name,
-                    size=info.size,
-                    sha256=info.sha256,
-                    content_type=info.content_type,
-                    description=description,
-                    uploaded_by=user,
-                )
-                evidence.file.save(f"{uuid.uuid4().hex}{extension(info.original_name)}", upload, save=False)
-                stored_names.append(evidence.file.name)
-                evidence.save()
+                evidence = Evidence(evaluation=evaluation, description=description, uploaded_by=user)
+                save_checked_file(evidence, upload, info, stored_names)
                 evidence.indicators.set(links.indicators)
                 evidence.tables.set(links.tables)
                 created.append(evidence)
@@ -351,12 +341,27 @@ def store_evidence(
     return created
 
 
-def delete_evidence(evidence: Evidence) -> None:
-    """Delete the row; the file goes once the transaction has committed."""
-    name, storage = evidence.file.name, evidence.file.storage
-    evidence.delete()
+def save_checked_file(record, upload: UploadedFile, info, stored: list[str]) -> None:
+    """Save a checked upload (``info`` from check_upload) and its row: evidence and rectification files alike.
+    The file gets a random name (the original one is only shown); its name goes into ``stored`` first, so a
+    caller whose transaction rolls back can delete what is already in storage."""
+    record.original_name, record.size = info.original_name, info.size
+    record.sha256, record.content_type = info.sha256, info.content_type
+    record.file.save(f"{uuid.uuid4().hex}{extension(info.original_name)}", upload, save=False)
+    stored.append(record.file.name)
+    record.save()
+
+
+def delete_with_file(record) -> None:
+    """Delete a row holding a stored file; the file goes once the transaction has committed."""
+    name, storage = record.file.name, record.file.storage
+    record.delete()
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def delete_evidence(evidence: Evidence) -> None:
+    delete_with_file(evidence)
 
 
 # --- reading --------------------------------------------------------------------------------------

@@ -14,14 +14,13 @@ use too. A refusal raises RectificationError in Chinese and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from evaluations.domain.evidence import EvidenceRejected, check_upload, extension
+from evaluations.domain.evidence import EvidenceRejected, check_upload, delete_with_file, save_checked_file
 from evaluations.domain.locking import save_versioned
 from evaluations.models import (
     Evaluation,
@@ -123,17 +122,7 @@ def _report(item, user, expected_version, measures, uploads, submit, stored: lis
         fields += ["status", "reminded_at"]
     saved = save_versioned(current, expected_version=expected_version, fields=fields, user=user)
     for upload, info in zip(uploads, checked, strict=True):
-        evidence = RectificationEvidence(
-            item=saved,
-            original_name=info.original_name,
-            size=info.size,
-            sha256=info.sha256,
-            content_type=info.content_type,
-            uploaded_by=user,
-        )
-        evidence.file.save(f"{uuid.uuid4().hex}{extension(info.original_name)}", upload, save=False)
-        stored.append(evidence.file.name)
-        evidence.save()
+        save_checked_file(RectificationEvidence(item=saved, uploaded_by=user), upload, info, stored)
     if submit:
         step = RectificationStep.objects.create(
             item=saved, action=RectificationAction.SUBMIT, actor=user, measures=measures
@@ -149,10 +138,7 @@ def remove_evidence(*, evidence: RectificationEvidence, user) -> None:
     _refuse_unless_allowed(user, item, REPORT)
     if evidence.submission_id is not None:
         raise RectificationError("已随提交验收报送的佐证材料不能删除；可以补充上传新的材料。")
-    name, storage = evidence.file.name, evidence.file.storage
-    evidence.delete()
-    if name:
-        transaction.on_commit(lambda: storage.delete(name))
+    delete_with_file(evidence)
 
 
 # --- the bureau's acceptance and follow-up ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -102,17 +102,7 @@ def evidence_download(request, pk: int, evidence_pk: int):
     item = _evidence_of(evaluation, evidence_pk)
     if not access.can_download_evidence(request.user, item):
         raise Http404("未找到该佐证材料，或您无权查看。")
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError, OSError):
-        raise Http404("该佐证材料的文件已不在存储中，请联系系统管理员。") from None
-    content_type = item.content_type if item.content_type in evidence_service.SERVED_TYPES else None
-    response = FileResponse(handle, content_type=content_type or "application/octet-stream", as_attachment=True)
-    response["Content-Disposition"] = evidence_service.content_disposition(item.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return helpers.evidence_file_response(item)
 
 
 @login_required

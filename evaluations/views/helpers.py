@@ -4,10 +4,11 @@ version a form was opened at, and the consistency problems anchored on a page's 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 
-from evaluations.models import Evaluation, EvaluationIndicator
+from evaluations.domain import evidence as evidence_service
+from evaluations.models import Evaluation, EvaluationIndicator, Evidence
 from evaluations.queries import access
 from evaluations.queries.consistency import check_evaluation
 
@@ -19,6 +20,22 @@ def xlsx_response(data: bytes, title: str) -> HttpResponse:
     name = "".join("_" if char in '\\/:*?"<>|' else char for char in title) + ".xlsx"
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def evidence_file_response(item: Evidence) -> FileResponse:
+    """A stored evidence file as an attachment (evidence and rectification files alike): only types the app
+    accepts are served as such, never rendered in the browser's origin, never cached."""
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, ValueError, OSError):
+        raise Http404("该佐证材料的文件已不在存储中，请联系系统管理员。") from None
+    content_type = item.content_type if item.content_type in evidence_service.SERVED_TYPES else None
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream", as_attachment=True)
+    response["Content-Disposition"] = evidence_service.content_disposition(item.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
 

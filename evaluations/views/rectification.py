@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -151,14 +151,4 @@ def rectification_file(request, pk: int, item_pk: int, file_pk: int):
     evidence = item.evidence.filter(pk=file_pk).first()
     if evidence is None:
         raise Http404("未找到该佐证材料，或您无权查看。")
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError, OSError):
-        raise Http404("该佐证材料的文件已不在存储中，请联系系统管理员。") from None
-    content_type = evidence.content_type if evidence.content_type in evidence_service.SERVED_TYPES else None
-    response = FileResponse(handle, content_type=content_type or "application/octet-stream", as_attachment=True)
-    response["Content-Disposition"] = evidence_service.content_disposition(evidence.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return helpers.evidence_file_response(evidence)
