@@ -397,3 +397,27 @@ def test_a_subject_whose_evaluation_was_deleted_can_be_commissioned_again(sides)
         _commission(sides)
     evaluation.delete()  # a draft removed by an admin: the accepted commission no longer stands for anything
     assert _commission(sides).state == CommissionState.OPEN
+
+
+def test_the_default_title_names_the_project_the_firm_chose(client, sides):
+    """A project commission left open is titled 「…（项目待定）」; once the firm has registered or chosen the project,
+    the evaluation's default title names it (the report's cover must not say 项目待定). A title typed is kept."""
+    template = three_level_template(kind=EvaluationKind.PROJECT)
+    commission = _commission(sides, kind=EvaluationKind.PROJECT)
+    placeholder = str(commission)
+    assert placeholder.endswith("（项目待定）")
+    project = ProjectFactory(unit=sides["a"].evaluated_unit, name="社区养老服务", registered_by=sides["firm"])
+    client.force_login(sides["evaluator_a"])
+    url = reverse("commission-accept", args=[commission.pk])
+    assert f'value="{placeholder}"' in client.get(url).content.decode()  # no project yet: the commission's title
+    back = client.get(url, {"project": project.pk}).content.decode()  # back from registering the project
+    assert 'value="2024 年度社区养老服务项目支出绩效评价"' in back and f'value="{placeholder}"' not in back
+    assert client.get(url, {"project": "x"}).status_code == 200
+    form = {"template": template.pk, "period_start": "2024-01-01", "period_end": "2024-12-31", "project": project.pk}
+    client.post(url, {**form, "title": placeholder})  # chosen in the list, the offered title left as it was
+    evaluation = Evaluation.objects.get(commission=commission)
+    assert evaluation.title == "2024 年度社区养老服务项目支出绩效评价"
+    other = _commission(sides, kind=EvaluationKind.PROJECT, year=2023)
+    form |= {"period_start": "2023-01-01", "period_end": "2023-12-31", "title": "社区养老服务专项评价"}
+    client.post(reverse("commission-accept", args=[other.pk]), form)
+    assert Evaluation.objects.get(commission=other).title == "社区养老服务专项评价"

@@ -174,13 +174,21 @@ class CommissionAcceptForm(forms.Form):
                 .select_related("unit")
                 .order_by("name")
             )
+            raw = str(initial.get("project") or "")
+            chosen = self.fields["project"].queryset.filter(pk=raw).first() if raw.isdigit() else None
+            if chosen is not None and self.initial["title"] == str(commission):  # back from registering it
+                self.initial["title"] = commission.evaluation_title(chosen)
         else:
             del self.fields["project"]
+        self.commission = commission
         self.year = commission.year
 
     def clean(self):
-        """The service's period rule, here too so that every problem shows at once."""
+        """The service's period rule, here too so that every problem shows at once. The default title left as it was
+        offered names the project chosen, not "项目待定"."""
         data = super().clean()
+        if data.get("project") and data.get("title") == str(self.commission):
+            data["title"] = self.commission.evaluation_title(data["project"])
         for field, messages in period_problems(self.year, data.get("period_start"), data.get("period_end")).items():
             for message in messages:
                 self.add_error(field, message)

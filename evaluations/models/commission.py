@@ -104,3 +104,10 @@ class Commission(models.Model):
         if self.project_id:
             return f"{self.project}项目支出绩效评价"
         return f"{self.evaluated_unit}项目支出绩效评价（项目待定）"
+
+    def evaluation_title(self, project=None) -> str:
+        """The evaluation's default title: the commission's, naming the project the firm chose where the bureau
+        left it open (never "项目待定" once the project is known)."""
+        if project is not None and self.kind == EvaluationKind.PROJECT and self.project_id is None:
+            return f"{self.year} 年度{project}项目支出绩效评价"
+        return str(self)
