@@ -309,6 +309,24 @@ def test_the_unit_sees_requests_and_uploads_but_no_scores(client, world, indicat
     assert reverse("evaluation-narrative", args=[evaluation.pk]) not in body  # no tab to the drafts
 
 
+REQUESTS_TAB_OPEN = 'class="nav-link active" data-bs-toggle="pill" data-bs-target="#tab-requests"'
+FILES_TAB_OPEN = 'class="nav-link active" data-bs-toggle="pill" data-bs-target="#tab-files"'
+
+
+def test_the_unit_lands_on_the_list_of_requests_and_after_an_upload_on_its_files(client, world, indicator):
+    client.force_login(world["unit_a"])
+    assert REQUESTS_TAB_OPEN in client.get(evidence_url(world["a"])).content.decode()
+    response = client.post(evidence_url(world["a"]), {"files": [upload("决算.pdf", pdf_bytes())]})
+    assert response.url == evidence_url(world["a"]) + "?tab=files"
+    body = client.get(response.url).content.decode()
+    assert FILES_TAB_OPEN in body and "决算.pdf" in body
+
+
+def test_with_nothing_asked_for_the_unit_lands_on_the_files(client, world):
+    client.force_login(world["unit_a"])
+    assert FILES_TAB_OPEN in client.get(evidence_url(world["a"])).content.decode()
+
+
 @pytest.mark.parametrize(("persona", "status"), [("evaluator_a", 302), ("unit_a", 302)])
 def test_upload_by_those_who_may(client, world, indicator, persona, status):
     client.force_login(world[persona])

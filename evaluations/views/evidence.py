@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from evaluations.datatables import tables_for_kind
@@ -50,7 +51,7 @@ def evidence(request, pk: int):
         else:
             names = "、".join(f"「{item.original_name}」" for item in created)
             messages.success(request, f"已上传 {len(created)} 个文件：{names}。")
-            return redirect("evaluation-evidence", pk=evaluation.pk)
+            return redirect(reverse("evaluation-evidence", args=[evaluation.pk]) + "?tab=files")
     chosen = helpers.indicator_filter(request, evaluation)
     preselect = request.GET.get("for")
     if preselect and not form["indicators"]:
@@ -81,9 +82,15 @@ def evidence(request, pk: int):
             form=form,
             accept=evidence_service.ACCEPT_ATTRIBUTE,
             accepted_text=evidence_service.ACCEPTED_TEXT,
-            # The evaluated unit comes here for the list of what to provide; the team, for the files.
+            # The evaluated unit comes here for the list of what to provide (when something is asked for);
+            # the team, and the unit right after an upload, for the files.
             open_requests=request.GET.get("tab") == "requests"
-            or (not request.GET.get("indicator") and access.is_evaluated_unit_user(request.user, evaluation)),
+            or (
+                request.GET.get("tab") != "files"
+                and not request.GET.get("indicator")
+                and bool(requests_)
+                and access.is_evaluated_unit_user(request.user, evaluation)
+            ),
         ),
         status=status,
     )
