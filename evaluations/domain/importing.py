@@ -305,19 +305,23 @@ def _write_evaluation(plan: _Plan, values: dict[str, Any], user: Any) -> Evaluat
         evaluation.full_clean(exclude=_HELD)
         evaluation.save()
         return evaluation
-    # One replacement at a time: a concurrent import or save of this evaluation waits for this one. The rows below
-    # are bulk-written, past the freezing guard: the state is checked again under the lock.
-    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if evaluation.state not in EDITABLE_STATES:
-        raise DocumentImportError(
-            [f"评价「{evaluation.title}」当前状态为“{evaluation.get_state_display()}”，不能再通过导入修改"]
-        )
     changed = [key for key, value in values.items() if getattr(evaluation, key) != value]
     for key in changed:
         setattr(evaluation, key, values[key])
     if changed:
         evaluation.full_clean(exclude=_HELD)
         evaluation.save(update_fields=[*changed, "updated_at"])
+    return evaluation
+
+
+def _lock(evaluation: Evaluation) -> Evaluation:
+    """The evaluation to replace, locked before its rows are read: a concurrent import or save of it waits for
+    this one. Its rows are bulk-written, past the freezing guard, so its state is checked again under the lock."""
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if evaluation.state not in EDITABLE_STATES:
+        raise DocumentImportError(
+            [f"评价「{evaluation.title}」当前状态为“{evaluation.get_state_display()}”，不能再通过导入修改"]
+        )
     return evaluation
 
 
@@ -532,6 +536,8 @@ def import_document(
 def _import(doc: Any, *, user: Any, defaults: ImportDefaults | None, lookups: ImportLookups) -> Evaluation:
     plan = plan_import(doc, user=user, defaults=defaults, lookups=lookups)
     parsed, replacing = plan.parsed, plan.existing is not None
+    if replacing:
+        plan.existing = _lock(plan.existing)
     values = _header_values(plan, lookups)
     tables = _stored_rows(parsed.table_values)
     # Indicators are written as rows, not through full_clean(): EvaluationIndicator.clean() refuses an
