@@ -34,7 +34,8 @@ from rubrics.tree import IndicatorTree
 from tests.factories import OrganisationFactory, UserFactory
 from tests.test_import_export import document
 
-EXPECTED = Path(__file__).resolve().parent / "data" / "import_expected.json"
+# Not beside the documents in tests/data: tests/test_one_source_of_truth.py reads every *.json there as one.
+EXPECTED = Path(__file__).resolve().parent / "data" / "expected" / "import_seed_documents.json"
 HISTORY_KEPT = (
     Evaluation,
     EvaluationIndicator,
@@ -208,7 +209,7 @@ def test_one_file_prints_as_before(evaluator, tmp_path):
 
 
 def outcome(evaluation: Evaluation) -> dict:
-    """What tests/data/import_expected.json holds, written by the row-by-row import before bulk writes."""
+    """What tests/data/expected/import_seed_documents.json holds (written by the row-by-row import, before bulk)."""
     rows = list(evaluation.indicators.all())
     return {
         "total_score": str(evaluation.total_score),
