@@ -2,7 +2,8 @@
 
 The guard sits on the models (pre_save / pre_delete / m2m_changed signals) so views, forms,
 uploads, admin, imports, loaddata and commands are all refused; the bulk paths that bypass signals
-(table rows, score recompute) call assert_editable themselves. It covers every model that belongs to
+(table rows, score recompute) call assert_editable themselves, and the import's bulk writes check the
+replaced evaluation's state under its row lock. It covers every model that belongs to
 an evaluation (``guard`` lets the reports app add its own), the organisations and project named in its
 export, and the template it came from. A new version can only be opened deliberately
 (open_new_edition), keeping the approved one intact.

@@ -78,6 +78,54 @@ def score_leaf(indicator: EvaluationIndicator, na_policy: str) -> str | None:
     return None
 
 
+def score_leaves(
+    tree: IndicatorTree[EvaluationIndicator], figures: dict[str, Figure], na_policy: str
+) -> tuple[list[str], list[EvaluationIndicator]]:
+    """Bind and score every leaf of the tree in place (nothing is saved).
+
+    Returns the leaves that cannot be scored yet (with why) and the leaves whose inputs or score moved.
+    """
+    unscored: list[str] = []
+    changed: list[EvaluationIndicator] = []
+    for leaf in (node.item for node in tree.leaves):
+        before = (leaf.inputs, leaf.computed_score, leaf.score_explanation)
+        apply_bindings(leaf, figures)
+        problem = score_leaf(leaf, na_policy)
+        if problem and leaf.awarded_score is None:
+            unscored.append(f"{leaf.name}：{problem}")
+        if (leaf.inputs, leaf.computed_score, leaf.score_explanation) != before:
+            changed.append(leaf)
+    return unscored, changed
+
+
+def score_unsaved(
+    indicators: list[EvaluationIndicator],
+    parents: list[int | None],
+    *,
+    figures: dict[str, Figure],
+    na_policy: str,
+    grades: list,
+) -> RecomputeResult:
+    """Score indicator rows before they are written (the bulk import): what ``recompute_scores`` would store.
+
+    ``parents[i]`` is the position of row i's parent in ``indicators`` (rows without ids yet). Every leaf gets its
+    bound inputs, computed score and explanation in place; the result holds the total and grade the evaluation
+    is to store. The caller writes the rows, then their level-1 subtotals (``level_one_row``) and the total with
+    ``scored_with=ENGINE_VERSION``, so stored scores equal the engine's as after ``recompute_scores``.
+    """
+    position = {id(row): index for index, row in enumerate(indicators)}
+
+    def tree(**kwargs: Any) -> IndicatorTree[EvaluationIndicator]:
+        return IndicatorTree(
+            indicators, key=lambda row: position[id(row)], parent=lambda row: parents[position[id(row)]], **kwargs
+        )
+
+    unscored, _ = score_leaves(tree(score=lambda row: None), figures, na_policy)
+    total = tree(applicable=lambda row: row.counts(na_policy)).total
+    grade = grade_for(total, grades) if total is not None else ""
+    return RecomputeResult(total, grade, unscored, figures)
+
+
 @transaction.atomic
 def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
     assert_editable(evaluation)  # scores are bulk-updated, which bypasses the model guard
@@ -85,17 +133,7 @@ def recompute_scores(evaluation: Evaluation) -> RecomputeResult:
     Evaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
     indicators = list(evaluation.indicators.all())
-    leaves = [node.item for node in IndicatorTree(indicators, score=lambda row: None).leaves]
-    unscored: list[str] = []
-    changed: list[EvaluationIndicator] = []
-    for leaf in leaves:
-        before = (leaf.inputs, leaf.computed_score, leaf.score_explanation)
-        apply_bindings(leaf, figures)
-        problem = score_leaf(leaf, evaluation.na_policy)
-        if problem and leaf.awarded_score is None:
-            unscored.append(f"{leaf.name}：{problem}")
-        if (leaf.inputs, leaf.computed_score, leaf.score_explanation) != before:
-            changed.append(leaf)
+    unscored, changed = score_leaves(IndicatorTree(indicators, score=lambda row: None), figures, evaluation.na_policy)
     if changed:  # only what moved, each change recorded in the indicators' history
         bulk_update_with_history(
             changed, EvaluationIndicator, ["inputs", "computed_score", "score_explanation"], **history_defaults()
