@@ -268,6 +268,7 @@ class EvaluationIndicatorAdmin(RuleEditing, RescoringAdmin, FrozenAwareAdmin):
     list_display = ("name", "evaluation", "parent", "weight", "rule_kind", "computed_score", "awarded_score")
     list_filter = (EvaluationFilter, "rule_kind")
     search_fields = ("name",)
+    bigram_search = True  # the name has a bigram index (migration 0019)
     raw_id_fields = ("evaluation",)
     fields = ("evaluation", "parent", *INDICATOR_FIELDS, "computed_score", "score_explanation")
     readonly_fields = ("computed_score", "score_explanation")
@@ -293,6 +294,7 @@ class NarrativeAdmin(FrozenAwareAdmin):
     list_select_related = ("evaluation",)
     raw_id_fields = ("evaluation",)
     search_fields = ("title", "text")
+    bigram_search = True  # title and text have bigram indexes (migration 0019)
 
 
 class NarrativeSectionForm(forms.ModelForm):

@@ -61,6 +61,11 @@ class ReportVersionAdmin(FrozenWithEvaluation):
     list_filter = ("status", "is_draft")
     list_select_related = ("evaluation", "author")
     exclude = ("content",)
+
+    def get_queryset(self, request):
+        # The content snapshot can be megabytes per version: never read for the list or the read-only form.
+        return super().get_queryset(request).defer("content")
+
     readonly_fields = [field.name for field in ReportVersion._meta.fields if field.name not in ("content", "id")]
 
     def has_add_permission(self, request):
