@@ -26,10 +26,14 @@ from evaluations.models import (
     User,
 )
 from evaluations.sections import SECTIONS, sections_for
+from rubrics.admin_scale import ScaledAdmin, related_id_filter
 from rubrics.admin_tree import LevelOneInlineBase, RuleEditing, TreeFormSet, tree_outline
 
+# 评价 as a list filter: the chosen evaluation only (?evaluation=pk), never a list of every evaluation.
+EvaluationFilter = related_id_filter("evaluation", "评价")
 
-class RescoringAdmin(admin.ModelAdmin):
+
+class RescoringAdmin(ScaledAdmin):
     """A save in admin may change weights, rules, inputs, awarded scores or the grade scale: the scores are then
     recomputed by the scoring service, as after any other write, so stored scores always equal the engine's."""
 
@@ -54,7 +58,7 @@ class RescoringAdmin(admin.ModelAdmin):
             recompute_scores(evaluation)
 
 
-class FrozenAwareAdmin(admin.ModelAdmin):
+class FrozenAwareAdmin(ScaledAdmin):
     """Objects of an approved (frozen) evaluation are shown read-only and cannot be deleted here."""
 
     def _frozen(self, obj) -> bool:
@@ -134,15 +138,17 @@ class SubItemInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ScaledAdmin):
     list_display = ("name", "unit", "code", "registered_by")
     list_filter = ("unit",)
+    list_select_related = ("unit", "registered_by")
+    autocomplete_fields = ("unit", "registered_by")
     search_fields = ("name", "code")
     inlines = [SubItemInline]
 
 
 @admin.register(Commission)
-class CommissionAdmin(admin.ModelAdmin):
+class CommissionAdmin(ScaledAdmin):
     """评价任务 are given and answered in the app (评价任务 pages); here for inspection and corrections."""
 
     list_display = ("__str__", "evaluated_unit", "bureau", "firm", "deadline", "state")
@@ -150,10 +156,11 @@ class CommissionAdmin(admin.ModelAdmin):
     list_select_related = ("evaluated_unit", "bureau", "firm", "project")
     search_fields = ("evaluated_unit__name", "project__name", "firm__name")
     readonly_fields = ("evaluation", "created_by", "created_at", "answered_by", "answered_at")
+    autocomplete_fields = ("bureau", "evaluated_unit", "project", "firm")
 
 
 @admin.register(BudgetFigure)
-class BudgetFigureAdmin(admin.ModelAdmin):
+class BudgetFigureAdmin(ScaledAdmin):
     list_display = (
         "year",
         "organisation",
@@ -168,6 +175,8 @@ class BudgetFigureAdmin(admin.ModelAdmin):
     )
     list_filter = ("year", "funding_source", "organisation")
     list_select_related = ("organisation", "project", "sub_item")
+    autocomplete_fields = ("organisation", "project")
+    raw_id_fields = ("sub_item",)
 
 
 class TeamMemberInline(admin.TabularInline):
@@ -257,8 +266,10 @@ class IndicatorChildInline(RuleEditing, admin.StackedInline):
 @admin.register(EvaluationIndicator)
 class EvaluationIndicatorAdmin(RuleEditing, RescoringAdmin, FrozenAwareAdmin):
     list_display = ("name", "evaluation", "parent", "weight", "rule_kind", "computed_score", "awarded_score")
-    list_filter = ("evaluation", "rule_kind")
+    list_filter = (EvaluationFilter, "rule_kind")
     search_fields = ("name",)
+    bigram_search = True  # the name has a bigram index (migration 0019)
+    raw_id_fields = ("evaluation",)
     fields = ("evaluation", "parent", *INDICATOR_FIELDS, "computed_score", "score_explanation")
     readonly_fields = ("computed_score", "score_explanation")
     autocomplete_fields = ("parent",)
@@ -269,15 +280,21 @@ class EvaluationIndicatorAdmin(RuleEditing, RescoringAdmin, FrozenAwareAdmin):
 @admin.register(Evidence)
 class EvidenceAdmin(FrozenAwareAdmin):
     list_display = ("original_name", "evaluation", "size", "uploaded_by", "uploaded_at")
-    list_filter = ("evaluation",)
+    list_filter = (EvaluationFilter,)
+    list_select_related = ("evaluation", "uploaded_by")
+    raw_id_fields = ("evaluation", "indicators", "tables")
+    autocomplete_fields = ("uploaded_by",)
     readonly_fields = ("sha256", "size", "content_type", "uploaded_at")
     search_fields = ("original_name", "description")
 
 
 class NarrativeAdmin(FrozenAwareAdmin):
     list_display = ("title", "evaluation", "order")
-    list_filter = ("evaluation",)
+    list_filter = (EvaluationFilter,)
+    list_select_related = ("evaluation",)
+    raw_id_fields = ("evaluation",)
     search_fields = ("title", "text")
+    bigram_search = True  # title and text have bigram indexes (migration 0019)
 
 
 class NarrativeSectionForm(forms.ModelForm):
@@ -300,7 +317,8 @@ class NarrativeSectionForm(forms.ModelForm):
 class NarrativeSectionAdmin(FrozenAwareAdmin):
     form = NarrativeSectionForm
     list_display = ("title", "evaluation", "version", "updated_at")
-    list_filter = ("evaluation",)
+    list_filter = (EvaluationFilter,)
+    raw_id_fields = ("evaluation",)
     list_select_related = ("evaluation",)
     readonly_fields = ("version", "updated_at")
 
@@ -315,8 +333,16 @@ class NarrativeSectionAdmin(FrozenAwareAdmin):
         super().save_model(request, obj, form, change)
 
 
-admin.site.register(Finding, NarrativeAdmin)
-admin.site.register(Recommendation, NarrativeAdmin)
+@admin.register(Finding)
+class FindingAdmin(NarrativeAdmin):
+    raw_id_fields = ("evaluation", "indicators")
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(NarrativeAdmin):
+    raw_id_fields = ("evaluation", "finding")
+
+
 admin.site.register(Experience, NarrativeAdmin)
 
 
@@ -344,11 +370,11 @@ class RectificationEvidenceInline(ReadOnlyInline):
 
 
 @admin.register(RectificationItem)
-class RectificationItemAdmin(admin.ModelAdmin):
+class RectificationItemAdmin(ScaledAdmin):
     """Read only: the unit reports and the bureau accepts on the rectification pages, which check who may."""
 
     list_display = ("finding", "evaluation", "responsible_unit", "deadline", "status")
-    list_filter = ("status",)
+    list_filter = ("status", EvaluationFilter)
     list_select_related = ("finding", "evaluation", "responsible_unit")
     inlines = [RectificationStepInline, RectificationEvidenceInline]
 

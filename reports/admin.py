@@ -3,9 +3,10 @@ from django.utils.html import format_html_join
 
 from evaluations.domain.freezing import is_frozen
 from reports.models import ReportOutline, ReportSettings, ReportVersion
+from rubrics.admin_scale import ScaledAdmin
 
 
-class FrozenWithEvaluation(admin.ModelAdmin):
+class FrozenWithEvaluation(ScaledAdmin):
     """A record of an approved evaluation is shown read-only, without a delete button (the model refuses too)."""
 
     def _frozen(self, obj) -> bool:
@@ -45,7 +46,7 @@ class ReportOutlineAdmin(admin.ModelAdmin):
 @admin.register(ReportSettings)
 class ReportSettingsAdmin(FrozenWithEvaluation):
     list_display = ("evaluation", "outline", "title")
-    autocomplete_fields = ()
+    raw_id_fields = ("evaluation",)
     list_select_related = ("evaluation", "outline")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -60,6 +61,11 @@ class ReportVersionAdmin(FrozenWithEvaluation):
     list_filter = ("status", "is_draft")
     list_select_related = ("evaluation", "author")
     exclude = ("content",)
+
+    def get_queryset(self, request):
+        # The content snapshot can be megabytes per version: never read for the list or the read-only form.
+        return super().get_queryset(request).defer("content")
+
     readonly_fields = [field.name for field in ReportVersion._meta.fields if field.name not in ("content", "id")]
 
     def has_add_permission(self, request):

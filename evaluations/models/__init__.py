@@ -1,5 +1,6 @@
 """The evaluation domain's data, one module per aggregate; import models from here."""
 
+from evaluations.models import search  # noqa: F401  (registers the bigrams lookup)
 from evaluations.models.commission import STANDING_COMMISSION_STATES, Commission, CommissionState
 from evaluations.models.content import (
     Evidence,

@@ -11,7 +11,7 @@ predicates and selectors after it). Pages, downloads, exports and the archive al
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from evaluations.models import (
@@ -34,6 +34,7 @@ from evaluations.models import (
     RectificationStatus,
     Role,
     StateChange,
+    TeamMember,
     TeamRole,
     Transition,
     roles_of,
@@ -55,6 +56,7 @@ def evaluations_for_user(user) -> QuerySet[Evaluation]:
 
     admin: all; evaluator and internal reviewer: those whose team they are on;
     unit user: those of their own unit; bureau reviewer: those their bureau commissioned.
+    Each evaluation once, without DISTINCT: team membership is an EXISTS, not a join.
     """
     roles = roles_of(user)
     if not roles:
@@ -63,13 +65,13 @@ def evaluations_for_user(user) -> QuerySet[Evaluation]:
         return Evaluation.objects.all()
     condition = Q(pk__in=[])
     if roles & {Role.EVALUATOR, Role.INTERNAL_REVIEWER}:
-        condition |= Q(team__user=user)
+        condition |= Exists(TeamMember.objects.filter(evaluation=OuterRef("pk"), user=user))
     if user.organisation_id is not None:
         if Role.UNIT in roles:
             condition |= Q(evaluated_unit_id=user.organisation_id)
         if Role.BUREAU in roles:
             condition |= Q(commissioning_bureau_id=user.organisation_id)
-    return Evaluation.objects.filter(condition).distinct()
+    return Evaluation.objects.filter(condition)
 
 
 def get_evaluation_for_user(user, pk) -> Evaluation:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from evaluations.models import (
@@ -14,13 +15,14 @@ from evaluations.models import (
     UNIT_REPORTING_STATUSES,
     Evaluation,
     EvaluationState,
+    RectificationItem,
     RectificationStatus,
     StateChange,
+    TeamMember,
     TeamRole,
     Transition,
 )
 from evaluations.models.roles import Role, roles_of
-from evaluations.queries.access import evaluations_for_user
 from evaluations.queries.rectification import DUE_SOON_DAYS, overdue_q
 
 S = EvaluationState
@@ -112,21 +114,104 @@ def _returned_item(evaluation: Evaluation, change: StateChange) -> InboxItem:
     return InboxItem(evaluation, f"{change.headline}，请修改后重新提交内部复核。", comment=change.comment)
 
 
+# The evaluations on which something waits for the user, one condition per role (the conditions inbox() turns into
+# items): what waits for a role on one evaluation is one item, so counting these rows counts the items.
+
+
+def _latest_transition() -> Subquery:
+    latest = StateChange.objects.filter(evaluation=OuterRef("pk")).order_by("-created_at", "-pk")
+    return Subquery(latest.values("transition")[:1])
+
+
+def _waiting(user, roles) -> list[Q]:
+    """Per role of the user, the condition on Evaluation under which an item waits for them. Each condition implies
+    that the user may see the evaluation (the team, the evaluated unit, the commissioning bureau)."""
+    conditions: list[Q] = []
+
+    def on_team(roles_on_team) -> Q:
+        return Q(pk__in=TeamMember.objects.filter(user=user, role__in=roles_on_team).values("evaluation_id"))
+
+    if Role.EVALUATOR in roles:
+        returned = Q(state=S.SCORING, latest_transition__in=RETURNS)
+        conditions.append(on_team(PREPARER_ROLES) & (Q(state__in=[S.RETURNED, S.CONSULTATION]) | returned))
+    if Role.INTERNAL_REVIEWER in roles:
+        levels = Q(pk__in=[])
+        for level, role in REVIEW_ROLES.items():
+            levels |= Q(review_level=level) & on_team([role])
+        conditions.append(Q(state=S.INTERNAL_REVIEW) & levels)
+    organisation = user.organisation_id
+    if Role.UNIT in roles and organisation is not None:
+        to_report = RectificationItem.objects.filter(evaluation=OuterRef("pk"), status__in=UNIT_REPORTING_STATUSES)
+        conditions.append(
+            Q(evaluated_unit_id=organisation)
+            & (Q(state__in=[S.DRAFT, S.COLLECTING, S.CONSULTATION]) | Q(state=S.RECTIFICATION) & Exists(to_report))
+        )
+    if Role.BUREAU in roles and organisation is not None:
+        items = RectificationItem.objects.filter(evaluation=OuterRef("pk"))
+        to_accept = items.filter(status=RectificationStatus.SUBMITTED)
+        conditions.append(
+            Q(commissioning_bureau_id=organisation)
+            & (
+                Q(state__in=[S.SUBMITTED, S.CONSULTATION])
+                | Q(state=S.RECTIFICATION) & (Exists(to_accept) | Exists(items.filter(overdue_q())))
+            )
+        )
+    return conditions
+
+
+def _candidates(user, roles):
+    """The evaluations on which anything waits for the user (unordered, unannotated)."""
+    conditions = _waiting(user, roles)
+    if not conditions:
+        return Evaluation.objects.none()
+    either = Q(pk__in=[])
+    for condition in conditions:
+        either |= condition
+    return Evaluation.objects.annotate(latest_transition=_latest_transition()).filter(either)
+
+
+def inbox_count(user) -> int:
+    """How many items inbox() lists, without building them: one COUNT per role (a constant number of queries,
+    each on indexed columns), for the navigation bar of every page."""
+    roles = roles_of(user)
+    if not roles:
+        return 0
+    annotated = Evaluation.objects.annotate(latest_transition=_latest_transition())
+    return sum(annotated.filter(condition).order_by().count() for condition in _waiting(user, roles))
+
+
+INBOX_PAGE = 50  # evaluations per page of the 待办 page
+
+
+def inbox_page(user, number=1) -> tuple[list[InboxItem], Page]:
+    """One page of the inbox: the items of INBOX_PAGE evaluations, most recently changed first, and the page (for
+    its links); a fixed number of queries whatever the number of evaluations."""
+    roles = roles_of(user)
+    pks = _candidates(user, roles).order_by("-updated_at", "-pk").values_list("pk", flat=True)
+    page = Paginator(pks, INBOX_PAGE).get_page(number)
+    return _items_for(user, roles, list(page.object_list)), page
+
+
 def inbox(user) -> list[InboxItem]:
+    """Everything that waits for the user, most recently changed evaluation first."""
     roles = roles_of(user)
     if not roles:
         return []
+    return _items_for(user, roles, list(_candidates(user, roles).values_list("pk", flat=True)))
+
+
+def _items_for(user, roles, pks: list[int]) -> list[InboxItem]:
+    if not pks:
+        return []
     latest_change = StateChange.objects.filter(evaluation=OuterRef("pk")).order_by("-created_at", "-pk")
-    visible = evaluations_for_user(user).annotate(
+    visible = Evaluation.objects.filter(pk__in=pks).annotate(
         latest_change_id=Subquery(latest_change.values("pk")[:1]),
         open_comments=Count("consultation_comments", filter=Q(consultation_comments__decision=""), distinct=True),
         **_rectification_counts(),
     )
-    team = {}
-    for evaluation_id, role in user.team_memberships.values_list("evaluation_id", "role"):
-        team[evaluation_id] = role
+    team = dict(user.team_memberships.filter(evaluation_id__in=pks).values_list("evaluation_id", "role"))
     items: list[InboxItem] = []
-    evaluations = list(visible.order_by("-updated_at"))
+    evaluations = list(visible.order_by("-updated_at", "-pk"))
     returned = _returns(evaluations) if Role.EVALUATOR in roles else {}
     for evaluation in evaluations:
         role = team.get(evaluation.pk)

@@ -34,7 +34,7 @@ from evaluations.queries import access
 from evaluations.queries import review as review_queries
 from evaluations.queries.audit import PARTS, change_log, timeline_for_user
 from evaluations.queries.commissions import commission_inbox
-from evaluations.queries.inbox import inbox
+from evaluations.queries.inbox import inbox_page
 from evaluations.queries.signoff import level_statuses, missing_levels_text, missing_review_levels, signatures
 from evaluations.queries.tree import indicator_rows
 from evaluations.sections import sections_for
@@ -303,7 +303,8 @@ def new_version(request, pk: int):
 
 @login_required
 def my_inbox(request):
-    context = {"items": inbox(request.user), "commission_items": commission_inbox(request.user)}
+    items, page = inbox_page(request.user, request.GET.get("page"))
+    context = {"items": items, "page": page, "commission_items": commission_inbox(request.user)}
     return render(request, "evaluations/review/inbox.html", context)
 
 
