@@ -23,6 +23,7 @@ import argparse
 import itertools
 import os
 import random
+import re
 import sys
 import time
 from collections import defaultdict
@@ -48,6 +49,7 @@ from evaluations.models import Evaluation, Organisation, OrganisationKind, Proje
 from rubrics.models import EvaluationKind  # noqa: E402
 
 BATCH = 2000
+COPIED = re.compile(r"^(.+)_\d+$")  # an account made here: <demo username>_<organisation id>
 SEED = 20260101
 
 
@@ -149,10 +151,30 @@ def accounts(orgs: dict[str, list[Organisation]]) -> dict[int, list[int]]:
                     )
                 )
     User.objects.bulk_create(new, batch_size=BATCH)
+    copy_groups()
     by_org = defaultdict(list)
     for pk, org in User.objects.filter(organisation__isnull=False).order_by("pk").values_list("pk", "organisation_id"):
         by_org[org].append(pk)
     return by_org
+
+
+def copy_groups() -> None:
+    """Each copied account (``<demo username>_<organisation id>``) in the groups of its demo account: the groups are
+    its roles, without them it could open nothing."""
+    users = list(User.objects.filter(organisation__isnull=False).only("pk", "username"))
+    copied = {user.pk: COPIED.match(user.username) for user in users}
+    demo = [user for user in users if copied[user.pk] is None]
+    demo_groups = {user.username: list(user.groups.values_list("pk", flat=True)) for user in demo}
+    membership = User.groups.through
+    have = set(membership.objects.values_list("user_id", "group_id"))
+    rows = [
+        membership(user_id=pk, group_id=group)
+        for pk, match in copied.items()
+        if match is not None
+        for group in demo_groups.get(match.group(1), [])
+        if (pk, group) not in have
+    ]
+    membership.objects.bulk_create(rows, batch_size=BATCH)
 
 
 class Copier:

@@ -22,6 +22,7 @@ Pure Python (nh3 and the standard library): no Django, so every layer may use it
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Mapping
@@ -228,12 +229,22 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+# Pages and the consistency check read the same stored texts on every request: the results of the pure
+# functions below (a string in, a string or a tuple out) are kept per process for the texts seen last.
+TEXTS_KEPT = 2048
+
+
 def clean_section_html(value: str | None) -> str:
     """The one sanitiser of section text: plain text → paragraphs; HTML → the allow-list, normalised.
 
     Idempotent (cleaning clean HTML changes nothing), and "" for a section with no text left.
     """
-    value = clean_text(value or "").strip()
+    return _clean_section_html(value or "")
+
+
+@functools.lru_cache(maxsize=TEXTS_KEPT)
+def _clean_section_html(value: str) -> str:
+    value = clean_text(value).strip()
     if not value:
         return ""
     if not looks_like_html(value):
@@ -529,7 +540,14 @@ def plain_text(value: str | None, figures: Mapping[str, str] | None = None) -> s
         return ""
     if not looks_like_html(value):
         return value
+    if figures is None:
+        return _plain_text(value)
     return "\n".join(_lines(parse(value), figures))
+
+
+@functools.lru_cache(maxsize=TEXTS_KEPT)
+def _plain_text(value: str) -> str:
+    return "\n".join(_lines(parse(value), None))
 
 
 def _figure_elements(nodes: list[Element | str]) -> list[Element]:
@@ -542,7 +560,12 @@ def _figure_elements(nodes: list[Element | str]) -> list[Element]:
 
 def figure_keys(value: str | None) -> list[str]:
     """The keys of the figures bound in a section's text, in order (repeats kept)."""
-    return [element.figure for element in _figure_elements(parse(value))]
+    return list(_figure_keys(value or ""))
+
+
+@functools.lru_cache(maxsize=TEXTS_KEPT)
+def _figure_keys(value: str) -> tuple[str, ...]:
+    return tuple(element.figure for element in _figure_elements(parse(value)))
 
 
 def with_figures(value: str | None, figures: Mapping[str, str], labels: Mapping[str, str] | None = None) -> str:
