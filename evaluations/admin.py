@@ -103,6 +103,8 @@ INDICATOR_FIELDS = (
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "parent", "region")
+    list_select_related = ("parent",)  # nullable: admin's own select_related() would not follow it
+    show_full_result_count = False
     list_filter = ("kind", "region")
     search_fields = ("name", "short_name", "region")
     autocomplete_fields = ("parent",)
@@ -111,6 +113,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 @admin.register(User)
 class PerfUserAdmin(UserAdmin):
     list_display = ("username", "full_name", "organisation", "role_names", "is_active")
+    show_full_result_count = False
     list_filter = ("groups", "organisation__kind", "is_active")
     search_fields = ("username", "full_name", "organisation__name")
     autocomplete_fields = ("organisation",)

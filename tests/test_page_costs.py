@@ -19,6 +19,7 @@ from evaluations.models import (
     Evaluation,
     EvaluationState,
     Finding,
+    OrganisationKind,
     RectificationItem,
     RectificationStatus,
     StateChange,
@@ -27,7 +28,13 @@ from evaluations.models import (
 )
 from evaluations.queries.commissions import commission_inbox, commission_inbox_count
 from evaluations.queries.inbox import inbox, inbox_count
-from tests.factories import EvaluationFactory, EvaluationIndicatorFactory, TeamMemberFactory
+from tests.factories import (
+    EvaluationFactory,
+    EvaluationIndicatorFactory,
+    OrganisationFactory,
+    TeamMemberFactory,
+    UserFactory,
+)
 
 S = EvaluationState
 
@@ -178,3 +185,24 @@ def test_the_inbox_page_is_paginated(client, world, monkeypatch):
     assert body.count('<li class="list-group-item"><a href="/evaluations/') == 4
     waiting = total + commission_inbox_count(world["bureau_a"])
     assert f'待办 <span class="badge text-bg-warning">{waiting}</span>' in body
+
+
+@pytest.mark.django_db
+def test_admin_lists_of_organisations_and_accounts_cost_the_same_queries_for_more_rows(client, world):
+    """Units under their bureau (a nullable parent: not followed by admin's own select_related) and accounts with
+    their organisation and roles."""
+    pages = [
+        ("admin", "admin:evaluations_organisation_changelist", ""),
+        ("admin", "admin:evaluations_user_changelist", ""),
+    ]
+
+    def more(count: int) -> None:
+        for _ in range(count):
+            unit = OrganisationFactory(kind=OrganisationKind.UNIT, parent=world["a"].commissioning_bureau)
+            UserFactory(organisation=unit)
+
+    more(2)
+    queries(client, world, pages)  # warm-up
+    before = queries(client, world, pages)
+    more(8)
+    assert queries(client, world, pages) == before
