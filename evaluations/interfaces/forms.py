@@ -7,6 +7,9 @@ import datetime as dt
 from django import forms
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django_prose_editor.fields import ProseEditorFormField
 
 from evaluations.models import (
@@ -42,6 +45,25 @@ class PlausibleDateField(forms.DateField):
             raise forms.ValidationError(f"{problem}。")
 
 
+class PlainSelect(forms.Select):
+    """A flat select rendered in Python, the same HTML as Django's: its template-per-option rendering costs about
+    0.15 ms an option, and the list's unit filter offers every unit a bureau or firm works with (30 ms a page)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, mark_safe(" selected") if str(option) in chosen else "", label)
+                for option, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class EvaluationFilterForm(forms.Form):
     """The filters of the evaluation list (all optional; an unusable value is simply not applied)."""
 
@@ -51,10 +73,14 @@ class EvaluationFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": "评价名称、被评价单位或项目", "type": "search"}),
     )
-    year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
-    kind = forms.ChoiceField(label="评价类型", required=False, choices=[("", "全部类型"), *EvaluationKind.choices])
-    state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *EvaluationState.choices])
-    unit = forms.TypedChoiceField(label="被评价单位", required=False, coerce=int, empty_value=None)
+    year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None, widget=PlainSelect)
+    kind = forms.ChoiceField(
+        label="评价类型", required=False, choices=[("", "全部类型"), *EvaluationKind.choices], widget=PlainSelect
+    )
+    state = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部状态"), *EvaluationState.choices], widget=PlainSelect
+    )
+    unit = forms.TypedChoiceField(label="被评价单位", required=False, coerce=int, empty_value=None, widget=PlainSelect)
 
     def __init__(self, *args, evaluations: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)

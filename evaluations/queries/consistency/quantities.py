@@ -18,7 +18,8 @@ from evaluations.queries.consistency.vocabulary import FIGURE_TERMS, ROW_FIGURES
 from rubrics.numbers import HUNDRED, WAN, exact, money, percent, plain, round_half_up, written
 
 MONEY_UNITS = ("万元", "元")
-_QUOTES = str.maketrans("", "", "“”\"‘’'「」『』")
+DROPPED = "“”\"‘’'「」『』"  # quotation marks: labels are compared without them
+_QUOTES = str.maketrans("", "", DROPPED)
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 
 

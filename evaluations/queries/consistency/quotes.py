@@ -15,7 +15,14 @@ from decimal import Decimal
 from fractions import Fraction
 
 from evaluations.queries.consistency.problem import ERROR, Problem, key
-from evaluations.queries.consistency.quantities import MONEY_UNITS, Quantity, in_unit, normalised, same_as_quoted
+from evaluations.queries.consistency.quantities import (
+    DROPPED,
+    MONEY_UNITS,
+    Quantity,
+    in_unit,
+    normalised,
+    same_as_quoted,
+)
 from evaluations.queries.consistency.texts import Sentence, Text, sentences
 from evaluations.queries.consistency.vocabulary import FILLERS, NARROWING
 
@@ -61,12 +68,16 @@ class Vocabulary:
                     self.table_terms.setdefault(term, []).append(quantity)
         # longest names first, so 困难群体补助（非营利组织补贴） wins over 困难群体补助
         self.rows = sorted({place for place in self.row_terms}, key=lambda place: -len(place[1]))
+        # compiled once for every paragraph of every text (the check runs on each page of the workspace)
+        self.row_patterns = [(table, row, re.compile(re.escape(row))) for table, row in self.rows]
 
     def mentions(self, paragraph: str) -> list[Mention]:
         found: list[Mention] = []
         taken = [False] * len(paragraph)
-        for table, row in self.rows:
-            for match in re.finditer(re.escape(row), paragraph):
+        for table, row, pattern in self.row_patterns:
+            if row not in paragraph:  # most rows are not named in a given paragraph: skip the regex
+                continue
+            for match in pattern.finditer(paragraph):
                 if any(taken[match.start() : match.end()]):
                     continue
                 for index in range(match.start(), match.end()):
@@ -84,7 +95,8 @@ class Context:
 
     def __init__(self, paragraph: str, start: int, end: int) -> None:
         self.paragraph = paragraph
-        self.positions = [i for i in range(start, end) if normalised(paragraph[i])]
+        # a character survives normalised() unless it is a quotation mark or a space (the same test, per character)
+        self.positions = [i for i in range(start, end) if paragraph[i] not in DROPPED and not paragraph[i].isspace()]
         text = "".join(paragraph[i] for i in self.positions)
         changed = True
         while changed:
