@@ -51,6 +51,8 @@ def test_unit_users_see_no_scores_in_the_list(client, world):
         ({"state": "scoring"}, {"c"}),
         ({"unit": "unit_b"}, {"b"}),
         ({"q": "救助项目"}, {"c"}),  # by project name
+        ({"q": "乙区民政"}, {"b"}),  # by the evaluated unit's name
+        ({"q": "丙评价"}, {"c"}),  # by title
         ({"year": "abc"}, {"a", "b", "c"}),  # an unusable filter is ignored, not an error
     ],
 )

@@ -110,8 +110,12 @@ class EvaluationFilterForm(forms.Form):
         data = self.cleaned_data
         if data.get("q"):
             text = data["q"].strip()
+            # Units and projects matched on their own (small) tables first: no join of every visible evaluation
+            # with both tables only to test their names.
             evaluations = evaluations.filter(
-                Q(title__icontains=text) | Q(evaluated_unit__name__icontains=text) | Q(project__name__icontains=text)
+                Q(title__icontains=text)
+                | Q(evaluated_unit_id__in=Organisation.objects.filter(name__icontains=text).values("pk"))
+                | Q(project_id__in=Project.objects.filter(name__icontains=text).values("pk"))
             )
         if data.get("year"):
             evaluations = evaluations.filter(year=data["year"])
