@@ -4,6 +4,7 @@
 import json
 import logging
 import re
+import sys
 import time
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from operations.heartbeat import beat
 from operations.logging import JsonFormatter, RequestContextFilter, request_context
 from operations.models import WorkerHeartbeat
 from operations.sessions import LAST_SEEN
+from operations.warmup import warm_up
 from tests.factories import UserFactory
 
 # --- /healthz ---------------------------------------------------------------------------------------------------
@@ -250,3 +252,11 @@ def test_a_lock_on_one_username_leaves_others_alone(client, db, settings):
         client.post("/accounts/login/", {"username": victim.username, "password": "wrong"})
     assert client.post("/accounts/login/", {"username": colleague.username, "password": "pw-12345"}).status_code == 302
     assert User.objects.count() == 2
+
+
+def test_the_warm_up_imports_the_urls_and_compiles_every_project_template(settings):
+    """gunicorn's master runs it before forking (config/wsgi.py): no worker compiles them on a user's request."""
+    project_templates = list((settings.BASE_DIR / "templates").rglob("*.html"))
+    compiled = warm_up()
+    assert compiled >= len(project_templates) > 50
+    assert "evaluations.views.scoring" in sys.modules  # the URLconf imported its views
