@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -63,3 +64,30 @@ def login(page, username: str, password: str = "demo12345") -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/")
+
+
+def open_evaluation(page, evaluation) -> None:
+    page.goto(f"/evaluations/{evaluation.pk}/")
+    expect(page.locator("#workflow")).to_be_visible()
+
+
+def workflow_step(page, label: str, state_label: str) -> None:
+    """Click a workflow button on the evaluation page and see the new state."""
+    page.locator("#workflow").get_by_role("button", name=label, exact=True).click()
+    expect(page.locator(".alert-success")).to_have_text(f"已执行“{label}”，评价现处于“{state_label}”。")
+    expect(page.locator("#workflow .card-header")).to_contain_text(f"当前状态：{state_label}")
+
+
+def fill_project_registration(page, name: str) -> None:
+    """The project form: its name, the year's budget figures (万元) and two sub-items with their budgets."""
+    page.fill("#id_name", name)
+    page.fill("input[name='totals-0-initial_budget']", "120")
+    page.fill("input[name='totals-0-adjusted_budget']", "110.5")
+    page.fill("input[name='totals-0-funds_received']", "110.5")
+    page.fill("input[name='totals-0-actual_expenditure']", "100.25")
+    page.fill("input[name='items-0-name']", "助餐服务")
+    page.fill("input[name='items-0-initial_budget']", "80")
+    page.fill("input[name='items-0-adjusted_budget']", "70.5")
+    page.fill("input[name='items-1-name']", "上门探访")
+    page.fill("input[name='items-1-initial_budget']", "40")
+    page.fill("input[name='items-1-adjusted_budget']", "40")

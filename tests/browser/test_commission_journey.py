@@ -9,7 +9,7 @@ import pytest
 
 from evaluations.demo import load_demo
 from evaluations.models import Commission, CommissionState
-from tests.browser.conftest import login
+from tests.browser.conftest import fill_project_registration, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,17 +41,7 @@ def test_bureau_commissions_and_the_firm_registers_the_project_and_accepts(page)
     page.click("text=接受并新建评价 →")
     page.click("text=登记项目及其子项目、预算数据 →")
     assert page.input_value("#id_unit") != ""  # the commission's unit, carried over
-    page.fill("#id_name", "社区养老服务")
-    page.fill("input[name='totals-0-initial_budget']", "120")
-    page.fill("input[name='totals-0-adjusted_budget']", "110.5")
-    page.fill("input[name='totals-0-funds_received']", "110.5")
-    page.fill("input[name='totals-0-actual_expenditure']", "100.25")
-    page.fill("input[name='items-0-name']", "助餐服务")
-    page.fill("input[name='items-0-initial_budget']", "80")
-    page.fill("input[name='items-0-adjusted_budget']", "70.5")
-    page.fill("input[name='items-1-name']", "上门探访")
-    page.fill("input[name='items-1-initial_budget']", "40")
-    page.fill("input[name='items-1-adjusted_budget']", "40")
+    fill_project_registration(page, "社区养老服务")
     page.click("button:has-text('登记项目')")
     page.wait_for_url("**/accept/**")
     assert page.locator("#id_project option:checked").inner_text() == "社区养老服务"

@@ -32,7 +32,7 @@ from evaluations.models.roles import Role
 from evaluations.queries import access
 from evaluations.sections import SECTIONS
 from tests import crawl
-from tests.browser.conftest import login
+from tests.browser.conftest import fill_project_registration, login, open_evaluation, workflow_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -153,18 +153,6 @@ def _as(page, username: str) -> None:
         page.get_by_role("button", name="退出登录").click()
         page.wait_for_url("**/accounts/login/")
     login(page, username, PASSWORD)
-
-
-def _open(page, evaluation) -> None:
-    page.goto(f"/evaluations/{evaluation.pk}/")
-    expect(page.locator("#workflow")).to_be_visible()
-
-
-def _step(page, label: str, state_label: str) -> None:
-    """Click a workflow button on the evaluation page and see the new state."""
-    page.locator("#workflow").get_by_role("button", name=label, exact=True).click()
-    expect(page.locator(".alert-success")).to_have_text(f"已执行“{label}”，评价现处于“{state_label}”。")
-    expect(page.locator("#workflow .card-header")).to_contain_text(f"当前状态：{state_label}")
 
 
 def _sign(page, username: str, decision: str, opinion: str, state_label: str) -> None:
@@ -344,17 +332,7 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
     expect(page.locator("main")).to_contain_text(OUTLINE)
     page.get_by_role("link", name="接受并新建评价 →").click()
     page.get_by_role("link", name="登记项目及其子项目、预算数据 →").click()
-    page.fill("#id_name", PROJECT)
-    page.fill("input[name='totals-0-initial_budget']", "120")
-    page.fill("input[name='totals-0-adjusted_budget']", "110.5")
-    page.fill("input[name='totals-0-funds_received']", "110.5")
-    page.fill("input[name='totals-0-actual_expenditure']", "100.25")
-    page.fill("input[name='items-0-name']", "助餐服务")
-    page.fill("input[name='items-0-initial_budget']", "80")
-    page.fill("input[name='items-0-adjusted_budget']", "70.5")
-    page.fill("input[name='items-1-name']", "上门探访")
-    page.fill("input[name='items-1-initial_budget']", "40")
-    page.fill("input[name='items-1-adjusted_budget']", "40")
+    fill_project_registration(page, PROJECT)
     page.get_by_role("button", name="登记项目").click()
     page.wait_for_url("**/accept/**")
     assert page.locator("#id_project option:checked").inner_text() == PROJECT
@@ -377,7 +355,7 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
         expect(page.locator("#review-levels")).to_contain_text(f"{level} {reviewer.full_name}")
     expect(page.locator("#missing-levels")).to_have_count(0)
     page.get_by_role("link", name="概览", exact=True).click()
-    _step(page, "开始数据采集", "数据采集")
+    workflow_step(page, "开始数据采集", "数据采集")
     expect(page.locator("#consistency")).to_be_visible()  # the firm's quality control
 
     # --- 3. the unit: its 待办, the table it fills, the evidence it uploads ---------------------------------------
@@ -424,21 +402,21 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
 
     # --- 4. the team scores every leaf and writes the report --------------------------------------------------
     _as(page, "pm")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     expect(page.locator("#workflow .timeline")).to_contain_text("周明远 开始数据采集")
-    _step(page, "开始评分", "评分")
+    workflow_step(page, "开始评分", "评分")
     page.get_by_role("link", name="佐证材料", exact=True).click()
     expect(page.locator(f"#evidence-{item.pk}")).to_contain_text("青山区民政局联系人")  # the unit's upload
     _score_every_leaf(page, evaluation)
     _write_every_section(page, evaluation)
     _write_findings(page, evaluation)
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     expect(page.locator("#consistency")).to_contain_text("未发现问题")
     total = Evaluation.objects.get().total_score
     assert total is not None and Evaluation.objects.get().grade == "优"
 
     # --- 5. internal review: 一级审核 returns once from the queue, then three levels sign ---------------------------
-    _step(page, "提交内部复核", "内部复核")
+    workflow_step(page, "提交内部复核", "内部复核")
     expect(page.locator("#workflow .card-header")).to_contain_text("（一级审核）")
     _as(page, "audit2")  # not yet the second level's turn
     page.get_by_role("link", name="复核队列").click()
@@ -454,17 +432,17 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
     finding.locator("textarea[name=text]").fill(FINDING_TEXT)
     finding.get_by_role("button", name="保存").click()
     expect(page.locator("#list-finding")).to_contain_text("按街道上报的需求台账测算")
-    _open(page, evaluation)
-    _step(page, "提交内部复核", "内部复核")
+    open_evaluation(page, evaluation)
+    workflow_step(page, "提交内部复核", "内部复核")
 
     # The unit, meanwhile: the evaluation is with the firm; nothing of its internal review reaches the unit.
     _as(page, "qs_unit")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     _unit_sees_no_internal_work(page, evaluation)
     expect(page.locator("#workflow .timeline")).not_to_contain_text("退回")
     assert page.goto(f"/evaluations/{evaluation.pk}/sign-off/").status in {403, 404}
     _as(page, "qs_bureau")  # the bureau neither: no scores or drafts before they are shared
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     expect(page.locator(".workspace-nav")).not_to_contain_text("评分")
     expect(page.locator("#consistency")).to_have_count(0)
     assert page.goto(f"/evaluations/{evaluation.pk}/scoring/").status in {403, 404}
@@ -497,7 +475,7 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
     expect(page.locator(".alert-success")).to_have_text("意见已提交，评价小组将逐条答复。")
 
     _as(page, "pm")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     page.locator("#workflow").get_by_role("link", name="征求意见（1 条待答复）").click()
     page.wait_for_url("**/consultation/")
     page.select_option("select[name=decision]", label="采纳")
@@ -512,8 +490,8 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
 
     # --- 7. the bureau returns once, the team fixes it (three levels again), the bureau approves -----------------
     _as(page, "pm")
-    _open(page, evaluation)
-    _step(page, "提交财政局审核", "已提交")
+    open_evaluation(page, evaluation)
+    workflow_step(page, "提交财政局审核", "已提交")
     _as(page, "qs_bureau")
     page.get_by_role("link", name="待办").click()
     expect(page.locator("#inbox")).to_contain_text("已提交，待您审核。")
@@ -531,14 +509,14 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
     expect(page.locator(".alert-success")).to_have_text("已退回评价小组修改，审核意见将显示在相应章节和指标处。")
 
     _as(page, "qs_unit")  # the unit reads the bureau's return: a hand-off between organisations
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     expect(page.locator("#workflow .timeline")).to_contain_text(BUREAU_RETURN)
     _unit_sees_no_internal_work(page, evaluation)
 
     _as(page, "pm")
     page.get_by_role("link", name="待办").click()
     expect(page.locator("#inbox")).to_contain_text(BUREAU_RETURN)
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     expect(page.locator("#workflow .alert-warning")).to_contain_text(f"章节「评价结论」：{BUREAU_ITEM}")
     page.goto(f"/evaluations/{evaluation.pk}/narrative/sections/conclusion/")
     _focus_editor(page)
@@ -546,14 +524,14 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
     page.keyboard.insert_text(CONCLUSION_NOTE)
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator(".alert-success")).to_have_text("已保存「评价结论」。")
-    _open(page, evaluation)
-    _step(page, "提交内部复核", "内部复核")
+    open_evaluation(page, evaluation)
+    workflow_step(page, "提交内部复核", "内部复核")
     for level in (1, 2, 3):
         state = "征求意见" if level == 3 else "内部复核"
         _sign(page, f"audit{level}", "复核通过", f"{INTERNAL_OPINIONS[level]}（第二轮）", state)
     _as(page, "pm")
-    _open(page, evaluation)
-    _step(page, "提交财政局审核", "已提交")
+    open_evaluation(page, evaluation)
+    workflow_step(page, "提交财政局审核", "已提交")
 
     _as(page, "qs_bureau")
     page.get_by_role("link", name="审核队列").click()
@@ -572,7 +550,7 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
     expect(page.locator("#workflow .timeline")).to_contain_text(f"“{APPROVAL}”")
 
     # --- 8. rectification: the unit reports, the bureau accepts ---------------------------------------------------
-    _step(page, "进入整改跟踪", "整改跟踪")
+    workflow_step(page, "进入整改跟踪", "整改跟踪")
     _as(page, "qs_unit")
     page.get_by_role("link", name="待办").click()
     expect(page.locator("#inbox")).to_contain_text("1 项整改事项待报送")
@@ -609,7 +587,7 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
     expect(page.locator("main")).to_contain_text(INTERNAL_RETURN)
 
     _as(page, "qs_unit")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     page.locator("#workflow").get_by_role("link", name="流程记录").click()
     page.wait_for_url(f"**/evaluations/{evaluation.pk}/audit/")
     hand_offs = [step for step in evaluation.state_changes.order_by("created_at", "pk") if access.is_hand_off(step)]

@@ -12,7 +12,7 @@ from evaluations.demo import load_demo
 from evaluations.models import Evaluation, EvaluationState, StateChange, TeamMember, TeamRole, User
 from evaluations.queries.consistency import check_evaluation
 from reports.archive import verify_archive
-from tests.browser.conftest import ARTIFACTS, login
+from tests.browser.conftest import ARTIFACTS, login, open_evaluation, workflow_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,22 +32,10 @@ def _as(page, username: str) -> None:
     login(page, username)
 
 
-def _open(page, evaluation) -> None:
-    page.goto(f"/evaluations/{evaluation.pk}/")
-    expect(page.locator("#workflow")).to_be_visible()
-
-
-def _step(page, label: str, state_label: str) -> None:
-    """Click a workflow button on the evaluation page and see the new state."""
-    page.locator("#workflow").get_by_role("button", name=label, exact=True).click()
-    expect(page.locator(".alert-success")).to_have_text(f"已执行“{label}”，评价现处于“{state_label}”。")
-    expect(page.locator("#workflow .card-header")).to_contain_text(f"当前状态：{state_label}")
-
-
 def _sign(page, label: str, opinion: str, state_label: str) -> None:
     """The reviewer signs the level on the evaluation page: one opinion box, then 复核通过 or 退回修改."""
     page.fill("#signoff-opinion", opinion)
-    _step(page, label, state_label)
+    workflow_step(page, label, state_label)
 
 
 def _refused(page, label: str, message: str) -> None:
@@ -76,9 +64,9 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
 
     # --- evaluator: 开始数据采集, fixes the disbursement table, 开始评分, 提交内部复核 -------------------------
     login(page, "evaluator")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     expect(page.locator("#workflow .card-header")).to_contain_text("当前状态：草稿")
-    _step(page, "开始数据采集", "数据采集")
+    workflow_step(page, "开始数据采集", "数据采集")
     expect(page.locator("#consistency .card-header")).to_contain_text("错误 5")
     expect(page.locator("#consistency .card-header")).not_to_contain_text("待填")  # the seed's report is complete
     page.goto(f"/evaluations/{evaluation.pk}/tables/disbursements/")
@@ -89,10 +77,10 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     page.locator("#table-form").get_by_role("button", name="保存").click()
     expect(page.locator(".alert-success")).to_contain_text("资金发放批次表已保存")
     expect(page.locator("#table-problems")).to_have_count(0)
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     expect(page.locator("#consistency .card-header")).to_contain_text("错误 3")
-    _step(page, "开始评分", "评分")
-    _step(page, "提交内部复核", "内部复核")
+    workflow_step(page, "开始评分", "评分")
+    workflow_step(page, "提交内部复核", "内部复核")
     expect(page.locator("#workflow .card-header")).to_contain_text("（一级审核）")
 
     # --- reviewer: from the queue to the sign-off page, returns it with an opinion --------------------------
@@ -121,11 +109,11 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     # the timeline names the person and the level, then quotes the opinion
     expect(page.locator("#workflow .timeline")).to_contain_text("孙琴 一级审核退回修改：")
     expect(page.locator("#workflow .timeline")).to_contain_text(f"“{RETURN_OPINION}”")
-    _step(page, "提交内部复核", "内部复核")
+    workflow_step(page, "提交内部复核", "内部复核")
 
     # --- reviewer: 复核通过 with an opinion (the only level) → 征求意见 ------------------------------------------
     _as(page, "reviewer")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     _sign(page, "复核通过", PASS_OPINION, "征求意见")
     expect(page.locator("#workflow .timeline")).to_contain_text("孙琴 一级审核通过：")
     expect(page.locator("#workflow .timeline")).to_contain_text(f"“{PASS_OPINION}”")
@@ -140,7 +128,7 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
 
     # --- the evaluated unit comments on a finding -------------------------------------------------------
     _as(page, "unit_luohu")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     page.locator("#workflow").get_by_role("link", name="征求意见").click()
     page.wait_for_url("**/consultation/")
     page.select_option("#target", label="预算编制精准性不足")
@@ -151,7 +139,7 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
 
     # --- evaluator: refused twice (open comment, consistency error), answers, then submits -------------------
     _as(page, "evaluator")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     _refused(
         page,
         "提交财政局审核",
@@ -164,7 +152,7 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     page.get_by_role("button", name="答复").click()
     expect(page.locator(".alert-success")).to_have_text("已答复。")
     expect(page.locator("tbody")).to_contain_text("采纳")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     page.locator("#workflow").get_by_role("button", name="提交财政局审核", exact=True).click()
     refusal = page.locator(".alert-danger")
     expect(refusal).to_contain_text("一致性检查还有 3 项未完成或有错误，不能提交财政局审核：1. 指标「资金分配合理性」")
@@ -185,8 +173,8 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     row.get_by_role("button", name="保存并计分").click()
     expect(row.locator(f"[data-override-for='{leaf.pk}']")).to_contain_text("资金分配依据充分")
     assert not [p for p in check_evaluation(evaluation) if p.severity == "error"]
-    _open(page, evaluation)
-    _step(page, "提交财政局审核", "已提交")
+    open_evaluation(page, evaluation)
+    workflow_step(page, "提交财政局审核", "已提交")
 
     # --- bureau: the queue, the review page, return with a general comment and a section comment -------------
     _as(page, "bureau_luohu")
@@ -204,7 +192,7 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
 
     # --- evaluator: sees the comments, edits the section, resubmits ------------------------------------
     _as(page, "evaluator")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     expect(page.locator("#workflow .card-header")).to_contain_text("当前状态：退回修改")
     comments = page.locator("#workflow .alert-warning")
     expect(comments).to_contain_text("财政局审核意见（退回修改）")
@@ -229,11 +217,11 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator(".alert-success")).to_have_text("已保存「项目实施情况」。")
     assert evaluation.narrative.get(key="implementation").text.endswith(f"<p>{SECTION_NOTE}</p>")
-    _open(page, evaluation)
-    _step(page, "提交内部复核", "内部复核")
+    open_evaluation(page, evaluation)
+    workflow_step(page, "提交内部复核", "内部复核")
 
     _as(page, "reviewer")
-    _open(page, evaluation)
+    open_evaluation(page, evaluation)
     _sign(page, "复核通过", PASS_OPINION, "征求意见")
 
     # The unit finds its comment answered and has nothing more to say.
@@ -242,8 +230,8 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     expect(page.locator("tbody")).to_contain_text("已核实救助对象人数变化")
 
     _as(page, "evaluator")
-    _open(page, evaluation)
-    _step(page, "提交财政局审核", "已提交")
+    open_evaluation(page, evaluation)
+    workflow_step(page, "提交财政局审核", "已提交")
 
     # --- bureau: what changed since the return, 批准, the archive package -----------------------------------
     _as(page, "bureau_luohu")
