@@ -13,7 +13,8 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = 2000  # recycle workers now and then (bounded memory after large exports)
 max_requests_jitter = 200
-preload_app = True  # Django loaded once (URLconf and templates too: config/wsgi.py → operations.warmup), shared by the workers
+# Django loaded once and shared by the workers: the URLconf and the templates too (config/wsgi.py → operations.warmup)
+preload_app = True
 forwarded_allow_ips = "127.0.0.1"  # only nginx on this machine may say the request came over HTTPS
 accesslog = None  # each request is logged by operations.middleware.RequestLogMiddleware (JSON, with its id)
 errorlog = "-"

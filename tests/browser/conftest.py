@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+EDITOR = ".prose-editor .ProseMirror[contenteditable=true]"  # the packaged rich-text editor (django-prose-editor)
 
 pytestmark = pytest.mark.browser
 
@@ -91,3 +92,15 @@ def fill_project_registration(page, name: str) -> None:
     page.fill("input[name='items-1-name']", "上门探访")
     page.fill("input[name='items-1-initial_budget']", "40")
     page.fill("input[name='items-1-adjusted_budget']", "40")
+
+
+def focus_at_end(page) -> None:
+    """Put the caret at the end of the rich-text editor (through the editor: a click's own selection sync may
+    land after the keys that follow), and wait until it has the focus."""
+    # polled from here: the page's CSP forbids the eval that Playwright's wait_for_function uses
+    for _ in range(300):
+        if page.evaluate(f"!!(document.querySelector('{EDITOR}') && document.querySelector('{EDITOR}').editor)"):
+            break
+        page.wait_for_timeout(50)
+    page.evaluate(f"document.querySelector('{EDITOR}').editor.commands.focus('end')")
+    expect(page.locator(EDITOR)).to_be_focused()

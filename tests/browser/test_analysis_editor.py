@@ -9,12 +9,10 @@ from evaluations.demo import load_demo
 from evaluations.models import EvaluationIndicator
 from evaluations.queries import analysis_drafts as drafts
 from evaluations.queries.analysis_drafts import Standing
-from tests.browser.conftest import login
-from tests.browser.test_narrative_editor import focus_at_end
+from tests.browser.conftest import EDITOR, focus_at_end, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-EDITOR = ".prose-editor .ProseMirror[contenteditable=true]"
 CALCULATION = "实际支出 293.53 万元 ÷ 实际到位资金 294.39 万元 × 100% = 99.71%"
 
 

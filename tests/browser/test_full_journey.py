@@ -32,7 +32,13 @@ from evaluations.models.roles import Role
 from evaluations.queries import access
 from evaluations.sections import SECTIONS
 from tests import crawl
-from tests.browser.conftest import fill_project_registration, login, open_evaluation, workflow_step
+from tests.browser.conftest import (
+    fill_project_registration,
+    focus_at_end,
+    login,
+    open_evaluation,
+    workflow_step,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +68,6 @@ INTERNAL_OPINIONS = {
 }
 INTERNAL_RETURN = "内部复核意见-退回：问题「服务对象覆盖不足」请补充覆盖率的测算口径。"
 FUNDS_USE = (("助餐服务", "老年助餐补贴", "60.25"), ("上门探访", "上门探访服务费", "40"))
-EDITOR = ".prose-editor .ProseMirror[contenteditable=true]"
 SECTION_TEXT = "评价小组依据项目资料、现场调研和访谈情况撰写本节。"
 OLD_FINDING_TEXT = "初稿：个别长者尚未享受助餐。"  # replaced after the internal return: then only in the change log
 FINDING_TEXT = "按街道上报的需求台账测算，部分行动不便的老人未纳入助餐服务范围，服务覆盖面有待扩大。"
@@ -253,22 +258,11 @@ def _write_every_section(page, evaluation) -> None:
     page.goto(f"/evaluations/{evaluation.pk}/narrative/sections/{required[0].key}/")
     for number, section in enumerate(required):
         page.wait_for_url(f"**/narrative/sections/{section.key}/")
-        _focus_editor(page)
+        focus_at_end(page)
         page.keyboard.insert_text(f"{section.title}：{SECTION_TEXT}")
         last = number == len(required) - 1
         page.get_by_role("button", name="保存" if last else "保存并编辑下一节", exact=True).click()
     expect(page.locator(".alert-success")).to_contain_text(f"已保存「{required[-1].title}」")
-
-
-def _focus_editor(page) -> None:
-    """The caret at the end of the section editor, put there through the editor (see test_narrative_editor)."""
-    # polled from here: the page's CSP forbids the eval that Playwright's wait_for_function uses
-    for _ in range(300):
-        if page.evaluate(f"!!(document.querySelector('{EDITOR}') && document.querySelector('{EDITOR}').editor)"):
-            break
-        page.wait_for_timeout(50)
-    page.evaluate(f"document.querySelector('{EDITOR}').editor.commands.focus('end')")
-    expect(page.locator(EDITOR)).to_be_focused()
 
 
 def _write_findings(page, evaluation) -> None:
@@ -519,7 +513,7 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
     open_evaluation(page, evaluation)
     expect(page.locator("#workflow .alert-warning")).to_contain_text(f"章节「评价结论」：{BUREAU_ITEM}")
     page.goto(f"/evaluations/{evaluation.pk}/narrative/sections/conclusion/")
-    _focus_editor(page)
+    focus_at_end(page)
     page.keyboard.press("Enter")
     page.keyboard.insert_text(CONCLUSION_NOTE)
     page.get_by_role("button", name="保存", exact=True).click()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from evaluations.demo import load_demo
 from evaluations.models import Evaluation
-from tests.browser.conftest import login
+from tests.browser.conftest import EDITOR, focus_at_end, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,21 +38,6 @@ PASTE = """([html, text]) => {
   const target = document.querySelector(".prose-editor .ProseMirror[contenteditable=true]");
   target.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
 }"""
-
-
-EDITOR = ".prose-editor .ProseMirror[contenteditable=true]"
-
-
-def focus_at_end(page) -> None:
-    """Put the caret at the end of the section editor (through the editor: a click's own selection sync may
-    land after the keys that follow), and wait until it has the focus."""
-    # polled from here: the page's CSP forbids the eval that Playwright's wait_for_function uses
-    for _ in range(300):
-        if page.evaluate(f"!!(document.querySelector('{EDITOR}') && document.querySelector('{EDITOR}').editor)"):
-            break
-        page.wait_for_timeout(50)
-    page.evaluate(f"document.querySelector('{EDITOR}').editor.commands.focus('end')")
-    expect(page.locator(EDITOR)).to_be_focused()
 
 
 def test_evaluator_writes_and_pastes_rich_text_into_a_section(page):
