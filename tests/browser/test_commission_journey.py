@@ -6,6 +6,7 @@ the unit."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from evaluations.demo import load_demo
 from evaluations.models import Commission, CommissionState
@@ -19,7 +20,8 @@ def test_bureau_commissions_and_the_firm_registers_the_project_and_accepts(page)
     login(page, "bureau_luohu")
     page.click("a.nav-link:has-text('评价任务')")
     page.click("text=＋ 下达评价任务")
-    assert page.locator("#id_evaluated_unit option").all_inner_texts() == ["请选择被评价单位", "深圳市罗湖区民政局"]
+    # to_have_text waits for the form; all_inner_texts() would read a page still loading (CI saw [])
+    expect(page.locator("#id_evaluated_unit option")).to_have_text(["请选择被评价单位", "深圳市罗湖区民政局"])
     page.check("input[name=kind][value=project]")
     page.select_option("#id_evaluated_unit", label="深圳市罗湖区民政局")
     page.fill("#id_year", "2026")
@@ -56,6 +58,7 @@ def test_bureau_commissions_and_the_firm_registers_the_project_and_accepts(page)
     assert Commission.objects.get().state == CommissionState.ACCEPTED
 
     page.goto("/evaluations/new/")
+    expect(page.locator("#id_evaluated_unit")).to_be_visible()
     page.select_option("#id_evaluated_unit", label="深圳市罗湖区民政局")
     shown = page.locator("#id_project option:not([hidden])").all_inner_texts()
     assert "社区养老服务" in shown and "困难群体救助" in shown and "社会救助经费" not in shown

@@ -301,7 +301,7 @@ def test_one_evaluation_from_commission_to_accepted_rectification(page, tmp_path
     _as(page, "qs_bureau")
     page.get_by_role("link", name="评价任务").first.click()
     page.get_by_role("link", name="＋ 下达评价任务").click()
-    assert page.locator("#id_evaluated_unit option").all_inner_texts() == ["请选择被评价单位", UNIT]
+    expect(page.locator("#id_evaluated_unit option")).to_have_text(["请选择被评价单位", UNIT])
     page.check("input[name=kind][value=project]")
     page.select_option("#id_evaluated_unit", label=UNIT)
     page.fill("#id_year", str(YEAR))
