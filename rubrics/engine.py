@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from rubrics import numbers
+from rubrics.memo import Memo, NotMemoizable, value_key
 from rubrics.rules.alternatives import either_of
 from rubrics.rules.base import (
     INPUT_TYPES,
@@ -288,6 +289,10 @@ def leaf_counts(inputs: Any, na_policy: str = DEFAULT_NA_POLICY) -> bool:
     return not (marked and na_policy == "rescale")
 
 
+# The answers of compute_score by value (rubrics.memo): a worker keeps at most this many.
+_SCORES = Memo(8192)
+
+
 def compute_score(
     kind: str, params: Any, inputs: Any, weight: Any, *, na_policy: str = DEFAULT_NA_POLICY
 ) -> ScoreResult:
@@ -296,7 +301,19 @@ def compute_score(
     A leaf whose inputs say ``"not_applicable": true`` scores its weight under ``na_policy`` "full"; under
     "rescale" its result is not applicable (``applicable=False``, score 0): it does not count, and the tree's
     total is rescaled over the applicable leaves.
+
+    The answer depends on the arguments' values only, so it is remembered by them (the same leaf is scored
+    by the check, the figure catalogue, the scoring page and the report on every view).
     """
+    try:
+        key = tuple(value_key(value) for value in (kind, params, inputs, weight, na_policy))
+    except NotMemoizable:
+        return _compute_score(kind, params, inputs, weight, na_policy)
+    compute = lambda: _compute_score(kind, params, inputs, weight, na_policy)  # noqa: E731
+    return _SCORES(key, compute, (RuleError, InputError, ValueError))
+
+
+def _compute_score(kind: str, params: Any, inputs: Any, weight: Any, na_policy: str) -> ScoreResult:
     problem = validate_na_policy(na_policy)
     if problem:
         raise ValueError(problem)

@@ -104,6 +104,26 @@ def test_project_level_figures_quoted_correctly_raise_nothing(project):
     assert "「实际支付金额 293.35 万元」" in problem.message and "293.53 万元" in problem.message
 
 
+def test_the_same_prose_is_checked_again_when_the_data_changes(project):
+    """The quote check remembers its answer by prose and figures: a changed table is a new question."""
+    section(project, "funds_use", "当年度项目实际支付金额 293.53 万元，预算执行率为 99.71%。")
+    assert quoted(project) == []
+    save_table(
+        evaluation=project,
+        key="project_funds",
+        rows=[
+            {
+                "initial_budget": "433.53",
+                "adjusted_budget": "294.39",
+                "funds_received": "294.39",
+                "actual_expenditure": "293.35",
+            }
+        ],
+    )
+    messages = [problem.message for problem in quoted(project)]
+    assert any("「实际支付金额 293.53 万元」" in message and "293.35 万元" in message for message in messages)
+
+
 def test_narrower_amounts_and_either_budget_raise_nothing(project):
     section(
         project,

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from evaluations.queries.consistency.problem import ERROR, Problem, key
 from evaluations.queries.consistency.quantities import (
@@ -181,12 +182,23 @@ def quoted_figure_problems(texts: list[Text], quantities: list[Quantity]) -> tup
     """Every quoted amount or percentage that names a figure of the data and differs from it.
 
     Returns the problems and the (anchor, amount) pairs found to be a unit slip (元 for 万元), which the unit
-    check then does not repeat.
+    check then does not repeat. The answer depends on the prose and the figures only, so it is remembered by
+    them: every page of an evaluation runs the check, and reading all its prose is the check's largest part.
     """
+    prose = tuple((where, anchor, text) for where, anchor, text, _ in texts)
+    problems, slips = _quoted_figure_problems(prose, tuple(quantities))
+    return list(problems), set(slips)
+
+
+# An evaluation's prose is up to some 100 KB: 128 of them stay well within a worker's memory.
+@lru_cache(maxsize=128)
+def _quoted_figure_problems(
+    texts: tuple[tuple[str, str, str], ...], quantities: tuple[Quantity, ...]
+) -> tuple[tuple[Problem, ...], frozenset]:
     vocabulary = Vocabulary(quantities)
     problems: dict[str, Problem] = {}
     slips: set[tuple[str, Decimal]] = set()
-    for where, anchor, text, _ in texts:
+    for where, anchor, text in texts:
         for _, found in sentences(text):
             if not found:
                 continue
@@ -211,4 +223,4 @@ def quoted_figure_problems(texts: list[Text], quantities: list[Quantity]) -> tup
                         slips.add((anchor, quote.value))
                     finding = key("figure-quote", anchor, phrase)
                     problems.setdefault(finding, Problem(ERROR, where, message, anchor, finding))
-    return list(problems.values()), slips
+    return tuple(problems.values()), frozenset(slips)
