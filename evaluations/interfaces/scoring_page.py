@@ -14,6 +14,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from evaluations.datatables.figures import Figure
 from evaluations.domain.locking import StaleObjectError
@@ -76,6 +78,7 @@ class Widget:
     display: str = ""
     bind_field: str = ""  # the 数据来源 select of an input a derived figure can give
     binding: str = ""  # the key of the figure it is bound to ("" when typed)
+    bind_options: str = ""  # the 数据来源 select's <option>s (binding_options)
     options: list = field(default_factory=list)  # either_of: each option with its own widgets
 
 
@@ -212,6 +215,19 @@ def figure_choices(figures: dict[str, Figure]) -> list[tuple[str, str]]:
     ]
 
 
+def binding_options(choices: list[tuple[str, str]], selected: str) -> SafeString:
+    """The 数据来源 select's options, written here rather than in the template: every number input of every
+    leaf lists every derived figure (some 600 options on a department's scoring page), and the template engine
+    takes several times as long to write them."""
+    manual = format_html('<option value="">手工填写</option>')
+    listed = format_html_join(
+        "",
+        '<option value="{}"{}>取自基础数据：{}</option>',
+        ((key, mark_safe(" selected") if key == selected else "", text) for key, text in choices),
+    )
+    return manual + listed
+
+
 def _levels(params: dict) -> list:
     levels = params.get("levels")
     return levels if isinstance(levels, list) else [list(level) for level in DEFAULT_LEVELS]
@@ -338,6 +354,7 @@ def rule_widgets(
                 widget.bind_field = f"bind-{name}"
                 widget.binding = bindings.get(name, "")
                 widget.choices = figure_choices(figures)
+                widget.bind_options = binding_options(widget.choices, widget.binding)
             if name in bindings:
                 figure = figures.get(bindings[name])
                 widget.figure = figure
