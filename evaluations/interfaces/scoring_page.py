@@ -14,7 +14,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from evaluations.datatables.figures import Figure
@@ -219,7 +219,7 @@ def binding_options(choices: list[tuple[str, str]], selected: str) -> SafeString
     """The 数据来源 select's options, written here rather than in the template: every number input of every
     leaf lists every derived figure (some 600 options on a department's scoring page), and the template engine
     takes several times as long to write them."""
-    manual = format_html('<option value="">手工填写</option>')
+    manual = mark_safe('<option value="">手工填写</option>')
     listed = format_html_join(
         "",
         '<option value="{}"{}>取自基础数据：{}</option>',
