@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -207,15 +208,16 @@ def _table_url(evaluation_pk: int, key: str) -> str:
     return reverse("evaluation-table", kwargs={"pk": evaluation_pk, "key": key})
 
 
-def figure_choices(figures: dict[str, Figure]) -> list[tuple[str, str]]:
+def figure_choices(figures: dict[str, Figure]) -> tuple[tuple[str, str], ...]:
     """Every derived figure of the evaluation with its current value, for a 数据来源 select."""
-    return [
+    return tuple(
         (key, f"{figure.label}：{figure.display if figure.value is not None else '暂无数据'}")
         for key, figure in figures.items()
-    ]
+    )
 
 
-def binding_options(choices: list[tuple[str, str]], selected: str) -> SafeString:
+@lru_cache(maxsize=64)
+def binding_options(choices: tuple[tuple[str, str], ...], selected: str) -> SafeString:
     """The 数据来源 select's options, written here rather than in the template: every number input of every
     leaf lists every derived figure (some 600 options on a department's scoring page), and the template engine
     takes several times as long to write them."""
@@ -255,8 +257,11 @@ def rule_widgets(
     *,
     prefix: str = "",
     bindable: tuple[str, ...] = (),
+    choices: tuple[tuple[str, str], ...] | None = None,
 ) -> list[Widget]:
-    """The inputs one rule needs, with a widget fitting each (the engine's RULE_KINDS), and their values."""
+    """The inputs one rule needs, with a widget fitting each (the engine's RULE_KINDS), and their values.
+
+    ``choices``: ``figure_choices(figures)``, when the caller lists many leaves and computes them once."""
     kind = subject.rule_kind
     if kind not in RULE_KINDS:
         return []
@@ -353,8 +358,10 @@ def rule_widgets(
             if name in bindable:
                 widget.bind_field = f"bind-{name}"
                 widget.binding = bindings.get(name, "")
-                widget.choices = figure_choices(figures)
-                widget.bind_options = binding_options(widget.choices, widget.binding)
+                if choices is None:
+                    choices = figure_choices(figures)
+                widget.choices = list(choices)
+                widget.bind_options = binding_options(choices, widget.binding)
             if name in bindings:
                 figure = figures.get(bindings[name])
                 widget.figure = figure
@@ -365,11 +372,17 @@ def rule_widgets(
 
 
 def leaf_widgets(
-    indicator: EvaluationIndicator, figures: dict[str, Figure], evaluation_pk: int, data: Any = None
+    indicator: EvaluationIndicator,
+    figures: dict[str, Figure],
+    evaluation_pk: int,
+    data: Any = None,
+    *,
+    choices: tuple[tuple[str, str], ...] | None = None,
 ) -> list[Widget]:
     """The inputs the leaf's rule needs, with widgets fitting each (RULE_KINDS), and their current values;
-    number inputs a derived figure can give carry a 数据来源 select."""
-    widgets = rule_widgets(_subject(indicator), figures, evaluation_pk, bindable=bindable_inputs(indicator.rule_kind))
+    number inputs a derived figure can give carry a 数据来源 select (``choices``: see rule_widgets)."""
+    bindable = bindable_inputs(indicator.rule_kind)
+    widgets = rule_widgets(_subject(indicator), figures, evaluation_pk, bindable=bindable, choices=choices)
     if data is not None:  # a refused save shown again: what the user typed, not what is stored
         for widget in widgets:
             if widget.type in ("number", "flag", "grade", "textarea", "option"):

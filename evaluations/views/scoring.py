@@ -31,6 +31,7 @@ from evaluations.interfaces.score_sheet import build_score_sheet
 from evaluations.interfaces.scoring_page import (
     describe_conflict,
     editor_rows,
+    figure_choices,
     leaf_widgets,
     level_headers,
     merged_rows,
@@ -64,9 +65,9 @@ def scoring_page(request, pk: int):
     _can_view(request, evaluation)
     can_edit = access.can_score(request.user, evaluation)
     figures = compute_figures(evaluation.kind, evaluation_tables(evaluation))
-    result = check(evaluation)
-    if not access.can_view_check(request.user, evaluation):  # the firm's quality control: not shown to others
-        result = CheckResult([], Progress(0, 0))
+    # the check is the firm's quality control: not shown to others (nor computed for them)
+    shown = access.can_view_check(request.user, evaluation)
+    result = check(evaluation) if shown else CheckResult([], Progress(0, 0))
     mine, other = problems_by_indicator(result.problems)
     # To-dos of the report's text belong to other pages: the workspace lists them with their progress.
     other = [p for p in other if not p.is_todo or p.anchor == "indicators" or p.anchor.startswith("table-")]
@@ -76,9 +77,10 @@ def scoring_page(request, pk: int):
     inner = {node.key for node in scored.nodes if not node.is_leaf}
     other += [p for pk, found in mine.items() if pk in inner for p in found]
     rows = merged_rows(scored)
+    choices = figure_choices(figures)  # the same for every leaf's 数据来源 select
     for row in rows:
         if row.leaf is not None:
-            row.widgets = leaf_widgets(row.leaf, figures, evaluation.pk)
+            row.widgets = leaf_widgets(row.leaf, figures, evaluation.pk, choices=choices)
             row.problems = mine.get(row.leaf.pk, [])
             row.flagged = any(not p.is_todo for p in row.problems)
             row.explanation = humanize(row.leaf.score_explanation)
