@@ -8,13 +8,15 @@ them. Nothing is invalidated, because nothing that is remembered can go stale: a
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from collections.abc import Callable, Hashable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 # Values kept as they print: Decimal("1.50") and Decimal("1.5") are equal but may be written differently.
-_SCALARS = (str, bool, int, float, Decimal, Fraction, type(None))
+_SCALARS = (str, bool, int, float, Decimal, Fraction, type(None), datetime.date, datetime.time, uuid.UUID)
 
 
 class NotMemoizable(TypeError):

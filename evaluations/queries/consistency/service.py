@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from evaluations.datatables.figures import compute_figures
 from evaluations.models import EDITABLE_STATES, FROZEN_STATES, Evaluation, EvaluationState
 from evaluations.queries.bound_figures import figure_catalogue
 from evaluations.queries.consistency.completeness import completeness
+from evaluations.queries.consistency.fingerprint import content_fingerprint
 from evaluations.queries.consistency.indicators import (
     binding_problems,
     engine_results,
@@ -29,10 +32,16 @@ from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.review import open_review_comments
 from evaluations.queries.tree import indicator_tree
 from rubrics.engine import grade_for
+from rubrics.memo import Memo, NotMemoizable, value_key
 
 # While the team drafts (and the internal reviewers read the draft) what is missing is a to-do; once the
 # evaluation is with the bureau, anything still missing is an error, as it is for the submission itself.
 DRAFTING_STATES = EDITABLE_STATES | {EvaluationState.INTERNAL_REVIEW}
+
+
+# Answers of the check by what it read (fingerprint.py): most pages of an evaluation show its check, and the
+# same content is checked once per worker. A department's answer is some 100 findings; 256 stay small.
+_ANSWERS = Memo(256)
 
 
 def check(evaluation: Evaluation, *, submitting: bool | None = None, pending_passes: bool = False) -> CheckResult:
@@ -41,9 +50,26 @@ def check(evaluation: Evaluation, *, submitting: bool | None = None, pending_pas
     ``submitting``: count the to-dos as errors (the submission and approval guards pass True); by default they
     are errors once the evaluation has left the drafting states. Errors carry the team's explanations; accepted
     ones (and, with ``pending_passes``, those waiting for the reviewer) no longer block.
+
+    On PostgreSQL the answer is remembered under the hash of every row the check reads, the evaluation's own
+    fields and today's date (``fingerprint``): a page showing unchanged content runs one query instead.
     """
     if submitting is None:
         submitting = evaluation.state not in DRAFTING_STATES
+    fingerprint = content_fingerprint(evaluation)
+    if fingerprint is None:
+        return _check(evaluation, submitting=submitting, pending_passes=pending_passes)
+    try:
+        own = [value_key(getattr(evaluation, f.attname)) for f in evaluation._meta.concrete_fields]
+    except NotMemoizable:
+        return _check(evaluation, submitting=submitting, pending_passes=pending_passes)
+    key = (evaluation.pk, fingerprint, tuple(own), submitting, pending_passes, timezone.localdate())
+    answer = _ANSWERS(key, lambda: _check(evaluation, submitting=submitting, pending_passes=pending_passes), ())
+    # a list of its own for every caller: the remembered one is never changed
+    return CheckResult(list(answer.problems), answer.progress, answer.submitting)
+
+
+def _check(evaluation: Evaluation, *, submitting: bool, pending_passes: bool) -> CheckResult:
     indicators = list(evaluation.indicators.all())
     scored = indicator_tree(evaluation, indicators)
     tables = evaluation_tables(evaluation)
