@@ -2,8 +2,15 @@ import pytest
 
 from evaluations.models import OrganisationKind, TeamRole
 from evaluations.models.roles import Role
+from evaluations.queries.consistency.service import forget_answers
 from reports import rendering
 from tests.factories import EvaluationFactory, OrganisationFactory, TeamMemberFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_check_answers():
+    """Each test starts with no remembered check answers, so query counts do not depend on the order tests ran."""
+    forget_answers()
 
 
 @pytest.fixture
