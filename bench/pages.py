@@ -6,6 +6,8 @@ median and p95 milliseconds, queries and response size. Pages: home, to-do, the 
 filtered, searched, sorted), an evaluation's detail, scoring, tables, audit, reports, review queue, consultation,
 the bureau overview, and every admin changelist with a search and one change form. Build the data with
 bench/scale.py first. Prints a table (slowest last) and the number of evaluations; asserts nothing.
+On PostgreSQL the check's answer is remembered by content after the warm-up; ``--cold`` forgets it before every
+request, as the first view after a change pays.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from evaluations.models import Evaluation, EvaluationState, User  # noqa: E402
+from evaluations.queries.consistency.service import forget_answers  # noqa: E402
 
 
 def pages(evaluation: Evaluation, submitted: Evaluation | None) -> list[tuple[str, str, str]]:
@@ -86,10 +89,12 @@ def pages(evaluation: Evaluation, submitted: Evaluation | None) -> list[tuple[st
     return found
 
 
-def measure(client: Client, url: str, runs: int) -> tuple[list[float], int, int, int]:
+def measure(client: Client, url: str, runs: int, cold: bool = False) -> tuple[list[float], int, int, int]:
     client.get(url)  # warm-up: caches, template loading
     times, queries, size, status = [], 0, 0, 0
     for _ in range(runs):
+        if cold:  # as after a change: the check runs again instead of answering from memory
+            forget_answers()
         reset_queries()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
@@ -104,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", help="only pages whose label contains this text")
+    parser.add_argument("--cold", action="store_true", help="forget the remembered check answers before every request")
     args = parser.parse_args()
     evaluator = User.objects.get(username="evaluator")
     evaluation = (
@@ -124,11 +130,15 @@ def main() -> None:
         if account not in clients:
             clients[account] = Client()
             clients[account].force_login(User.objects.get(username=account))
-        times, queries, size, status = measure(clients[account], url, args.runs)
+        times, queries, size, status = measure(clients[account], url, args.runs, args.cold)
         ordered = sorted(times)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
         rows.append((statistics.median(times), p95, queries, size, status, account, label, url))
-    print(f"{Evaluation.objects.count()} evaluations on {connection.vendor}; {args.runs} runs per page after a warm-up")
+    memory = "the check run every time (--cold)" if args.cold else "check answers remembered"
+    print(
+        f"{Evaluation.objects.count()} evaluations on {connection.vendor}; {args.runs} runs per page after a warm-up; "
+        + memory
+    )
     print(f"{'median ms':>10} {'p95 ms':>8} {'queries':>8} {'KiB':>7} {'status':>6}  page")
     for median, p95, queries, size, status, account, label, url in sorted(rows):
         print(f"{median:10.0f} {p95:8.0f} {queries:8d} {size / 1024:7.0f} {status:6d}  {account}: {label}  {url}")
