@@ -313,6 +313,11 @@ def compute_score(
     return _SCORES(key, compute, (RuleError, InputError, ValueError))
 
 
+def forget_scores() -> None:
+    """Empty the remembered scores (benchmarks and tests measuring a first computation)."""
+    _SCORES.clear()
+
+
 def _compute_score(kind: str, params: Any, inputs: Any, weight: Any, na_policy: str) -> ScoreResult:
     problem = validate_na_policy(na_policy)
     if problem:

@@ -49,14 +49,37 @@ class Memo:
             try:
                 found = (True, compute())
             except errors as error:
-                found = (False, error)
-            if len(self._answers) >= self.size:
-                self._answers.clear()
-            self._answers[key] = found
+                # kept without the frames it passed through (they hold the first caller's data)
+                found = (False, error.with_traceback(None))
+                error.__context__ = error.__cause__ = None
+            self._store(key, found)
         answered, value = found
         if answered:
             return value
-        raise value.with_traceback(None)
+        raise _fresh(value)
+
+    def get(self, key: Hashable) -> Any:
+        """The answer kept under key, or None."""
+        found = self._answers.get(key)
+        return found[1] if found is not None and found[0] else None
+
+    def put(self, key: Hashable, answer: Any) -> None:
+        """Keep an answer computed by the caller (who may first make sure it is still the answer to key)."""
+        self._store(key, (True, answer))
+
+    def _store(self, key: Hashable, found: tuple[bool, Any]) -> None:
+        if len(self._answers) >= self.size:
+            self._answers.clear()
+        self._answers[key] = found
 
     def clear(self) -> None:
         self._answers.clear()
+
+
+def _fresh(error: BaseException) -> BaseException:
+    """A new instance of a remembered error with its fields: each raise gets its own traceback and context,
+    and no request's exception chain is hung on an object every request shares."""
+    fresh = type(error).__new__(type(error))
+    fresh.__dict__.update(error.__dict__)
+    fresh.args = error.args
+    return fresh

@@ -19,7 +19,7 @@ from evaluations.models import (
     TableRow,
     User,
 )
-from evaluations.queries.consistency import check
+from evaluations.queries.consistency import check, service
 from evaluations.queries.consistency.fingerprint import content_fingerprint, read_tables
 from evaluations.queries.consistency.service import _check
 
@@ -111,3 +111,48 @@ def test_the_evaluation_as_the_caller_holds_it_is_part_of_the_key(demo):
     assert drafting.todos or not drafting.submitting
     evaluation.state = EvaluationState.SUBMITTED  # in memory only
     assert check(evaluation).submitting and not check(evaluation).todos
+
+
+@on_postgresql
+def test_each_caller_gets_its_own_explanation_objects(demo):
+    """Pages set per-user attributes on them (whether the decision comment is shown)."""
+    evaluation = demo["department"]
+    error = next(p for p in check(evaluation).problems if p.severity == "error")
+    Explanation.objects.create(
+        evaluation=evaluation,
+        key=error.key,
+        where=error.where,
+        message=error.message,
+        text="口径不同。",
+        author=User.objects.get(username="evaluator"),
+    )
+    mine = {p.key: p for p in check(evaluation).problems}[error.key]
+    theirs = {p.key: p for p in check(evaluation).problems}[error.key]
+    assert mine.explanation is not theirs.explanation
+    mine.explanation.comment_shown = True
+    assert not hasattr(theirs.explanation, "comment_shown")
+
+
+@on_postgresql
+def test_a_sign_in_does_not_change_the_hash_but_a_write_during_the_check_is_not_kept(demo, monkeypatch):
+    evaluation = demo["project"]
+    before = content_fingerprint(evaluation)
+    User.objects.filter(username="evaluator").update(last_login="2026-12-08T08:00:00+08:00")
+    assert content_fingerprint(evaluation) == before
+
+    runs = []
+
+    def writes_meanwhile(*args, **kwargs):  # someone saves a section while the check reads
+        runs.append(1)
+        answer = _check(*args, **kwargs)
+        NarrativeSection.objects.filter(evaluation=evaluation).update(text="改过的正文。")
+        return answer
+
+    monkeypatch.setattr(service, "_check", writes_meanwhile)
+    check(evaluation)
+    check(evaluation)  # the first answer was not kept under the old hash: this one runs, on the new content
+    assert len(runs) == 2
+    # the second run wrote the same text again: the content it read is still there, so its answer was kept
+    with CaptureQueriesContext(connection) as queries:
+        check(evaluation)
+    assert len(runs) == 2 and len(queries) == 1

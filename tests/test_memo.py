@@ -98,3 +98,38 @@ def test_compute_score_raises_a_remembered_error_each_time():
             compute_score("bands", {"bands": []}, {"actual": 95}, "5")
         with pytest.raises(ValueError):
             compute_score("bands", BANDS, {"actual": 95}, "5", na_policy="没有这种")
+
+
+def test_a_remembered_error_is_raised_fresh_without_the_first_callers_frames():
+    memo = Memo(8)
+
+    def fails():
+        secret = {"post": "第一个请求的数据"}  # noqa: F841 - a local the first raise's frames would hold
+        raise ValueError("坏")
+
+    raised = []
+    for _ in range(2):
+        try:
+            memo("k", fails, (ValueError,))
+        except ValueError as error:
+            raised.append(error)
+    first, second = raised
+    assert first is not second and str(second) == "坏"
+    stored = memo._answers["k"][1]
+    assert stored.__traceback__ is None and stored.__context__ is None
+    frames = []
+    tb = second.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert "fails" not in frames  # the second raise did not pass through the first computation
+
+
+def test_engine_errors_keep_their_fields_when_raised_again():
+    engine._SCORES.clear()
+    messages = []
+    for _ in range(2):
+        with pytest.raises(InputError) as caught:
+            compute_score("bands", BANDS, {"actual": "九十"}, "5")
+        messages.append((caught.value.field, caught.value.message))
+    assert messages[0] == messages[1] and messages[0][0] == "actual"

@@ -63,6 +63,11 @@ READS: tuple[Callable[[Evaluation], QuerySet], ...] = (
 )
 
 
+# Columns no finding depends on that change on their own: an account's last sign-in (and its password hash)
+# would otherwise throw away the answers of every evaluation its owner explained or commented on.
+UNREAD_COLUMNS = {User: frozenset({"last_login", "password"})}
+
+
 def read_tables() -> set[str]:
     """The database tables READS covers (the test compares them with what the check queries)."""
     probe = Evaluation(pk=0)
@@ -70,18 +75,26 @@ def read_tables() -> set[str]:
 
 
 def content_fingerprint(evaluation: Evaluation) -> str | None:
-    """An MD5 over every row READS names, each written out whole by PostgreSQL (``row::text``), in id order;
-    None on a database without one."""
+    """An MD5 over every row READS names, each written out by PostgreSQL (``ROW(columns)::text``, every column
+    but UNREAD_COLUMNS), in id order; None on a database without one."""
     connection = connections[Evaluation.objects.db]
     if connection.vendor != "postgresql" or evaluation.pk is None:
         return None
     parts, params = [], []
     for read in READS:
-        queryset = read(evaluation)
-        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        queryset = read(evaluation).order_by()  # no default ordering: it would join the evaluation for nothing
+        model = queryset.model
+        table = connection.ops.quote_name(model._meta.db_table)
+        skipped = UNREAD_COLUMNS.get(model, frozenset())
+        columns = ", ".join(
+            f"t.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields if f.attname not in skipped
+        )
         ids, ids_params = queryset.values("pk").query.sql_with_params()
-        # table names come from the models, the ids' query from the ORM with its parameters kept apart
-        part = f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM {table} t WHERE t.id IN ({ids})"  # noqa: S608
+        # table and column names come from the models, the ids' query from the ORM with its parameters kept apart
+        part = (
+            f"SELECT md5(coalesce(string_agg(ROW({columns})::text, '|' ORDER BY t.id), '')) "  # noqa: S608
+            f"FROM {table} t WHERE t.id IN ({ids})"
+        )
         parts.append(f"({part})")
         params.extend(ids_params)
     with connection.cursor() as cursor:

@@ -190,6 +190,11 @@ def quoted_figure_problems(texts: list[Text], quantities: list[Quantity]) -> tup
     return list(problems), set(slips)
 
 
+def forget_quotes() -> None:
+    """Empty the remembered answers (benchmarks and tests measuring a first reading)."""
+    _quoted_figure_problems.cache_clear()
+
+
 # An evaluation's prose is up to some 100 KB: 128 of them stay well within a worker's memory.
 @lru_cache(maxsize=128)
 def _quoted_figure_problems(

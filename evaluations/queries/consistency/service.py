@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
+
 from django.utils import timezone
 
 from evaluations.datatables.figures import compute_figures
@@ -24,14 +27,14 @@ from evaluations.queries.consistency.problem import (
     with_explanations,
 )
 from evaluations.queries.consistency.quantities import data_quantities
-from evaluations.queries.consistency.quotes import quoted_figure_problems
+from evaluations.queries.consistency.quotes import forget_quotes, quoted_figure_problems
 from evaluations.queries.consistency.scores import score_quote_problems
 from evaluations.queries.consistency.tables import date_problems, table_problems
 from evaluations.queries.consistency.texts import _texts, deleted_figure_problems, unit_problems
 from evaluations.queries.datatables import evaluation_tables
 from evaluations.queries.review import open_review_comments
 from evaluations.queries.tree import indicator_tree
-from rubrics.engine import grade_for
+from rubrics.engine import forget_scores, grade_for
 from rubrics.memo import Memo, NotMemoizable, value_key
 
 # While the team drafts (and the internal reviewers read the draft) what is missing is a to-do; once the
@@ -64,14 +67,32 @@ def check(evaluation: Evaluation, *, submitting: bool | None = None, pending_pas
     except NotMemoizable:
         return _check(evaluation, submitting=submitting, pending_passes=pending_passes)
     key = (evaluation.pk, fingerprint, tuple(own), submitting, pending_passes, timezone.localdate())
-    answer = _ANSWERS(key, lambda: _check(evaluation, submitting=submitting, pending_passes=pending_passes), ())
-    # a list of its own for every caller: the remembered one is never changed
-    return CheckResult(list(answer.problems), answer.progress, answer.submitting)
+    answer = _ANSWERS.get(key)
+    if answer is None:
+        answer = _check(evaluation, submitting=submitting, pending_passes=pending_passes)
+        # kept only if nothing was committed while the check read: then the answer is the hash's
+        if content_fingerprint(evaluation) != fingerprint:
+            return answer
+        _ANSWERS.put(key, answer)
+    return _own_copy(answer)
+
+
+def _own_copy(answer: CheckResult) -> CheckResult:
+    """The remembered answer as a caller may change it: its own list, and its own explanation objects (pages
+    set per-user attributes on them, such as whether the decision comment is shown)."""
+    problems = [
+        replace(problem, explanation=copy.copy(problem.explanation)) if problem.explanation is not None else problem
+        for problem in answer.problems
+    ]
+    return CheckResult(problems, answer.progress, answer.submitting)
 
 
 def forget_answers() -> None:
-    """Empty the remembered answers: for measuring what the check itself costs (tests, benchmarks)."""
+    """Empty every remembered answer the check uses (its own, the engine's, the quote check's): for measuring
+    what the check costs from nothing (tests, benchmarks)."""
     _ANSWERS.clear()
+    forget_scores()
+    forget_quotes()
 
 
 def _check(evaluation: Evaluation, *, submitting: bool, pending_passes: bool) -> CheckResult:
