@@ -332,15 +332,15 @@ def rule_widgets(
             )
         elif kind_of_input == "grade":
             options = list(((subject.rule_params or {}).get("map") or {}).items())
-            choices = [(grade, f"{grade}（{plain(points)} 分）") for grade, points in options]
+            grades = [(grade, f"{grade}（{plain(points)} 分）") for grade, points in options]
             if value and value not in dict(options):
-                choices.append((value, value))
-            widgets.append(Widget(name, field_name, label, "grade", value=value or "", choices=choices, display=value))
+                grades.append((value, value))
+            widgets.append(Widget(name, field_name, label, "grade", value=value or "", choices=grades, display=value))
         elif kind_of_input == "level":
-            choices = _level_choices(subject.rule_params)
-            if value and value not in dict(choices):
-                choices.append((value, value))
-            widgets.append(Widget(name, field_name, label, "grade", value=value or "", choices=choices, display=value))
+            levels = _level_choices(subject.rule_params)
+            if value and value not in dict(levels):
+                levels.append((value, value))
+            widgets.append(Widget(name, field_name, label, "grade", value=value or "", choices=levels, display=value))
         elif kind_of_input == "text":
             widgets.append(Widget(name, field_name, label, "textarea", value=value or "", display=value or "未填"))
         else:
@@ -361,7 +361,7 @@ def rule_widgets(
                 if choices is None:
                     choices = figure_choices(figures)
                 widget.choices = list(choices)
-                widget.bind_options = binding_options(choices, widget.binding)
+                widget.bind_options = binding_options(choices, str(widget.binding))
             if name in bindings:
                 figure = figures.get(bindings[name])
                 widget.figure = figure
