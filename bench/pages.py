@@ -6,8 +6,8 @@ median and p95 milliseconds, queries and response size. Pages: home, to-do, the 
 filtered, searched, sorted), an evaluation's detail, scoring, tables, audit, reports, review queue, consultation,
 the bureau overview, and every admin changelist with a search and one change form. Build the data with
 bench/scale.py first. Prints a table (slowest last) and the number of evaluations; asserts nothing.
-On PostgreSQL the check's answer is remembered by content after the warm-up; ``--cold`` forgets it before every
-request, as the first view after a change pays.
+On PostgreSQL the check's answer is remembered by content after the warm-up; ``--cold`` forgets it (and the
+engine's and quote check's answers) before every request, as the first view of new content pays.
 """
 
 from __future__ import annotations
@@ -109,7 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", help="only pages whose label contains this text")
-    parser.add_argument("--cold", action="store_true", help="forget the remembered check answers before every request")
+    parser.add_argument(
+        "--cold", action="store_true", help="forget the remembered answers (check, engine, quotes) before every request"
+    )
     args = parser.parse_args()
     evaluator = User.objects.get(username="evaluator")
     evaluation = (
@@ -134,7 +136,7 @@ def main() -> None:
         ordered = sorted(times)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
         rows.append((statistics.median(times), p95, queries, size, status, account, label, url))
-    memory = "the check run every time (--cold)" if args.cold else "check answers remembered"
+    memory = "nothing remembered (--cold)" if args.cold else "check answers remembered"
     print(
         f"{Evaluation.objects.count()} evaluations on {connection.vendor}; {args.runs} runs per page after a warm-up; "
         + memory
