@@ -15,13 +15,12 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString, mark_safe
 
 from evaluations.datatables.figures import Figure
 from evaluations.domain.locking import StaleObjectError
 from evaluations.domain.scoring_inputs import bindable_inputs, humanize, input_label, input_type
 from evaluations.interfaces.charts import Section, score_rate_chart
+from evaluations.interfaces.forms import option_tags
 from evaluations.models import Evaluation, EvaluationIndicator
 from evaluations.queries.consistency import Problem
 from evaluations.queries.targets import input_unit
@@ -217,17 +216,11 @@ def figure_choices(figures: dict[str, Figure]) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=64)
-def binding_options(choices: tuple[tuple[str, str], ...], selected: str) -> SafeString:
-    """The 数据来源 select's options, written here rather than in the template: every number input of every
-    leaf lists every derived figure (some 600 options on a department's scoring page), and the template engine
-    takes several times as long to write them."""
-    manual = mark_safe('<option value="">手工填写</option>')
-    listed = format_html_join(
-        "",
-        '<option value="{}"{}>取自基础数据：{}</option>',
-        ((key, mark_safe(" selected") if key == selected else "", text) for key, text in choices),
-    )
-    return manual + listed
+def binding_options(choices: tuple[tuple[str, str], ...], selected: str) -> str:
+    """The 数据来源 select's options (option_tags, not the template: every number input of every leaf lists every
+    derived figure, some 600 options on a department's scoring page)."""
+    listed = [("", "手工填写"), *((key, f"取自基础数据：{text}") for key, text in choices)]
+    return option_tags(listed, {selected})
 
 
 def _levels(params: dict) -> list:

@@ -12,7 +12,7 @@ from evaluations.demo import load_demo
 from evaluations.models import Evaluation, EvaluationState, StateChange, TeamMember, TeamRole, User
 from evaluations.queries.consistency import check_evaluation
 from reports.archive import verify_archive
-from tests.browser.conftest import ARTIFACTS, login, open_evaluation, workflow_step
+from tests.browser.conftest import ARTIFACTS, focus_at_end, login, open_evaluation, workflow_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -202,16 +202,7 @@ def test_evaluation_goes_through_review_consultation_return_and_approval(page, t
     page.wait_for_url("**/narrative/")
     page.locator("#section-implementation").get_by_role("link", name="编辑").click()
     page.wait_for_url("**/narrative/sections/implementation/")
-    # the section editor: the caret put at the end through the editor (a click's own selection sync may land
-    # after the keys), then a new paragraph
-    editor = ".prose-editor .ProseMirror[contenteditable=true]"
-    # polled from here: the page's CSP forbids the eval that Playwright's wait_for_function uses
-    for _ in range(300):
-        if page.evaluate(f"!!(document.querySelector('{editor}') && document.querySelector('{editor}').editor)"):
-            break
-        page.wait_for_timeout(50)
-    page.evaluate(f"document.querySelector('{editor}').editor.commands.focus('end')")
-    expect(page.locator(editor)).to_be_focused()
+    focus_at_end(page)  # the section editor: the caret at the end, then a new paragraph
     page.keyboard.press("Enter")
     page.keyboard.insert_text(SECTION_NOTE)
     page.get_by_role("button", name="保存", exact=True).click()

@@ -60,13 +60,13 @@ def check(evaluation: Evaluation, *, submitting: bool | None = None, pending_pas
     if submitting is None:
         submitting = evaluation.state not in DRAFTING_STATES
     fingerprint = content_fingerprint(evaluation)
-    if fingerprint is None:
-        return _check(evaluation, submitting=submitting, pending_passes=pending_passes)
     try:
-        own = [value_key(getattr(evaluation, f.attname)) for f in evaluation._meta.concrete_fields]
+        own = tuple(value_key(getattr(evaluation, f.attname)) for f in evaluation._meta.concrete_fields)
     except NotMemoizable:
+        fingerprint = None
+    if fingerprint is None:  # not on PostgreSQL, or an evaluation the key cannot hold: run every time
         return _check(evaluation, submitting=submitting, pending_passes=pending_passes)
-    key = (evaluation.pk, fingerprint, tuple(own), submitting, pending_passes, timezone.localdate())
+    key = (evaluation.pk, fingerprint, own, submitting, pending_passes, timezone.localdate())
     answer = _ANSWERS.get(key)
     if answer is None:
         answer = _check(evaluation, submitting=submitting, pending_passes=pending_passes)
